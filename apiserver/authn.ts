@@ -1,0 +1,33 @@
+// Authentication: who is making a request. Authenticators run in Kubernetes' order and the first
+// that recognises the credentials wins; a request none of them recognises is anonymous.
+import type { TLSSocket } from 'node:tls';
+import type { IncomingMessage } from 'node:http';
+
+export interface UserInfo {
+  username: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
+
+export type Authenticator = (request: IncomingMessage) => UserInfo | undefined | Promise<UserInfo | undefined>;
+
+/** Client certificates signed by the cluster CA: CN is the user, each O a group (as kube-apiserver). */
+export const clientCertificateAuthenticator: Authenticator = (request) => {
+  const socket = request.socket as TLSSocket;
+  if (!socket.authorized) return undefined; // no certificate, or one the CA did not sign
+  const cert = socket.getPeerCertificate();
+  const commonName = cert?.subject?.CN as string | string[] | undefined;
+  if (!commonName || Array.isArray(commonName)) return undefined;
+  const organizations = cert.subject.O;
+  const groups = organizations === undefined ? [] : Array.isArray(organizations) ? organizations : [organizations];
+  return { username: commonName, groups: [...groups, 'system:authenticated'] };
+};
+
+export async function authenticate(request: IncomingMessage, authenticators: Authenticator[]): Promise<UserInfo | undefined> {
+  for (const authenticator of authenticators) {
+    const user = await authenticator(request);
+    if (user) return user;
+  }
+  return undefined;
+}

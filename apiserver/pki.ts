@@ -1,0 +1,206 @@
+// The cluster's certificate authority and the certificates k2 issues with it: the API server's
+// serving certificate, client certificates (admin, components, agents, approved CSRs).
+// ECDSA P-256 keys: generated in milliseconds, accepted by Go's TLS stack and by Node.
+import { webcrypto, X509Certificate, createPrivateKey } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
+
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const dayMs = 24 * 3600 * 1000;
+
+export interface KeyPair {
+  certPem: string;
+  keyPem: string;
+}
+
+export interface CertificateRequest {
+  commonName: string;
+  organizations?: string[];
+  /** DNS names and IP addresses for the subjectAltName extension. */
+  sans?: string[];
+  usage: 'server' | 'client';
+  days: number;
+}
+
+function distinguishedName(commonName: string, organizations: string[] = []): string {
+  const escape = (v: string) => v.replace(/([,+"\\<>;=])/g, '\\$1');
+  return [...organizations.map((o) => `O=${escape(o)}`), `CN=${escape(commonName)}`].join(', ');
+}
+
+function randomSerial(): string {
+  const bytes = webcrypto.getRandomValues(new Uint8Array(16));
+  bytes[0] &= 0x7f; // positive
+  return Buffer.from(bytes).toString('hex');
+}
+
+async function exportKeyPem(key: CryptoKey): Promise<string> {
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
+  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
+}
+
+async function importKeyPem(pem: string): Promise<{ privateKey: CryptoKey; publicKey: CryptoKey }> {
+  const der = createPrivateKey(pem).export({ format: 'der', type: 'pkcs8' });
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', der, algorithm, true, ['sign']);
+  const jwk = await webcrypto.subtle.exportKey('jwk', privateKey);
+  delete jwk.d;
+  jwk.key_ops = ['verify'];
+  const publicKey = await webcrypto.subtle.importKey('jwk', jwk, algorithm, true, ['verify']);
+  return { privateKey, publicKey };
+}
+
+export class CertificateAuthority {
+  private constructor(
+    readonly certPem: string,
+    readonly keyPem: string,
+    private readonly cert: x509.X509Certificate,
+    private readonly key: CryptoKey,
+  ) {}
+
+  static async create(commonName: string): Promise<CertificateAuthority> {
+    const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const now = Date.now();
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: randomSerial(),
+      name: distinguishedName(commonName),
+      notBefore: new Date(now - 3600_000),
+      notAfter: new Date(now + 3650 * dayMs),
+      signingAlgorithm: algorithm,
+      keys: keys as never,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as never),
+      ],
+    });
+    return new CertificateAuthority(cert.toString('pem'), await exportKeyPem(keys.privateKey), cert, keys.privateKey);
+  }
+
+  static async load(certPem: string, keyPem: string): Promise<CertificateAuthority> {
+    const { privateKey } = await importKeyPem(keyPem);
+    return new CertificateAuthority(certPem, keyPem, new x509.X509Certificate(certPem), privateKey);
+  }
+
+  /** Issues a certificate with a fresh key. */
+  async issue(request: CertificateRequest): Promise<KeyPair> {
+    const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const certPem = await this.signPublicKey(keys.publicKey, request);
+    return { certPem, keyPem: await exportKeyPem(keys.privateKey) };
+  }
+
+  /** Signs a certificate for a public key someone else holds (CSRs, joining agents). */
+  async signPublicKey(publicKey: CryptoKey, request: CertificateRequest): Promise<string> {
+    const now = Date.now();
+    const extensions: x509.Extension[] = [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([request.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+      await x509.AuthorityKeyIdentifierExtension.create(this.cert),
+    ];
+    if (request.sans?.length) {
+      extensions.push(
+        new x509.SubjectAlternativeNameExtension(request.sans.map((san) => ({ type: isIP(san) ? 'ip' : 'dns', value: san }) as x509.JsonGeneralName)),
+      );
+    }
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: randomSerial(),
+      subject: distinguishedName(request.commonName, request.organizations),
+      issuer: this.cert.subject,
+      notBefore: new Date(now - 3600_000),
+      notAfter: new Date(now + request.days * dayMs),
+      signingAlgorithm: algorithm,
+      publicKey: publicKey as never,
+      signingKey: this.key as never,
+      extensions,
+    });
+    return cert.toString('pem');
+  }
+}
+
+export interface ServerPki {
+  ca: CertificateAuthority;
+  serving: KeyPair;
+  admin: KeyPair;
+}
+
+const tlsFiles = {
+  caCert: 'ca.crt',
+  caKey: 'ca.key',
+  servingCert: 'serving.crt',
+  servingKey: 'serving.key',
+  adminCert: 'admin.crt',
+  adminKey: 'admin.key',
+};
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Whether a serving certificate already names every wanted host and IP (a changed --tls-san reissues it). */
+function coversAll(certPem: string, sans: string[]): boolean {
+  const cert = new X509Certificate(certPem);
+  return sans.every((san) => (isIP(san) ? cert.checkIP(san) : cert.checkHost(san, { wildcards: false, subject: 'never' })) !== undefined);
+}
+
+/**
+ * Loads the cluster PKI from `dir`, creating what is missing. The serving certificate is
+ * reissued (with the same CA) when the wanted SANs are not all in it.
+ */
+export async function loadOrCreatePki(dir: string, sans: string[]): Promise<ServerPki & { created: string[] }> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const path = (name: string) => join(dir, name);
+  const created: string[] = [];
+  const write = async (name: string, content: string, secret: boolean) => {
+    await writeFile(path(name), content, { mode: secret ? 0o600 : 0o644 });
+    created.push(name);
+  };
+
+  const caCertPem = await readIfExists(path(tlsFiles.caCert));
+  const caKeyPem = await readIfExists(path(tlsFiles.caKey));
+  let ca: CertificateAuthority;
+  let caIsNew = false;
+  if (caCertPem && caKeyPem) {
+    ca = await CertificateAuthority.load(caCertPem, caKeyPem);
+  } else {
+    ca = await CertificateAuthority.create(`k2-ca@${Math.floor(Date.now() / 1000)}`);
+    await write(tlsFiles.caCert, ca.certPem, false);
+    await write(tlsFiles.caKey, ca.keyPem, true);
+    caIsNew = true;
+  }
+
+  const loadPair = async (certName: string, keyName: string): Promise<KeyPair | undefined> => {
+    if (caIsNew) return undefined;
+    const certPem = await readIfExists(path(certName));
+    const keyPem = await readIfExists(path(keyName));
+    return certPem && keyPem ? { certPem, keyPem } : undefined;
+  };
+
+  let serving = await loadPair(tlsFiles.servingCert, tlsFiles.servingKey);
+  if (serving) {
+    if (!coversAll(serving.certPem, sans)) serving = undefined;
+  }
+  if (!serving) {
+    serving = await ca.issue({ commonName: 'k2-apiserver', sans, usage: 'server', days: 365 * 10 });
+    await write(tlsFiles.servingCert, serving.certPem, false);
+    await write(tlsFiles.servingKey, serving.keyPem, true);
+  }
+
+  let admin = await loadPair(tlsFiles.adminCert, tlsFiles.adminKey);
+  if (!admin) {
+    admin = await ca.issue({ commonName: 'admin', organizations: ['system:masters'], usage: 'client', days: 365 * 10 });
+    await write(tlsFiles.adminCert, admin.certPem, false);
+    await write(tlsFiles.adminKey, admin.keyPem, true);
+  }
+  return { ca, serving, admin, created };
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// The `k2` command line. Each command lives in its own file and registers itself here.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { serverCommand } from './server.ts';
+import { versionCommand } from './version.ts';
+import { kubectlCommand } from './kubectl.ts';
+
+export async function main(argv: string[]): Promise<void> {
+  await yargs(argv)
+    .scriptName('k2')
+    .usage('k2: Kubernetes in one process.\n\nUsage: $0 <command> [options]')
+    .command(serverCommand)
+    .command(kubectlCommand)
+    .command(versionCommand)
+    .demandCommand(1, 'Name a command; `k2 --help` lists them.')
+    .strict()
+    .recommendCommands()
+    .version(false)
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(120, process.stdout.columns || 100))
+    .parserConfiguration({ 'boolean-negation': false })
+    .fail((message, error) => {
+      process.stderr.write(error ? `k2: ${error.message}\n` : `k2: ${readableFailure(message)}\nRun with --help for usage.\n`);
+      process.exit(1);
+    })
+    .parseAsync();
+}
+
+/** yargs reports each unknown flag twice (as typed and camel-cased); name each once, as typed. */
+function readableFailure(message: string): string {
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message);
+  if (!unknown) return message;
+  const names = unknown[1]!.split(', ');
+  const typed = names.filter((name) => !(/[A-Z]/.test(name) && names.includes(name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`))));
+  return `unknown flag${typed.length > 1 ? 's' : ''}: ${typed.map((name) => (name.length === 1 ? `-${name}` : `--${name}`)).join(', ')}`;
+}
+
+main(hideBin(process.argv)).catch((error: Error) => {
+  process.stderr.write(`k2: ${error.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,112 @@
+// `k2 server`: the API server and, as later modules land, the datastore, controllers, scheduler and
+// node agent, all in this one process.
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { CommandModule } from 'yargs';
+import type { FastifyInstance } from 'fastify';
+import { createHttpServer } from '../apiserver/http-server.ts';
+import { HealthChecks } from '../apiserver/health.ts';
+import { writeKubeconfig } from '../apiserver/kubeconfig.ts';
+import { loadOrCreatePki } from '../apiserver/pki.ts';
+import { gitVersion } from '../apiserver/version.ts';
+import { createLogger, type Logger } from './logging.ts';
+import { defaultKubeconfig } from './paths.ts';
+import { serverOptionsBuilder, toServerOptions, type ServerOptions } from './server-options.ts';
+
+export const serverCommand: CommandModule = {
+  command: 'server',
+  describe: 'Run a k2 server: API server, datastore, controllers and scheduler in one process',
+  builder: (y) => serverOptionsBuilder(y),
+  handler: async (argv) => {
+    const options = toServerOptions(argv as Record<string, unknown>);
+    const log = createLogger(options.logLevel, options.logFormat);
+    // Signals are handled from the very start, so one that arrives while modules start still stops cleanly.
+    let stopping = false;
+    const starting = K2Server.start(options, log);
+    const stop = (signal: string) => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      starting
+        .then((server) => server.stop())
+        .then(
+          () => process.exit(0),
+          (error: Error) => {
+            log.error({ err: error }, 'unclean shutdown');
+            process.exit(1);
+          },
+        );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    await starting.catch((error: Error) => {
+      log.fatal({ err: error }, 'k2 server failed to start');
+      process.exit(1);
+    });
+  },
+};
+
+/** The host names and addresses every serving certificate carries, plus --tls-san. */
+function servingSans(options: ServerOptions): string[] {
+  const sans = new Set(['localhost', '127.0.0.1', '::1', hostname(), 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local']);
+  if (!['0.0.0.0', '::'].includes(options.bindAddress)) sans.add(options.bindAddress);
+  for (const san of options.tlsSan) sans.add(san);
+  return [...sans];
+}
+
+/** The URL this machine's kubectl should use to reach the server. */
+function localServerUrl(bindAddress: string, port: number): string {
+  if (bindAddress === '0.0.0.0' || bindAddress === '') return `https://127.0.0.1:${port}`;
+  if (bindAddress === '::') return `https://[::1]:${port}`;
+  return bindAddress.includes(':') ? `https://[${bindAddress}]:${port}` : `https://${bindAddress}:${port}`;
+}
+
+export class K2Server {
+  private constructor(
+    readonly options: ServerOptions,
+    readonly log: Logger,
+    readonly http: FastifyInstance,
+    readonly url: string,
+    readonly kubeconfigPath: string,
+  ) {}
+
+  static async start(options: ServerOptions, log: Logger): Promise<K2Server> {
+    const started = performance.now();
+    const dataDir = resolve(options.dataDir);
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    const nodeName = options.nodeName || hostname().toLowerCase();
+
+    const pki = await loadOrCreatePki(resolve(dataDir, 'tls'), servingSans(options));
+    if (pki.created.length) log.info({ files: pki.created, dir: resolve(dataDir, 'tls') }, 'wrote certificates');
+
+    const health = new HealthChecks();
+    let modulesStarted = false;
+    health.addReadiness('k2-modules', () => modulesStarted || 'starting');
+
+    const http = createHttpServer({ log, caPem: pki.ca.certPem, servingCertPem: pki.serving.certPem, servingKeyPem: pki.serving.keyPem, health });
+    await http.listen({ host: options.bindAddress, port: options.httpsListenPort });
+    const address = http.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.httpsListenPort;
+    const url = localServerUrl(options.bindAddress, port);
+
+    const kubeconfigPath = resolve(options.writeKubeconfig ?? defaultKubeconfig(dataDir));
+    await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem }, options.writeKubeconfigMode);
+
+    modulesStarted = true;
+    log.info(
+      { version: gitVersion, url, port, kubeconfig: kubeconfigPath, dataDir, nodeName, startupMs: Math.round(performance.now() - started) },
+      `k2 is ready; kubeconfig written to ${kubeconfigPath}`,
+    );
+    return new K2Server(options, log, http, url, kubeconfigPath);
+  }
+
+  /** Stops accepting requests, lets in-flight ones finish, then closes the modules. */
+  async stop(): Promise<void> {
+    await this.http.close();
+    this.log.info('k2 server stopped');
+  }
+}

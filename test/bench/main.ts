@@ -1,0 +1,15 @@
+// `npm run bench -- <name> [<name>…]`: the figures each issue asks for, printed as tables.
+// Benchmarks measure; they do not assert. Run them on an otherwise idle machine.
+import { benchmarks } from './registry.ts';
+
+const wanted = process.argv.slice(2);
+const names = wanted.length ? wanted : Object.keys(benchmarks);
+for (const name of names) {
+  const run = benchmarks[name];
+  if (!run) {
+    console.error(`unknown benchmark "${name}"; known: ${Object.keys(benchmarks).join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`\n## ${name}\n`);
+  await run();
+}

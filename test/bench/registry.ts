@@ -1,0 +1,6 @@
+// One entry per benchmark; each lives in its own file.
+import { startupBenchmark } from './startup.ts';
+
+export const benchmarks: Record<string, () => Promise<void>> = {
+  startup: startupBenchmark,
+};

@@ -1,0 +1,90 @@
+// Startup figures of the single executable: process start → /readyz ok, idle RSS, file size.
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { buildExecutable } from '../../packaging/sea/build.ts';
+import { tempDir } from '../e2e/harness.ts';
+import { ms, printTable } from './table.ts';
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+function readyzOk(port: number): Promise<boolean> {
+  return new Promise((resolveOk) => {
+    const req = request({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false, timeout: 200 }, (res) => {
+      res.resume();
+      res.on('end', () => resolveOk(res.statusCode === 200));
+    });
+    req.on('error', () => resolveOk(false));
+    req.end();
+  });
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+async function timeToReady(executable: string, dataDir: string): Promise<{ ms: number; stop: () => Promise<void>; pid: number }> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(executable, ['server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', String(port)], { stdio: 'ignore', env: { ...process.env, HOME: dataDir } });
+  const deadline = Date.now() + 30_000;
+  while (!(await readyzOk(port))) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('k2 did not become ready');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const elapsed = performance.now() - started;
+  return {
+    ms: elapsed,
+    pid: child.pid!,
+    stop: () => new Promise<void>((done) => {
+      child.on('exit', () => done());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+export async function startupBenchmark(): Promise<void> {
+  const root = resolve(import.meta.dirname, '../..');
+  let executable = join(root, 'dist/k2');
+  if (!existsSync(executable) || process.env.K2_BENCH_REBUILD !== '0') executable = await buildExecutable();
+  // Run from an empty folder with no node_modules, as a user would.
+  const folder = tempDir('k2-bench-startup-');
+  const copy = join(folder, 'k2');
+  copyFileSync(executable, copy);
+
+  const dataDir = join(folder, 'data');
+  const first = await timeToReady(copy, dataDir);
+  await first.stop();
+  const warm: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const run = await timeToReady(copy, dataDir);
+    warm.push(run.ms);
+    await run.stop();
+  }
+  const idle = await timeToReady(copy, dataDir);
+  await new Promise((r) => setTimeout(r, 10_000));
+  const rss = rssMb(idle.pid);
+  await idle.stop();
+  rmSync(folder, { recursive: true, force: true });
+
+  warm.sort((a, b) => a - b);
+  printTable(
+    ['figure', 'value', 'goal'],
+    [
+      ['start → /readyz ok, first start (creates CA and certificates)', ms(first.ms), ''],
+      ['start → /readyz ok, later starts (median of 5)', ms(warm[2]!), '< 400 ms'],
+      ['idle RSS after 10 s', `${rss.toFixed(1)} MB`, '< 90 MB'],
+      ['size of dist/k2', `${(statSync(executable).size / 1e6).toFixed(1)} MB`, ''],
+    ],
+  );
+}

@@ -1,0 +1,25 @@
+// `npm run build` makes one file that runs k2 from an empty folder with no node_modules.
+import { copyFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildExecutable } from '../../packaging/sea/build.ts';
+import { startServer, tempDir, type TestServer } from './harness.ts';
+
+describe('single executable', () => {
+  let server: TestServer | undefined;
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('runs `k2 server` from a copy in an empty folder', async () => {
+    const built = await buildExecutable();
+    const folder = tempDir('k2-exe-');
+    const executable = join(folder, 'k2');
+    copyFileSync(built, executable);
+    expect(readdirSync(folder)).toEqual(['k2']);
+    server = await startServer({ executable, env: { NODE_PATH: '' } });
+    expect((await server.kubectl(['get', '--raw', '/readyz'])).stdout).toBe('ok');
+    const version = await server.kubectl(['version', '-o', 'json']);
+    expect(JSON.parse(version.stdout).serverVersion.minor).toBe('33');
+  }, 120_000);
+});

@@ -1,0 +1,122 @@
+// The first-run experience: a real k2 server, its certificates and kubeconfig, driven by real kubectl and curl-like clients.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { httpsRequest, startServer, tempDir, testBundlePath, type TestServer } from './harness.ts';
+
+describe('k2 server foundation', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('writes a kubeconfig that kubectl uses with TLS verification on', async () => {
+    const config = YAML.parse(readFileSync(server.kubeconfig, 'utf8'));
+    expect(config.clusters[0].cluster['insecure-skip-tls-verify']).toBeUndefined();
+    expect(config.clusters[0].cluster['certificate-authority-data']).toBeTruthy();
+    expect(statSync(server.kubeconfig).mode & 0o777).toBe(0o600);
+    const version = await server.kubectl(['version', '-o', 'json']);
+    expect(version.code, version.stderr).toBe(0);
+    const parsed = JSON.parse(version.stdout);
+    expect(parsed.serverVersion.major).toBe('1');
+    expect(parsed.serverVersion.minor).toBe('33');
+    expect(parsed.serverVersion.gitVersion).toMatch(/^v1\.33\.0\+k2\./);
+    expect(version.stderr).toBe('');
+  });
+
+  it('reports ready through kubectl get --raw /readyz', async () => {
+    const ready = await server.kubectl(['get', '--raw', '/readyz']);
+    expect(ready.stdout).toBe('ok');
+    const verbose = await server.kubectl(['get', '--raw', '/readyz?verbose']);
+    expect(verbose.stdout).toContain('[+]ping ok');
+    expect(verbose.stdout).toContain('readyz check passed');
+  });
+
+  it('answers 401 without a client certificate and 200 with the admin one', async () => {
+    const ca = readFileSync(join(server.dataDir, 'tls/ca.crt'), 'utf8');
+    const anonymous = await httpsRequest(server.url, 'GET', '/api', { ca });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.json).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+    const admin = await server.request('GET', '/version');
+    expect(admin.status).toBe(200);
+    // Health and version answer anyone, as Kubernetes grants system:public-info-viewer.
+    expect((await httpsRequest(server.url, 'GET', '/healthz', { ca })).text).toBe('ok');
+    expect((await httpsRequest(server.url, 'GET', '/version', { ca })).json.minor).toBe('33');
+  });
+
+  it('rejects a client certificate from another CA', async () => {
+    const other = await startServer();
+    try {
+      const foreign = YAML.parse(readFileSync(other.kubeconfig, 'utf8')).users[0].user;
+      const ca = readFileSync(join(server.dataDir, 'tls/ca.crt'), 'utf8');
+      const result = await httpsRequest(server.url, 'GET', '/api', {
+        ca,
+        cert: Buffer.from(foreign['client-certificate-data'], 'base64').toString(),
+        key: Buffer.from(foreign['client-key-data'], 'base64').toString(),
+      });
+      expect(result.status).toBe(401);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('answers unknown paths with a 404 Status', async () => {
+    const result = await server.request('GET', '/no/such/thing');
+    expect(result.status).toBe(404);
+    expect(result.json).toMatchObject({ kind: 'Status', reason: 'NotFound', code: 404 });
+  });
+});
+
+describe('k2 server restarts and configuration', () => {
+  it('reuses its certificates on a later start', async () => {
+    const dataDir = tempDir();
+    const first = await startServer({ dataDir });
+    const ca = readFileSync(join(dataDir, 'tls/ca.crt'), 'utf8');
+    const admin = readFileSync(join(dataDir, 'tls/admin.crt'), 'utf8');
+    expect(await first.stop()).toBe(0);
+    const second = await startServer({ dataDir });
+    try {
+      expect(readFileSync(join(dataDir, 'tls/ca.crt'), 'utf8')).toBe(ca);
+      expect(readFileSync(join(dataDir, 'tls/admin.crt'), 'utf8')).toBe(admin);
+      expect((await second.kubectl(['get', '--raw', '/readyz'])).stdout).toBe('ok');
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('takes settings from a config file and K2_* variables, flags first', async () => {
+    const dataDir = tempDir();
+    const configFile = join(dataDir, 'config.yaml');
+    writeFileSync(configFile, YAML.stringify({ 'tls-san': ['k2.example.test', '192.0.2.10'], 'write-kubeconfig-mode': '0640', 'node-name': 'from-file' }));
+    const server = await startServer({ dataDir, args: ['--config', configFile], env: { K2_NODE_NAME: 'from-env' } });
+    try {
+      const text = execFileSync('openssl', ['x509', '-in', join(dataDir, 'tls/serving.crt'), '-noout', '-ext', 'subjectAltName'], { encoding: 'utf8' });
+      expect(text).toContain('DNS:k2.example.test');
+      expect(text).toContain('IP Address:192.0.2.10');
+      expect(statSync(server.kubeconfig).mode & 0o777).toBe(0o640);
+      expect(server.logs()).toContain('"nodeName":"from-env"');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses unknown flags and bad values with a clear error', () => {
+    const run = (args: string[]) => {
+      try {
+        execFileSync(process.execPath, [testBundlePath, ...args], { encoding: 'utf8', stdio: 'pipe' });
+        return '';
+      } catch (error) {
+        return String((error as { stderr: string }).stderr);
+      }
+    };
+    expect(run(['server', '--no-such-flag'])).toContain('unknown flag: --no-such-flag');
+    expect(run(['server', '--https-listen-port', 'eighty'])).toContain('invalid port "eighty"');
+    expect(run(['server', '--log-format', 'xml'])).toContain('Invalid values');
+    expect(run(['server', '--config', '/nonexistent/k2.yaml'])).toContain('config file /nonexistent/k2.yaml does not exist');
+  });
+});
