@@ -1,0 +1,42 @@
+// Admission: plugins that may change (mutate) and then accept or refuse (validate) every write,
+// in-process ones (namespace lifecycle, LimitRange, ResourceQuota, ServiceAccount) and webhooks.
+import type { UserInfo } from '../authn.ts';
+import type { KubeObject, ResourceDescription } from '../registry/types.ts';
+
+export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+
+export interface AdmissionAttributes {
+  operation: AdmissionOperation;
+  description: ResourceDescription;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+  /** The object being written (stored form); mutating plugins change it in place. */
+  object?: KubeObject;
+  oldObject?: KubeObject;
+  user: UserInfo;
+  dryRun: boolean;
+}
+
+export interface AdmissionPlugin {
+  name: string;
+  mutate?(attributes: AdmissionAttributes): void | Promise<void>;
+  /** Throws a StatusError to refuse. */
+  validate?(attributes: AdmissionAttributes): void | Promise<void>;
+}
+
+export class AdmissionChain {
+  constructor(private readonly plugins: AdmissionPlugin[] = []) {}
+
+  add(plugin: AdmissionPlugin): void {
+    this.plugins.push(plugin);
+  }
+
+  async mutate(attributes: AdmissionAttributes): Promise<void> {
+    for (const plugin of this.plugins) if (plugin.mutate) await plugin.mutate(attributes);
+  }
+
+  async validate(attributes: AdmissionAttributes): Promise<void> {
+    for (const plugin of this.plugins) if (plugin.validate) await plugin.validate(attributes);
+  }
+}

@@ -1,0 +1,36 @@
+// Assembles the Kubernetes API on an HTTP server: the built-in kinds, their generic handlers,
+// discovery, and the custom handlers (reviews, binding).
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Datastore } from '../datastore/types.ts';
+import { ApiCore } from './core.ts';
+import { registerBindingHandlers } from './handlers/binding.ts';
+import { registerReviewHandlers } from './handlers/reviews.ts';
+import { ResourceHandlers } from './handlers/resources.ts';
+import { maxRequestBodyBytes } from './http-server.ts';
+import { builtinKinds } from './kinds/index.ts';
+
+export interface Api {
+  core: ApiCore;
+  handlers: ResourceHandlers;
+}
+
+/** Creates the API core over a datastore and loads the watch cache. */
+export async function startApiCore(datastore: Datastore, log: Logger): Promise<ApiCore> {
+  const core = new ApiCore(datastore, log);
+  for (const kind of builtinKinds) core.registry.add(kind);
+  await core.start();
+  return core;
+}
+
+/** Serves the API of `core` on `app`. */
+export function installApi(app: FastifyInstance, core: ApiCore): Api {
+  // Bodies are decoded by the handlers (JSON, YAML, protobuf, patch types), so take them raw.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxRequestBodyBytes }, (_request, body, done) => done(null, body));
+  const handlers = new ResourceHandlers(core);
+  registerReviewHandlers(core, handlers);
+  registerBindingHandlers(core, handlers);
+  handlers.register(app);
+  return { core, handlers };
+}

@@ -1,0 +1,51 @@
+// Authorization: may this user do this? Requests carry Kubernetes' authorizer attributes.
+import type { UserInfo } from './authn.ts';
+
+export interface AuthorizationAttributes {
+  user: UserInfo;
+  verb: string;
+  /** Resource requests. */
+  namespace?: string;
+  apiGroup?: string;
+  apiVersion?: string;
+  resource?: string;
+  subresource?: string;
+  name?: string;
+  /** Non-resource requests (/healthz, /version, /metrics…). */
+  path?: string;
+  resourceRequest: boolean;
+}
+
+export interface AuthorizationDecision {
+  allowed: boolean;
+  /** Why (or why not), as Kubernetes' authorizers word it. */
+  reason?: string;
+}
+
+export interface ResourceRule {
+  verbs: string[];
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+}
+
+export interface NonResourceRule {
+  verbs: string[];
+  nonResourceURLs: string[];
+}
+
+export interface Authorizer {
+  authorize(attributes: AuthorizationAttributes): AuthorizationDecision | Promise<AuthorizationDecision>;
+  /** What the user may do in a namespace (SelfSubjectRulesReview). */
+  rulesFor(user: UserInfo, namespace: string): { resourceRules: ResourceRule[]; nonResourceRules: NonResourceRule[]; incomplete: boolean } | Promise<{ resourceRules: ResourceRule[]; nonResourceRules: NonResourceRule[]; incomplete: boolean }>;
+}
+
+/** Every authenticated request is allowed: k2's mode until RBAC is enabled. */
+export const allowAllAuthorizer: Authorizer = {
+  authorize: () => ({ allowed: true, reason: '' }),
+  rulesFor: () => ({
+    resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+    nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+    incomplete: false,
+  }),
+};

@@ -1,0 +1,339 @@
+// HTTP handlers for every resource request: /api/v1/… and /apis/<group>/<version>/…, one generic
+// path for all kinds (get, list, watch, create, update, patch, delete, deletecollection, and the
+// status and scale subresources), plus a hook for custom subresources (log, exec, binding, …).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { UserInfo } from '../authn.ts';
+import type { ApiCore } from '../core.ts';
+import { fromServedVersion, toServedVersion } from '../registry/conversion.ts';
+import { groupVersion, storageResource, type ServedVersion } from '../registry/registry.ts';
+import { parseFieldSelector, parseLabelSelector } from '../registry/selectors.ts';
+import type { DeleteOptions, ListOptions, ResourceStore } from '../registry/store.ts';
+import type { KubeObject } from '../registry/types.ts';
+import { errors, StatusError } from '../status.ts';
+import { decodeObjectBody, negotiateOutput, type OutputShape } from './content.ts';
+import { Discovery } from './discovery.ts';
+import { applyPatchBody, patchTypes } from './patch.ts';
+import { parseRequestPath, type RequestInfo } from './request-info.ts';
+import { getScale, scaleFromBody, writeScale } from './scale.ts';
+import { renderList, renderObject, sendJson } from './output.ts';
+import { serveWatch } from './watch.ts';
+
+export type Query = Record<string, string | string[] | undefined>;
+
+export interface ResourceRequest {
+  info: RequestInfo;
+  served: ServedVersion;
+  store: ResourceStore;
+  user: UserInfo;
+  query: Query;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/** A custom subresource: `pods/log`, `pods/exec`, `pods/binding`, … */
+export type SubresourceHandler = (request: ResourceRequest) => Promise<unknown> | unknown;
+
+export function queryString(query: Query, name: string): string | undefined {
+  const value = query[name];
+  return Array.isArray(value) ? value[value.length - 1] : value;
+}
+
+export function queryBoolean(query: Query, name: string): boolean {
+  const value = queryString(query, name);
+  return value === 'true' || value === '1';
+}
+
+function queryInteger(query: Query, name: string): number | undefined {
+  const value = queryString(query, name);
+  if (value === undefined || value === '') return undefined;
+  if (!/^-?\d+$/.test(value)) throw errors.badRequest(`invalid ${name}: ${value}`);
+  return Number(value);
+}
+
+export function dryRunOf(query: Query): boolean {
+  const values = ([] as string[]).concat(query.dryRun ?? []);
+  for (const value of values) {
+    if (value !== 'All') throw errors.badRequest(`dryRun: Unsupported value: "${value}": supported values: "All"`);
+  }
+  return values.length > 0;
+}
+
+function listOptionsOf(query: Query): ListOptions {
+  const match = queryString(query, 'resourceVersionMatch');
+  if (match !== undefined && match !== '' && match !== 'NotOlderThan' && match !== 'Exact') {
+    throw errors.badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
+  }
+  const limit = queryInteger(query, 'limit');
+  const cont = queryString(query, 'continue');
+  const resourceVersion = queryString(query, 'resourceVersion');
+  if (cont && resourceVersion && resourceVersion !== '0') throw errors.badRequest('specifying resource version is not allowed when using continue');
+  return {
+    labelSelector: parseLabelSelector(queryString(query, 'labelSelector')),
+    fieldSelector: parseFieldSelector(queryString(query, 'fieldSelector')),
+    limit,
+    continue: cont || undefined,
+    resourceVersion,
+    resourceVersionMatch: (match || undefined) as ListOptions['resourceVersionMatch'],
+  };
+}
+
+/** The object a create/update body holds, checked against the URL and converted to the stored form. */
+export function decodeWrittenObject(core: ApiCore, served: ServedVersion, contentType: string | undefined, body: Buffer | undefined): KubeObject {
+  const decoded = decodeObjectBody(contentType, body);
+  return toStoredObject(core, served, decoded);
+}
+
+export function toStoredObject(core: ApiCore, served: ServedVersion, decoded: unknown): KubeObject {
+  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) {
+    throw errors.badRequest(`Object '${served.description.kind}' is not a JSON object`);
+  }
+  const object = decoded as KubeObject;
+  const expected = groupVersion(served.group, served.version);
+  let through = served;
+  if (object.kind !== undefined && object.kind !== served.description.kind) {
+    throw errors.badRequest(`the API version in the data (${object.apiVersion}) does not match the expected API version (${expected})`);
+  }
+  if (object.apiVersion !== undefined && object.apiVersion !== expected) {
+    // Another version of the same kind (e.g. apps/v1beta2 posted to apps/v1) is converted, as Kubernetes does.
+    const [g, v] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
+    const other = core.registry.lookupKind(g!, v!, served.description.kind);
+    if (!other || other.description !== served.description) {
+      throw errors.badRequest(`the API version in the data (${object.apiVersion}) does not match the expected API version (${expected})`);
+    }
+    through = other;
+  }
+  if (object.metadata !== undefined && (typeof object.metadata !== 'object' || object.metadata === null || Array.isArray(object.metadata))) {
+    throw errors.badRequest(`${served.description.kind} in version "${served.version}" cannot be handled as a ${served.description.kind}: json: cannot unmarshal ${Array.isArray(object.metadata) ? 'array' : typeof object.metadata} into Go struct field ${served.description.kind}.metadata of type v1.ObjectMeta`);
+  }
+  object.metadata ??= {};
+  return fromServedVersion(through, object);
+}
+
+function deleteOptionsOf(core: ApiCore, request: FastifyRequest, query: Query, user: UserInfo): DeleteOptions {
+  const options: DeleteOptions = { user, dryRun: dryRunOf(query) };
+  const body = request.body as Buffer | undefined;
+  if (body && body.length) {
+    const parsed = decodeObjectBody(request.headers['content-type'], body) as Record<string, unknown>;
+    if (typeof parsed !== 'object' || parsed === null) throw errors.badRequest('DeleteOptions must be a JSON object');
+    if (Array.isArray(parsed.dryRun) && parsed.dryRun.length) options.dryRun = true;
+    if (typeof parsed.gracePeriodSeconds === 'number') options.gracePeriodSeconds = parsed.gracePeriodSeconds;
+    if (typeof parsed.propagationPolicy === 'string') options.propagationPolicy = parsed.propagationPolicy as DeleteOptions['propagationPolicy'];
+    if (typeof parsed.orphanDependents === 'boolean') options.orphanDependents = parsed.orphanDependents;
+    if (parsed.preconditions && typeof parsed.preconditions === 'object') options.preconditions = parsed.preconditions as DeleteOptions['preconditions'];
+  }
+  const grace = queryInteger(query, 'gracePeriodSeconds');
+  if (grace !== undefined) options.gracePeriodSeconds = grace;
+  const policy = queryString(query, 'propagationPolicy');
+  if (policy) options.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
+  if (queryString(query, 'orphanDependents') !== undefined) options.orphanDependents = queryBoolean(query, 'orphanDependents');
+  if (options.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(options.propagationPolicy)) {
+    throw errors.invalid('DeleteOptions', '', '', [
+      { reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${options.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"` },
+    ]);
+  }
+  void core;
+  return options;
+}
+
+/** Status returned when an object was deleted at once (Kubernetes' generic store does the same). */
+function deletedStatus(served: ServedVersion, object: KubeObject): Record<string, unknown> {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name: object.metadata.name, group: served.description.group || undefined, kind: served.description.plural, uid: object.metadata.uid },
+  };
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export class ResourceHandlers {
+  private readonly custom = new Map<string, Partial<Record<Method, SubresourceHandler>>>();
+  readonly discovery: Discovery;
+
+  constructor(private readonly core: ApiCore) {
+    this.discovery = new Discovery(core.registry);
+  }
+
+  /**
+   * Serves `<resource>/<subresource>` for `method` with a custom handler; an empty subresource
+   * means the collection itself (POST to a virtual kind such as a review).
+   */
+  addHandler(group: string, plural: string, subresource: string, method: Method, handler: SubresourceHandler): void {
+    const key = `${storageResource({ group, plural })}/${subresource}`;
+    this.custom.set(key, { ...this.custom.get(key), [method]: handler });
+  }
+
+  private customHandler(served: ServedVersion, subresource: string, method: Method): SubresourceHandler | undefined {
+    return this.custom.get(`${storageResource(served.description)}/${subresource}`)?.[method];
+  }
+
+  register(app: FastifyInstance): void {
+    const handler = (request: FastifyRequest, reply: FastifyReply) => this.handle(request, reply);
+    for (const url of ['/api', '/apis', '/api/*', '/apis/*']) {
+      app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url, handler });
+    }
+  }
+
+  private resolve(info: RequestInfo): ServedVersion {
+    const served = this.core.registry.lookup(info.group, info.version, info.resource!);
+    if (!served) throw errors.routeNotFound();
+    if (info.namespace !== undefined && !served.description.namespaced) throw errors.routeNotFound();
+    return served;
+  }
+
+  async handle(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const path = request.url.split('?')[0]!;
+    const info = parseRequestPath(path);
+    if (!info?.resource) {
+      if (request.method === 'GET' && this.discovery.serve(path, request, reply)) return reply;
+      throw errors.routeNotFound();
+    }
+    const served = this.resolve(info);
+    const store = this.core.store(served.description);
+    const query = request.query as Query;
+    const context: ResourceRequest = { info, served, store, user: request.user!, query, request, reply };
+    const method = request.method as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+    if (info.subresource && info.subresource !== 'status' && info.subresource !== 'scale') {
+      const custom = this.customHandler(served, info.subresource, method);
+      if (!custom) throw errors.routeNotFound();
+      return custom(context);
+    }
+    if (served.description.virtual) {
+      const custom = !info.name && method === 'POST' ? this.customHandler(served, '', method) : undefined;
+      if (!custom) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+      return custom(context);
+    }
+    if (info.subresource === 'status' && !served.description.status) throw errors.routeNotFound();
+    if (info.subresource === 'scale' && !served.description.scale) throw errors.routeNotFound();
+
+    const verbs = served.description.verbs;
+    const allow = (verb: string) => {
+      if (verbs && !verbs.includes(verb)) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+    };
+
+    switch (method) {
+      case 'GET': {
+        if (!info.name) {
+          if (queryBoolean(query, 'watch') || info.legacyWatch) {
+            allow('watch');
+            return serveWatch(this.core, context);
+          }
+          allow('list');
+          return this.list(context);
+        }
+        allow('get');
+        if (info.subresource === 'scale') return sendJson(reply, 200, getScale(served, await store.get(info.namespace, info.name)));
+        return this.get(context);
+      }
+      case 'POST':
+        if (info.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+        allow('create');
+        return this.create(context);
+      case 'PUT':
+        if (!info.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+        allow('update');
+        return this.update(context);
+      case 'PATCH':
+        if (!info.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+        allow('patch');
+        return this.patch(context);
+      case 'DELETE':
+        if (!info.name) {
+          allow('deletecollection');
+          return this.deleteCollection(context);
+        }
+        allow('delete');
+        return this.delete(context);
+    }
+  }
+
+  private output(context: ResourceRequest): OutputShape {
+    return negotiateOutput(context.request.headers.accept);
+  }
+
+  private async get({ info, served, store, query, request, reply }: ResourceRequest): Promise<unknown> {
+    const shape = negotiateOutput(request.headers.accept);
+    const object = await store.get(info.namespace, info.name!, queryString(query, 'resourceVersion'));
+    return renderObject(reply, served, toServedVersion(served, object), shape, 200, query);
+  }
+
+  private async list(context: ResourceRequest): Promise<unknown> {
+    const { info, served, store, query, reply } = context;
+    const shape = this.output(context);
+    const result = await store.list(info.namespace, listOptionsOf(query));
+    return renderList(reply, served, result, shape, query);
+  }
+
+  private async create(context: ResourceRequest): Promise<unknown> {
+    const { info, served, store, query, request, reply, user } = context;
+    const shape = this.output(context);
+    const object = decodeWrittenObject(this.core, served, request.headers['content-type'], request.body as Buffer | undefined);
+    const created = await store.create(info.namespace, object, { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager') });
+    return renderObject(reply, served, toServedVersion(served, created), shape, 201, query);
+  }
+
+  private async update(context: ResourceRequest): Promise<unknown> {
+    const { info, served, store, query, request, reply, user } = context;
+    const shape = this.output(context);
+    const options = { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager'), subresource: info.subresource };
+    if (info.subresource === 'scale') {
+      const scale = scaleFromBody(request.headers['content-type'], request.body as Buffer | undefined);
+      const updated = await writeScale(store, info.namespace, info.name!, () => scale, options);
+      return sendJson(reply, 200, getScale(served, updated));
+    }
+    const object = decodeWrittenObject(this.core, served, request.headers['content-type'], request.body as Buffer | undefined);
+    const { object: updated, created } = await store.update(info.namespace, info.name!, object, { ...options, allowCreate: served.description.allowCreateOnUpdate });
+    return renderObject(reply, served, toServedVersion(served, updated), shape, created ? 201 : 200, query);
+  }
+
+  private async patch(context: ResourceRequest): Promise<unknown> {
+    const { info, served, store, query, request, reply, user } = context;
+    const shape = this.output(context);
+    const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (!patchTypes.has(contentType)) throw errors.unsupportedMediaType(contentType);
+    const body = request.body as Buffer | undefined;
+    if (!body || !body.length) throw errors.badRequest('the body of the request was empty');
+    const options = { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager'), subresource: info.subresource };
+    if (info.subresource === 'scale') {
+      const updated = await writeScale(store, info.namespace, info.name!, (current) => applyPatchBody(contentType, current, body, undefined) as KubeObject, options);
+      return sendJson(reply, 200, getScale(served, updated));
+    }
+    const updated = await store.guaranteedUpdate(
+      info.namespace,
+      info.name!,
+      (current) => {
+        const patched = applyPatchBody(contentType, toServedVersion(served, current), body, served) as KubeObject;
+        // Only a resourceVersion the patch itself sets is a precondition; otherwise conflicts are retried.
+        if (patched?.metadata?.resourceVersion === current.metadata.resourceVersion) delete patched.metadata.resourceVersion;
+        return toStoredObject(this.core, served, patched);
+      },
+      options,
+    );
+    return renderObject(reply, served, toServedVersion(served, updated), shape, 200, query);
+  }
+
+  private async delete(context: ResourceRequest): Promise<unknown> {
+    const { info, served, store, query, request, reply, user } = context;
+    const shape = this.output(context);
+    const options = deleteOptionsOf(this.core, request, query, user);
+    const { object, deleted } = await store.delete(info.namespace, info.name!, options);
+    if (deleted && !served.description.returnDeletedObject) return sendJson(reply, 200, deletedStatus(served, object));
+    const status = !deleted && options.orphanDependents === false ? 202 : 200;
+    return renderObject(reply, served, toServedVersion(served, object), shape, status, query);
+  }
+
+  private async deleteCollection(context: ResourceRequest): Promise<unknown> {
+    const { info, served, store, query, request, reply, user } = context;
+    const shape = this.output(context);
+    const options = deleteOptionsOf(this.core, request, query, user);
+    const deleted = await store.deleteCollection(info.namespace, listOptionsOf(query), options);
+    return renderList(reply, served, { items: deleted, resourceVersion: '' }, shape, query);
+  }
+}
+
+export function isStatusError(error: unknown, code: number): boolean {
+  return error instanceof StatusError && error.code === code;
+}

@@ -1,0 +1,87 @@
+// The review kinds: POST-only questions to the authenticator and authorizer (kubectl auth whoami,
+// kubectl auth can-i [--list], TokenReview, SubjectAccessReview).
+import type { UserInfo } from '../authn.ts';
+import type { AuthorizationAttributes } from '../authz.ts';
+import type { ApiCore } from '../core.ts';
+import { groupVersion } from '../registry/registry.ts';
+import { errors } from '../status.ts';
+import { decodeObjectBody } from './content.ts';
+import { sendJson } from './output.ts';
+import type { ResourceHandlers, ResourceRequest } from './resources.ts';
+
+type Json = Record<string, any>;
+
+function body(context: ResourceRequest): Json {
+  const object = decodeObjectBody(context.request.headers['content-type'], context.request.body as Buffer | undefined) as Json;
+  if (typeof object !== 'object' || object === null) throw errors.badRequest('request body must be an object');
+  return object;
+}
+
+function answer(context: ResourceRequest, object: Json, status: Json): unknown {
+  const { served } = context;
+  return sendJson(context.reply, 201, {
+    ...object,
+    kind: served.description.kind,
+    apiVersion: groupVersion(served.group, served.version),
+    metadata: { ...(object.metadata ?? {}), creationTimestamp: null },
+    status,
+  });
+}
+
+function attributesOf(user: UserInfo, spec: Json, namespace?: string): AuthorizationAttributes {
+  const resource = spec.resourceAttributes as Json | undefined;
+  if (resource) {
+    return {
+      user,
+      resourceRequest: true,
+      verb: resource.verb ?? '',
+      namespace: namespace ?? resource.namespace,
+      apiGroup: resource.group ?? '',
+      apiVersion: resource.version,
+      resource: resource.resource,
+      subresource: resource.subresource,
+      name: resource.name,
+    };
+  }
+  const nonResource = (spec.nonResourceAttributes ?? {}) as Json;
+  return { user, resourceRequest: false, verb: nonResource.verb ?? '', path: nonResource.path ?? '' };
+}
+
+function userFromSpec(spec: Json): UserInfo {
+  return { username: spec.user ?? '', uid: spec.uid, groups: spec.groups ?? [], extra: spec.extra };
+}
+
+export function registerReviewHandlers(core: ApiCore, handlers: ResourceHandlers): void {
+  handlers.addHandler('authentication.k8s.io', 'selfsubjectreviews', '', 'POST', (context) => {
+    const { user } = context;
+    const userInfo: Json = { username: user.username, groups: user.groups };
+    if (user.uid) userInfo.uid = user.uid;
+    if (user.extra) userInfo.extra = user.extra;
+    return answer(context, body(context), { userInfo });
+  });
+
+  const accessReview = (self: boolean, namespaced: boolean) => async (context: ResourceRequest) => {
+    const object = body(context);
+    const spec: Json = object.spec ?? {};
+    if (!spec.resourceAttributes && !spec.nonResourceAttributes) {
+      throw errors.invalid(context.served.description.kind, 'authorization.k8s.io', '', [
+        { reason: 'FieldValueRequired', field: 'spec.resourceAttributes', message: 'Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified' },
+      ]);
+    }
+    const user = self ? context.user : userFromSpec(spec);
+    const decision = await core.authorizer.authorize(attributesOf(user, spec, namespaced ? context.info.namespace : undefined));
+    const status: Json = { allowed: decision.allowed };
+    if (!decision.allowed) status.denied = false;
+    if (decision.reason) status.reason = decision.reason;
+    return answer(context, object, status);
+  };
+  handlers.addHandler('authorization.k8s.io', 'selfsubjectaccessreviews', '', 'POST', accessReview(true, false));
+  handlers.addHandler('authorization.k8s.io', 'subjectaccessreviews', '', 'POST', accessReview(false, false));
+  handlers.addHandler('authorization.k8s.io', 'localsubjectaccessreviews', '', 'POST', accessReview(false, true));
+
+  handlers.addHandler('authorization.k8s.io', 'selfsubjectrulesreviews', '', 'POST', async (context) => {
+    const object = body(context);
+    const namespace = (object.spec as Json | undefined)?.namespace ?? '';
+    return answer(context, object, await core.authorizer.rulesFor(context.user, namespace));
+  });
+}

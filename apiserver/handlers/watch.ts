@@ -1,0 +1,131 @@
+// Watch responses: chunked JSON lines, one event per line, headers flushed at once (kubectl's
+// informers wait for them). Served from the watch cache; selectors are applied per event, so an
+// object that stops matching is reported DELETED and one that starts matching ADDED.
+import type { ApiCore } from '../core.ts';
+import { toServedVersion } from '../registry/conversion.ts';
+import { groupVersion } from '../registry/registry.ts';
+import { parseFieldSelector, parseLabelSelector } from '../registry/selectors.ts';
+import { checkFieldSelector, matchesSelectors } from '../registry/store.ts';
+import type { KubeObject } from '../registry/types.ts';
+import type { CacheEvent } from '../registry/watch-cache.ts';
+import { StatusError } from '../status.ts';
+import { negotiateOutput } from './content.ts';
+import { defaultTableConvertor, renderTable } from './table-output.ts';
+import { queryBoolean, queryString, type ResourceRequest } from './resources.ts';
+
+const bookmarkIntervalMs = 60_000;
+const maxBufferedBytes = 32 * 1024 * 1024;
+
+/** Serialized event lines, shared by every watcher of the same version. */
+const lineCache = new WeakMap<CacheEvent, Map<string, string>>();
+
+export async function serveWatch(core: ApiCore, context: ResourceRequest): Promise<void> {
+  const { info, served, store, query, request, reply } = context;
+  const shape = negotiateOutput(request.headers.accept);
+  const labelSelector = parseLabelSelector(queryString(query, 'labelSelector'));
+  const fieldSelector = parseFieldSelector(queryString(query, 'fieldSelector'));
+  checkFieldSelector(served.description, fieldSelector);
+  const filtered = !labelSelector.empty || fieldSelector.length > 0;
+  const matches = (object: KubeObject | undefined) => object !== undefined && (!filtered || matchesSelectors(object, served.description, labelSelector, fieldSelector));
+  const bookmarks = queryBoolean(query, 'allowWatchBookmarks');
+  const sendInitialEvents = queryString(query, 'sendInitialEvents') === 'true';
+  const timeoutParam = queryString(query, 'timeoutSeconds');
+  const timeoutSeconds = timeoutParam && /^\d+$/.test(timeoutParam) && Number(timeoutParam) > 0 ? Number(timeoutParam) : 1800 + Math.floor(Math.random() * 1800);
+  const apiVersion = groupVersion(served.group, served.version);
+  const versionKey = `${apiVersion}|${shape.shape}`;
+  const tableVersion = shape.shape === 'table' ? shape.version : 'v1';
+
+  const res = reply.raw;
+  let open = true;
+  let started = false;
+  const pending: string[] = [];
+
+  const lineFor = (type: string, object: KubeObject, event?: CacheEvent): string => {
+    if (shape.shape === 'table') {
+      const table = renderTable(served.description.table ?? defaultTableConvertor, [toServedVersion(served, object)], { apiVersion: `meta.k8s.io/${tableVersion}`, includeObject: 'Metadata' });
+      return `${JSON.stringify({ type, object: table })}\n`;
+    }
+    const body = shape.shape === 'partial' ? { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${shape.version}`, metadata: object.metadata } : toServedVersion(served, object);
+    if (!event || type !== event.type) return `${JSON.stringify({ type, object: body })}\n`;
+    let perVersion = lineCache.get(event);
+    if (!perVersion) lineCache.set(event, (perVersion = new Map()));
+    let line = perVersion.get(versionKey);
+    if (!line) perVersion.set(versionKey, (line = `${JSON.stringify({ type, object: body })}\n`));
+    return line;
+  };
+
+  const write = (line: string) => {
+    if (!open) return;
+    if (!started) {
+      pending.push(line);
+      return;
+    }
+    res.write(line);
+    if (res.writableLength > maxBufferedBytes) close(); // a watcher this far behind must relist
+  };
+
+  const onEvent = (event: CacheEvent) => {
+    if (!filtered) {
+      write(lineFor(event.type, event.object, event));
+      return;
+    }
+    const now = event.type !== 'DELETED' && matches(event.object);
+    const before = event.type === 'MODIFIED' ? matches(event.previous) : event.type === 'DELETED' ? matches(event.object) : false;
+    if (event.type === 'ADDED' && now) write(lineFor('ADDED', event.object, event));
+    else if (event.type === 'DELETED' && before) write(lineFor('DELETED', event.object, event));
+    else if (event.type === 'MODIFIED') {
+      if (now && before) write(lineFor('MODIFIED', event.object, event));
+      else if (now) write(lineFor('ADDED', event.object));
+      else if (before) write(lineFor('DELETED', event.object));
+    }
+  };
+
+  const bookmark = (revision: number, initialEventsEnd = false) => {
+    const metadata: Record<string, unknown> = { resourceVersion: String(revision) };
+    if (initialEventsEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
+    write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: served.description.kind, apiVersion, metadata } })}\n`);
+  };
+
+  let stopWatch: (() => void) | undefined;
+  let timeoutTimer: NodeJS.Timeout | undefined;
+  let bookmarkTimer: NodeJS.Timeout | undefined;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    stopWatch?.();
+    clearTimeout(timeoutTimer);
+    clearInterval(bookmarkTimer);
+    core.streams.delete(close);
+    if (!res.writableEnded) res.end();
+  };
+
+  let errorLine: string | undefined;
+  try {
+    const watch = await store.watch(info.namespace, queryString(query, 'resourceVersion'), onEvent, { sendInitialEvents });
+    stopWatch = watch.stop;
+    if (sendInitialEvents && bookmarks) bookmark(watch.initialRevision, true);
+  } catch (error) {
+    // Kubernetes reports an expired resourceVersion as an ERROR event on a 200 stream.
+    if (!(error instanceof StatusError)) throw error;
+    errorLine = `${JSON.stringify({ type: 'ERROR', object: error.toStatus() })}\n`;
+  }
+
+  reply.hijack();
+  res.writeHead(200, {
+    'Content-Type': shape.shape === 'table' ? `application/json;as=Table;v=${tableVersion};g=meta.k8s.io` : 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
+  res.flushHeaders();
+  started = true;
+  if (errorLine) {
+    res.end(errorLine);
+    return;
+  }
+  if (pending.length) res.write(pending.join(''));
+  pending.length = 0;
+  core.streams.add(close);
+  res.on('close', close);
+  timeoutTimer = setTimeout(close, timeoutSeconds * 1000);
+  if (bookmarks) bookmarkTimer = setInterval(() => bookmark(core.cache.revision), bookmarkIntervalMs);
+}

@@ -1,0 +1,11 @@
+import { defineKind } from '../define.ts';
+
+export const validatingAdmissionPolicyBindings = defineKind({
+  group: 'admissionregistration.k8s.io',
+  kind: 'ValidatingAdmissionPolicyBinding',
+  plural: 'validatingadmissionpolicybindings',
+  namespaced: false,
+  versions: ['v1'],
+  categories: ['api-extensions'],
+  generation: true,
+});

@@ -1,0 +1,12 @@
+import { defineKind } from '../define.ts';
+
+export const validatingAdmissionPolicies = defineKind({
+  group: 'admissionregistration.k8s.io',
+  kind: 'ValidatingAdmissionPolicy',
+  plural: 'validatingadmissionpolicies',
+  namespaced: false,
+  versions: ['v1'],
+  categories: ['api-extensions'],
+  status: true,
+  generation: true,
+});

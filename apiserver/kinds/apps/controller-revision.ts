@@ -1,0 +1,9 @@
+import { defineKind } from '../define.ts';
+
+export const controllerRevisions = defineKind({
+  group: 'apps',
+  kind: 'ControllerRevision',
+  plural: 'controllerrevisions',
+  namespaced: true,
+  versions: ['v1'],
+});

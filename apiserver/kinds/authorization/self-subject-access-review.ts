@@ -1,0 +1,11 @@
+import { defineKind } from '../define.ts';
+
+export const selfSubjectAccessReviews = defineKind({
+  group: 'authorization.k8s.io',
+  kind: 'SelfSubjectAccessReview',
+  plural: 'selfsubjectaccessreviews',
+  namespaced: false,
+  versions: ['v1'],
+  verbs: ['create'],
+  virtual: true,
+});

@@ -1,0 +1,11 @@
+import { defineKind } from '../define.ts';
+
+export const selfSubjectRulesReviews = defineKind({
+  group: 'authorization.k8s.io',
+  kind: 'SelfSubjectRulesReview',
+  plural: 'selfsubjectrulesreviews',
+  namespaced: false,
+  versions: ['v1'],
+  verbs: ['create'],
+  virtual: true,
+});

@@ -1,0 +1,21 @@
+import { defineKind } from '../define.ts';
+
+export const certificateSigningRequests = defineKind({
+  group: 'certificates.k8s.io',
+  kind: 'CertificateSigningRequest',
+  plural: 'certificatesigningrequests',
+  shortNames: ['csr'],
+  namespaced: false,
+  versions: ['v1'],
+  status: true,
+  subresources: { approval: { kind: 'CertificateSigningRequest', verbs: ['get', 'patch', 'update'] } },
+  prepareForCreate(csr, context) {
+    // The requester is who sent the request, whatever the body says.
+    const spec = (csr.spec ??= {}) as Record<string, unknown>;
+    spec.username = context.user.username;
+    spec.groups = context.user.groups;
+    if (context.user.uid) spec.uid = context.user.uid;
+    if (context.user.extra) spec.extra = context.user.extra;
+    csr.status = {};
+  },
+});

@@ -1,0 +1,92 @@
+import { fieldError } from '../../registry/field-errors.ts';
+import { deepEqual } from '../../registry/object-meta.ts';
+import type { KubeObject } from '../../registry/types.ts';
+import type { StatusCause } from '../../status.ts';
+import { defineKind } from '../define.ts';
+import { defaultPodOnly, defaultPodSpec, validatePodSpec } from './pod-spec.ts';
+
+type Json = Record<string, any>;
+
+/** Guaranteed, Burstable or BestEffort, from requests and limits (as the kubelet computes it). */
+export function qosClass(spec: Json | undefined): string {
+  const containers: Json[] = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
+  let any = false;
+  let guaranteed = true;
+  for (const container of containers) {
+    const requests = container.resources?.requests ?? {};
+    const limits = container.resources?.limits ?? {};
+    for (const resource of ['cpu', 'memory']) {
+      if (requests[resource] !== undefined || limits[resource] !== undefined) any = true;
+      if (limits[resource] === undefined || (requests[resource] !== undefined && String(requests[resource]) !== String(limits[resource]))) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+const mutableSpecMessage =
+  'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+
+/** Only images, activeDeadlineSeconds, added tolerations and a few more may change in a pod's spec. */
+function validatePodSpecUpdate(spec: Json, old: Json): StatusCause[] {
+  const comparable = (s: Json) => {
+    const copy: Json = structuredClone(s);
+    for (const list of ['containers', 'initContainers']) for (const c of copy[list] ?? []) delete c.image;
+    delete copy.activeDeadlineSeconds;
+    delete copy.tolerations;
+    delete copy.terminationGracePeriodSeconds;
+    delete copy.ephemeralContainers;
+    return copy;
+  };
+  if (!deepEqual(comparable(spec), comparable(old))) return [fieldError.forbidden('spec', mutableSpecMessage)];
+  const oldTolerations: Json[] = old.tolerations ?? [];
+  const newTolerations: Json[] = spec.tolerations ?? [];
+  if (!oldTolerations.every((t) => newTolerations.some((n) => deepEqual(n, t)))) return [fieldError.forbidden('spec.tolerations', 'existing toleration can not be modified except its tolerationSeconds')];
+  return [];
+}
+
+export const pods = defineKind({
+  group: '',
+  kind: 'Pod',
+  plural: 'pods',
+  shortNames: ['po'],
+  categories: ['all'],
+  namespaced: true,
+  versions: ['v1'],
+  status: true,
+  returnDeletedObject: true,
+  subresources: {
+    attach: { kind: 'PodAttachOptions', verbs: ['create', 'get'] },
+    binding: { kind: 'Binding', verbs: ['create'] },
+    ephemeralcontainers: { kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+    eviction: { kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
+    exec: { kind: 'PodExecOptions', verbs: ['create', 'get'] },
+    log: { kind: 'Pod', verbs: ['get'] },
+    portforward: { kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+    proxy: { kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+    resize: { kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+  },
+  fieldSelectors: {
+    'spec.nodeName': (pod) => (pod.spec as Json | undefined)?.nodeName,
+    'spec.restartPolicy': (pod) => (pod.spec as Json | undefined)?.restartPolicy,
+    'spec.schedulerName': (pod) => (pod.spec as Json | undefined)?.schedulerName,
+    'spec.serviceAccountName': (pod) => (pod.spec as Json | undefined)?.serviceAccountName,
+    'spec.hostNetwork': (pod) => String(Boolean((pod.spec as Json | undefined)?.hostNetwork)),
+    'status.phase': (pod) => (pod.status as Json | undefined)?.phase,
+    'status.podIP': (pod) => (pod.status as Json | undefined)?.podIP,
+    'status.nominatedNodeName': (pod) => (pod.status as Json | undefined)?.nominatedNodeName,
+  },
+  defaults(pod) {
+    defaultPodSpec(pod.spec as Json);
+    defaultPodOnly(pod.spec as Json);
+  },
+  prepareForCreate(pod) {
+    pod.status = { phase: 'Pending', qosClass: qosClass(pod.spec as Json) };
+  },
+  validate(pod: KubeObject, old, context) {
+    const causes = validatePodSpec(pod.spec as Json, 'spec');
+    // Binding (scheduling) sets spec.nodeName through its own subresource.
+    if (old && context.subresource !== 'binding') causes.push(...validatePodSpecUpdate(pod.spec as Json, old.spec as Json));
+    return causes;
+  },
+});

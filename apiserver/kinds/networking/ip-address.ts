@@ -1,0 +1,10 @@
+import { defineKind } from '../define.ts';
+
+export const ipAddresses = defineKind({
+  group: 'networking.k8s.io',
+  kind: 'IPAddress',
+  plural: 'ipaddresses',
+  namespaced: false,
+  versions: ['v1'],
+  shortNames: ['ip'],
+});

@@ -1,0 +1,10 @@
+import { defineKind } from '../define.ts';
+
+export const serviceCIDRs = defineKind({
+  group: 'networking.k8s.io',
+  kind: 'ServiceCIDR',
+  plural: 'servicecidrs',
+  namespaced: false,
+  versions: ['v1'],
+  status: true,
+});

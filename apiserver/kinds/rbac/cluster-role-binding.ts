@@ -1,0 +1,10 @@
+import { defineKind } from '../define.ts';
+
+export const clusterRoleBindings = defineKind({
+  group: 'rbac.authorization.k8s.io',
+  kind: 'ClusterRoleBinding',
+  plural: 'clusterrolebindings',
+  namespaced: false,
+  versions: ['v1'],
+  nameValidation: 'path',
+});

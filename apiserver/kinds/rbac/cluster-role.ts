@@ -1,0 +1,10 @@
+import { defineKind } from '../define.ts';
+
+export const clusterRoles = defineKind({
+  group: 'rbac.authorization.k8s.io',
+  kind: 'ClusterRole',
+  plural: 'clusterroles',
+  namespaced: false,
+  versions: ['v1'],
+  nameValidation: 'path',
+});

@@ -1,0 +1,10 @@
+import { defineKind } from '../define.ts';
+
+export const roleBindings = defineKind({
+  group: 'rbac.authorization.k8s.io',
+  kind: 'RoleBinding',
+  plural: 'rolebindings',
+  namespaced: true,
+  versions: ['v1'],
+  nameValidation: 'path',
+});

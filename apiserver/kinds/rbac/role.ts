@@ -1,0 +1,10 @@
+import { defineKind } from '../define.ts';
+
+export const roles = defineKind({
+  group: 'rbac.authorization.k8s.io',
+  kind: 'Role',
+  plural: 'roles',
+  namespaced: true,
+  versions: ['v1'],
+  nameValidation: 'path',
+});

@@ -1,0 +1,10 @@
+import { defineKind } from '../define.ts';
+
+export const volumeAttachments = defineKind({
+  group: 'storage.k8s.io',
+  kind: 'VolumeAttachment',
+  plural: 'volumeattachments',
+  namespaced: false,
+  versions: ['v1'],
+  status: true,
+});

@@ -1,0 +1,82 @@
+// The set of served resources: who answers /apis/<group>/<version>/<plural>, and in which stored form.
+import type { ResourceDescription, VersionDescription } from './types.ts';
+
+export interface ServedVersion {
+  group: string;
+  version: string;
+  description: ResourceDescription;
+  versionDescription: VersionDescription;
+  /** The stored form is served as is in this version. */
+  isStorageVersion: boolean;
+}
+
+export function groupVersion(group: string, version: string): string {
+  return group ? `${group}/${version}` : version;
+}
+
+/** The datastore key segment of a resource: `pods`, `deployments.apps`. */
+export function storageResource(description: Pick<ResourceDescription, 'plural' | 'group'>): string {
+  return description.group ? `${description.plural}.${description.group}` : description.plural;
+}
+
+export class Registry {
+  private readonly byPath = new Map<string, ServedVersion>();
+  private readonly byKind = new Map<string, ServedVersion>();
+  private readonly descriptions = new Map<string, ResourceDescription>();
+  private listeners: (() => void)[] = [];
+  /** Bumped whenever the served set changes (discovery and OpenAPI caches key on it). */
+  generation = 0;
+
+  add(description: ResourceDescription): void {
+    const id = storageResource(description);
+    if (this.descriptions.has(id)) this.remove(description);
+    this.descriptions.set(id, description);
+    description.versions.forEach((versionDescription, index) => {
+      const group = versionDescription.group ?? description.group;
+      const served: ServedVersion = { group, version: versionDescription.version, description, versionDescription, isStorageVersion: index === 0 };
+      this.byPath.set(`${group}/${versionDescription.version}/${description.plural}`, served);
+      this.byKind.set(`${group}/${versionDescription.version}/${description.kind}`, served);
+    });
+    this.changed();
+  }
+
+  remove(description: Pick<ResourceDescription, 'plural' | 'group'>): void {
+    const id = storageResource(description);
+    const existing = this.descriptions.get(id);
+    if (!existing) return;
+    this.descriptions.delete(id);
+    for (const [key, served] of this.byPath) if (served.description === existing) this.byPath.delete(key);
+    for (const [key, served] of this.byKind) if (served.description === existing) this.byKind.delete(key);
+    this.changed();
+  }
+
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(): void {
+    this.generation++;
+    for (const listener of this.listeners) listener();
+  }
+
+  lookup(group: string, version: string, plural: string): ServedVersion | undefined {
+    return this.byPath.get(`${group}/${version}/${plural}`);
+  }
+
+  lookupKind(group: string, version: string, kind: string): ServedVersion | undefined {
+    return this.byKind.get(`${group}/${version}/${kind}`);
+  }
+
+  /** The description stored under a key segment (`deployments.apps`). */
+  byStorageResource(segment: string): ResourceDescription | undefined {
+    return this.descriptions.get(segment);
+  }
+
+  all(): ResourceDescription[] {
+    return [...this.descriptions.values()];
+  }
+
+  servedVersions(): ServedVersion[] {
+    return [...this.byPath.values()];
+  }
+}

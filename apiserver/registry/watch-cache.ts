@@ -1,0 +1,273 @@
+// The watch cache: every stored object, current, in memory, fed by ONE datastore watch on
+// /registry/. Gets, lists and watches are served from it (as kube-apiserver's watch cache does),
+// and in-process informers read it too. It keeps a window of recent events so that watches can
+// resume from a recent resourceVersion; older ones get 410 Gone and relist, as in Kubernetes.
+import type { Logger } from 'pino';
+import type { Datastore, KeyValue, WatchEvent, WatchHandle } from '../../datastore/types.ts';
+import { errors } from '../status.ts';
+import type { KubeObject } from './types.ts';
+
+export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface CacheEntry {
+  key: string;
+  /** modRevision: the object's resourceVersion. */
+  revision: number;
+  /** Shared, never mutated: the stored form with metadata.resourceVersion filled in. */
+  object: KubeObject;
+}
+
+export interface CacheEvent {
+  type: CacheEventType;
+  revision: number;
+  key: string;
+  /** The object after the change; for DELETED, the last state with resourceVersion = the delete's revision. */
+  object: KubeObject;
+  /** The object before the change (MODIFIED, DELETED). */
+  previous?: KubeObject;
+}
+
+export type CacheListener = (event: CacheEvent) => void;
+
+interface Subscription {
+  prefix: string;
+  listener: CacheListener;
+}
+
+class ResourceCache {
+  readonly entries = new Map<string, CacheEntry>();
+  private sorted: string[] | undefined;
+  readonly subscriptions = new Set<Subscription>();
+
+  set(entry: CacheEntry): void {
+    if (!this.entries.has(entry.key)) this.sorted = undefined;
+    this.entries.set(entry.key, entry);
+  }
+
+  delete(key: string): void {
+    if (this.entries.delete(key)) this.sorted = undefined;
+  }
+
+  /** Keys in datastore (byte) order, which pagination relies on. */
+  sortedKeys(): string[] {
+    if (!this.sorted) this.sorted = [...this.entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return this.sorted;
+  }
+}
+
+/** `/registry/<resource>/…` → `<resource>`. */
+export function resourceSegment(key: string): string {
+  const end = key.indexOf('/', 10);
+  return end < 0 ? key.slice(10) : key.slice(10, end);
+}
+
+export function decodeStoredObject(kv: Pick<KeyValue, 'value' | 'modRevision'>): KubeObject {
+  const object = JSON.parse(kv.value) as KubeObject;
+  object.metadata ??= {};
+  object.metadata.resourceVersion = String(kv.modRevision);
+  return object;
+}
+
+export interface WatchCacheOptions {
+  /** How many recent events are kept for watches that resume from a resourceVersion. */
+  historySize?: number;
+}
+
+export class WatchCache {
+  private readonly resources = new Map<string, ResourceCache>();
+  private readonly history: CacheEvent[] = [];
+  private historyStart = 0; // index of the oldest kept event in a ring
+  private readonly historySize: number;
+  /** The revision of the last change applied. */
+  revision = 0;
+  /** Oldest revision a watch may resume from (events after it are all in history). */
+  private oldestResumable = 0;
+  private handle: WatchHandle | undefined;
+  private readonly waiters: { revision: number; resolve: () => void }[] = [];
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly datastore: Datastore,
+    private readonly log: Logger,
+    options: WatchCacheOptions = {},
+  ) {
+    this.historySize = options.historySize ?? 100_000;
+  }
+
+  /** Loads every object, then follows the datastore from that revision. */
+  async start(): Promise<void> {
+    const prefix = '/registry/';
+    const listed = await this.datastore.list(prefix);
+    for (const kv of listed.kvs) this.resource(resourceSegment(kv.key)).set({ key: kv.key, revision: kv.modRevision, object: decodeStoredObject(kv) });
+    this.revision = listed.revision;
+    this.oldestResumable = listed.revision;
+    await new Promise<void>((resolve, reject) => {
+      let started = false;
+      this.handle = this.datastore.watch(prefix, listed.revision, {
+        onEvents: (events) => this.apply(events),
+        onError: (error) => {
+          this.failure = error;
+          this.log.error({ err: error }, 'watch cache lost its datastore watch');
+          if (!started) reject(error);
+        },
+      });
+      started = true;
+      resolve();
+    });
+  }
+
+  stop(): void {
+    this.handle?.cancel();
+    this.handle = undefined;
+  }
+
+  healthy(): boolean {
+    return this.failure === undefined;
+  }
+
+  private resource(segment: string): ResourceCache {
+    let cache = this.resources.get(segment);
+    if (!cache) {
+      cache = new ResourceCache();
+      this.resources.set(segment, cache);
+    }
+    return cache;
+  }
+
+  private apply(events: WatchEvent[]): void {
+    for (const event of events) {
+      if (event.revision <= this.revision) continue; // already applied (replayed overlap)
+      const cache = this.resource(resourceSegment(event.key));
+      const previous = cache.entries.get(event.key)?.object;
+      let cacheEvent: CacheEvent;
+      if (event.type === 'delete') {
+        const last = previous ?? (event.prevKv ? decodeStoredObject(event.prevKv) : undefined);
+        cache.delete(event.key);
+        if (!last) {
+          this.revision = event.revision;
+          continue;
+        }
+        const object = { ...last, metadata: { ...last.metadata, resourceVersion: String(event.revision) } };
+        cacheEvent = { type: 'DELETED', revision: event.revision, key: event.key, object, previous: last };
+      } else {
+        const object = decodeStoredObject(event.kv!);
+        cache.set({ key: event.key, revision: event.revision, object });
+        cacheEvent = { type: previous ? 'MODIFIED' : 'ADDED', revision: event.revision, key: event.key, object, previous };
+      }
+      this.revision = event.revision;
+      this.record(cacheEvent);
+      for (const subscription of cache.subscriptions) {
+        if (event.key.startsWith(subscription.prefix)) {
+          try {
+            subscription.listener(cacheEvent);
+          } catch (error) {
+            this.log.error({ err: error, key: event.key }, 'watch listener failed');
+          }
+        }
+      }
+    }
+    this.releaseWaiters();
+  }
+
+  private record(event: CacheEvent): void {
+    if (this.history.length < this.historySize) {
+      this.history.push(event);
+      return;
+    }
+    const dropped = this.history[this.historyStart]!;
+    this.oldestResumable = dropped.revision;
+    this.history[this.historyStart] = event;
+    this.historyStart = (this.historyStart + 1) % this.historySize;
+  }
+
+  private releaseWaiters(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const waiter = this.waiters[i]!;
+      if (waiter.revision <= this.revision) {
+        this.waiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  }
+
+  /** Resolves once every change up to `revision` is in the cache (read-your-writes for other backends). */
+  waitForRevision(revision: number, timeoutMs = 3000): Promise<void> {
+    if (revision <= this.revision) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = { revision, resolve: () => (clearTimeout(timer), resolve()) };
+      const timer = setTimeout(() => {
+        const at = this.waiters.indexOf(waiter);
+        if (at >= 0) this.waiters.splice(at, 1);
+        reject(errors.timeout(`Too large resource version: ${revision}, current: ${this.revision}`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Waits until the cache holds everything the datastore has committed. */
+  async sync(): Promise<void> {
+    await this.waitForRevision(await this.datastore.currentRevision());
+  }
+
+  get(key: string): CacheEntry | undefined {
+    return this.resources.get(resourceSegment(key))?.entries.get(key);
+  }
+
+  /** Entries under `prefix` (a resource, or a resource and namespace) in key order, from `startKey` on. */
+  *list(prefix: string, startKey?: string): Generator<CacheEntry> {
+    const cache = this.resources.get(resourceSegment(prefix));
+    if (!cache) return;
+    const keys = cache.sortedKeys();
+    let low = 0;
+    let high = keys.length;
+    const from = startKey && startKey > prefix ? startKey : prefix;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (keys[mid]! < from) low = mid + 1;
+      else high = mid;
+    }
+    for (let i = low; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (!key.startsWith(prefix)) break;
+      const entry = cache.entries.get(key);
+      if (entry) yield entry;
+    }
+  }
+
+  count(prefix: string): number {
+    const cache = this.resources.get(resourceSegment(prefix));
+    if (!cache) return 0;
+    if (prefix.endsWith('/') && prefix.split('/').length === 4) return cache.entries.size;
+    let n = 0;
+    for (const _ of this.list(prefix)) n++;
+    return n;
+  }
+
+  /**
+   * Calls `listener` for every change under `prefix` after `fromRevision`: first those still in
+   * the history window, then live ones. Throws 410 Gone when `fromRevision` is older than the window.
+   */
+  subscribe(prefix: string, fromRevision: number, listener: CacheListener): () => void {
+    if (fromRevision < this.oldestResumable) {
+      throw errors.gone(`too old resource version: ${fromRevision} (${this.oldestResumable})`);
+    }
+    const cache = this.resource(resourceSegment(prefix));
+    if (fromRevision < this.revision) {
+      const n = this.history.length;
+      for (let i = 0; i < n; i++) {
+        const event = this.history[(this.historyStart + i) % n]!;
+        if (event.revision > fromRevision && event.key.startsWith(prefix)) listener(event);
+      }
+    }
+    const subscription = { prefix, listener };
+    cache.subscriptions.add(subscription);
+    return () => cache.subscriptions.delete(subscription);
+  }
+
+  /** Number of active subscriptions (for metrics and limits). */
+  subscriptionCount(): number {
+    let n = 0;
+    for (const cache of this.resources.values()) n += cache.subscriptions.size;
+    return n;
+  }
+}

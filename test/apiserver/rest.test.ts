@@ -1,0 +1,109 @@
+// The generic REST path over an in-process API: what kubectl relies on, request by request.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiFixture, type ApiFixture } from '../support/api-fixture.ts';
+
+describe('generic REST store over HTTP', () => {
+  let api: ApiFixture;
+  beforeAll(async () => {
+    api = await apiFixture();
+    await api.app.inject({ method: 'POST', url: '/api/v1/namespaces', payload: { metadata: { name: 'default' } } });
+  });
+  afterAll(() => api.close());
+
+  const inject = (method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
+    api.app.inject({ method: method as 'GET', url, payload: payload as object, headers: { 'content-type': 'application/json', ...headers } });
+
+  it('serves legacy and aggregated discovery', async () => {
+    const core = await inject('GET', '/api');
+    expect(core.json()).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
+    const groups = await inject('GET', '/apis', undefined, { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' });
+    expect(groups.headers['content-type']).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    const apps = groups.json().items.find((g: { metadata: { name: string } }) => g.metadata.name === 'apps');
+    const deployments = apps.versions[0].resources.find((r: { resource: string }) => r.resource === 'deployments');
+    expect(deployments).toMatchObject({ scope: 'Namespaced', shortNames: ['deploy'], categories: ['all'] });
+    expect(deployments.subresources.map((s: { subresource: string }) => s.subresource)).toEqual(['scale', 'status']);
+    const v1 = (await inject('GET', '/api/v1')).json();
+    expect(v1.resources.find((r: { name: string }) => r.name === 'pods/log')).toBeTruthy();
+  });
+
+  it('creates, reads, lists, updates and deletes a ConfigMap', async () => {
+    const created = await inject('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'one', labels: { app: 'x' } }, data: { a: '1' } });
+    expect(created.statusCode).toBe(201);
+    const object = created.json();
+    expect(object.metadata).toMatchObject({ name: 'one', namespace: 'default' });
+    expect(object.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(object.metadata.resourceVersion).toMatch(/^\d+$/);
+
+    expect((await inject('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'one' } })).json()).toMatchObject({ reason: 'AlreadyExists', code: 409, message: 'configmaps "one" already exists' });
+    expect((await inject('GET', '/api/v1/namespaces/default/configmaps/missing')).json()).toMatchObject({ reason: 'NotFound', code: 404, message: 'configmaps "missing" not found' });
+
+    const list = (await inject('GET', '/api/v1/namespaces/default/configmaps?labelSelector=app%3Dx')).json();
+    expect(list.kind).toBe('ConfigMapList');
+    expect(list.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['one']);
+    expect((await inject('GET', '/api/v1/namespaces/default/configmaps?labelSelector=app%3Dy')).json().items).toEqual([]);
+
+    const stale = { ...object, data: { a: '2' }, metadata: { ...object.metadata, resourceVersion: '1' } };
+    expect((await inject('PUT', '/api/v1/namespaces/default/configmaps/one', stale)).json()).toMatchObject({ reason: 'Conflict', code: 409 });
+    const updated = await inject('PUT', '/api/v1/namespaces/default/configmaps/one', { ...object, data: { a: '2' } });
+    expect(updated.statusCode).toBe(200);
+    expect(updated.json().data).toEqual({ a: '2' });
+
+    const patched = await inject('PATCH', '/api/v1/namespaces/default/configmaps/one', { data: { b: '3' } }, { 'content-type': 'application/merge-patch+json' });
+    expect(patched.json().data).toEqual({ a: '2', b: '3' });
+
+    const deleted = await inject('DELETE', '/api/v1/namespaces/default/configmaps/one');
+    expect(deleted.json()).toMatchObject({ kind: 'Status', status: 'Success', details: { name: 'one', kind: 'configmaps' } });
+    expect((await inject('GET', '/api/v1/namespaces/default/configmaps/one')).statusCode).toBe(404);
+  });
+
+  it('answers invalid objects with 422 and Kubernetes causes', async () => {
+    const result = await inject('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'Bad_Name' } });
+    expect(result.statusCode).toBe(422);
+    const status = result.json();
+    expect(status.reason).toBe('Invalid');
+    expect(status.message).toMatch(/^ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
+    expect(status.details.causes[0]).toMatchObject({ reason: 'FieldValueInvalid', field: 'metadata.name' });
+  });
+
+  it('paginates with limit and continue, consistent at one revision', async () => {
+    for (let i = 0; i < 5; i++) await inject('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: `page-${i}` } });
+    const first = (await inject('GET', '/api/v1/namespaces/default/configmaps?limit=2')).json();
+    expect(first.items).toHaveLength(2);
+    expect(first.metadata.remainingItemCount).toBe(3);
+    await inject('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'page-9' } });
+    const second = (await inject('GET', `/api/v1/namespaces/default/configmaps?limit=10&continue=${first.metadata.continue}`)).json();
+    expect(second.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['page-2', 'page-3', 'page-4']);
+    expect(second.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
+  });
+
+  it('keeps the status on spec updates and bumps generation', async () => {
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+      status: { replicas: 99 },
+    };
+    const created = (await inject('POST', '/apis/apps/v1/namespaces/default/deployments', deployment)).json();
+    expect(created.status).toBeUndefined();
+    expect(created.metadata.generation).toBe(1);
+    expect(created.spec).toMatchObject({ replicas: 1, revisionHistoryLimit: 10, progressDeadlineSeconds: 600, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } } });
+    expect(created.spec.template.spec.containers[0]).toMatchObject({ imagePullPolicy: 'Always', terminationMessagePath: '/dev/termination-log' });
+    const status = await inject('PUT', '/apis/apps/v1/namespaces/default/deployments/web/status', { ...created, status: { replicas: 1 } });
+    expect(status.json().status).toEqual({ replicas: 1 });
+    const scaled = await inject('PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale', { spec: { replicas: 3 } }, { 'content-type': 'application/merge-patch+json' });
+    expect(scaled.json()).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 3 }, status: { replicas: 1, selector: 'app=web' } });
+    const after = (await inject('GET', '/apis/apps/v1/namespaces/default/deployments/web')).json();
+    expect(after.spec.replicas).toBe(3);
+    expect(after.metadata.generation).toBe(2);
+    expect(after.status).toEqual({ replicas: 1 });
+  });
+
+  it('answers whoami and can-i', async () => {
+    const whoami = await inject('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+    expect(whoami.statusCode).toBe(201);
+    expect(whoami.json().status.userInfo.username).toBe('admin');
+    const canI = await inject('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { spec: { resourceAttributes: { verb: 'create', resource: 'pods', namespace: 'default' } } });
+    expect(canI.json().status.allowed).toBe(true);
+  });
+});
