@@ -3,6 +3,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Datastore } from '../datastore/types.ts';
+import { namespaceLifecycle } from './admission/namespace-lifecycle.ts';
+import { limitRanger } from './admission/limit-ranger.ts';
+import { resourceQuotaAdmission } from './admission/resource-quota.ts';
+import { serviceAccountAdmission } from './admission/service-account.ts';
+import { serviceAllocation } from './admission/service-allocation.ts';
 import { ApiCore } from './core.ts';
 import { registerBindingHandlers } from './handlers/binding.ts';
 import { registerReviewHandlers } from './handlers/reviews.ts';
@@ -19,6 +24,11 @@ export interface Api {
 export async function startApiCore(datastore: Datastore, log: Logger): Promise<ApiCore> {
   const core = new ApiCore(datastore, log);
   for (const kind of builtinKinds) core.registry.add(kind);
+  core.admission.add(namespaceLifecycle(core));
+  core.admission.add(serviceAllocation(core));
+  core.admission.add(serviceAccountAdmission(core));
+  core.admission.add(limitRanger(core));
+  core.admission.add(resourceQuotaAdmission(core));
   await core.start();
   return core;
 }

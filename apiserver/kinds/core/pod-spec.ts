@@ -3,6 +3,7 @@
 import type { StatusCause } from '../../status.ts';
 import { dns1123LabelErrors, dns1123SubdomainErrors, fieldError, isCIdentifier } from '../../registry/field-errors.ts';
 import { defaultField } from '../define.ts';
+import { canonicalizeResourceList } from '../../quantity.ts';
 
 type Json = Record<string, any>;
 
@@ -44,6 +45,8 @@ function defaultContainer(container: Json): void {
   defaultHandler(container.lifecycle?.postStart);
   defaultHandler(container.lifecycle?.preStop);
   if (container.resources === undefined) container.resources = {};
+  canonicalizeResourceList(container.resources.limits);
+  canonicalizeResourceList(container.resources.requests);
 }
 
 function defaultVolume(volume: Json): void {

@@ -1,0 +1,97 @@
+// /metrics in Prometheus' text format: API requests by verb, resource and code, their latency, and
+// the datastore operations underneath, named as kube-apiserver names them where it has a name.
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Datastore } from '../datastore/types.ts';
+import type { ApiCore } from './core.ts';
+import { parseRequestPath } from './handlers/request-info.ts';
+
+const latencyBuckets = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
+
+export class ApiMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'apiserver_request_total',
+    help: 'Counter of apiserver requests broken out for each verb, group, version, resource, subresource, scope and HTTP response code.',
+    labelNames: ['verb', 'group', 'version', 'resource', 'subresource', 'scope', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'apiserver_request_duration_seconds',
+    help: 'Response latency distribution in seconds for each verb, group, version, resource, subresource and scope.',
+    labelNames: ['verb', 'group', 'version', 'resource', 'subresource', 'scope'] as const,
+    buckets: latencyBuckets,
+    registers: [this.registry],
+  });
+  readonly storage = new Histogram({
+    name: 'k2_datastore_request_duration_seconds',
+    help: 'Datastore request latency in seconds for each operation.',
+    labelNames: ['operation', 'backend'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly watchers: Gauge;
+
+  constructor(core?: ApiCore) {
+    collectDefaultMetrics({ register: this.registry });
+    this.watchers = new Gauge({
+      name: 'apiserver_longrunning_requests',
+      help: 'Number of open long-running requests (watches, log follows, exec).',
+      registers: [this.registry],
+      collect() {
+        if (core) this.set(core.streams.size);
+      },
+    });
+  }
+
+  /** Records one HTTP request by the Kubernetes verb it was. */
+  observe(method: string, url: string, code: number, seconds: number): void {
+    const path = url.split('?')[0]!;
+    const info = parseRequestPath(path);
+    const query = url.includes('?') ? url.slice(url.indexOf('?')) : '';
+    let verb = method;
+    let labels = { group: '', version: '', resource: '', subresource: '', scope: '' };
+    if (info?.resource) {
+      labels = {
+        group: info.group,
+        version: info.version,
+        resource: info.resource,
+        subresource: info.subresource ?? '',
+        scope: info.name ? 'resource' : info.namespace ? 'namespace' : 'cluster',
+      };
+      const watch = /[?&]watch=(true|1)/.test(query) || info.legacyWatch;
+      verb = { GET: info.name ? 'GET' : watch ? 'WATCH' : 'LIST', POST: 'POST', PUT: 'PUT', PATCH: 'PATCH', DELETE: info.name ? 'DELETE' : 'DELETECOLLECTION' }[method] ?? method;
+    }
+    this.requests.inc({ verb, code: String(code), ...labels });
+    if (verb !== 'WATCH') this.latency.observe({ verb, ...labels }, seconds);
+  }
+
+  /** Wraps a datastore so that every operation is timed. */
+  measure(datastore: Datastore): Datastore {
+    const histogram = this.storage;
+    const timed = new Set(['get', 'list', 'count', 'create', 'update', 'delete', 'compact']);
+    return new Proxy(datastore, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof property !== 'string' || !timed.has(property) || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: unknown[]) => {
+          const end = histogram.startTimer({ operation: property, backend: target.backend });
+          try {
+            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          } finally {
+            end();
+          }
+        };
+      },
+    });
+  }
+
+  register(app: FastifyInstance): void {
+    app.addHook('onResponse', async (request, reply) => {
+      this.observe(request.method, request.url, reply.statusCode, reply.elapsedTime / 1000);
+    });
+    app.get('/metrics', async (_request, reply) => {
+      reply.header('content-type', this.registry.contentType).send(Buffer.from(await this.registry.metrics()));
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalQuantity, milliValue, parseQuantity, quantityValue } from '../../apiserver/quantity.ts';
+
+describe('resource quantities', () => {
+  it.each([
+    ['0.5', '500m'],
+    ['1000m', '1'],
+    ['1500m', '1500m'],
+    ['1000', '1k'],
+    ['1200', '1200'],
+    ['12000', '12k'],
+    ['2000000', '2M'],
+    ['1024Mi', '1Gi'],
+    ['1.5Gi', '1536Mi'],
+    ['0.5Gi', '512Mi'],
+    ['100Mi', '100Mi'],
+    ['1000Mi', '1000Mi'],
+    ['512', '512'],
+    ['1Ki', '1Ki'],
+    ['0.1', '100m'],
+    ['1e3', '1e3'],
+    ['100n', '100n'],
+    ['0', '0'],
+    ['128974848', '128974848'],
+    ['129e6', '129e6'],
+    ['123Mi', '123Mi'],
+  ])('%s is written as %s', (input, canonical) => {
+    expect(canonicalQuantity(input)).toBe(canonical);
+  });
+
+  it('gives millis and whole values', () => {
+    expect(milliValue('250m')).toBe(250);
+    expect(milliValue('2')).toBe(2000);
+    expect(quantityValue('1Gi')).toBe(1073741824);
+    expect(quantityValue('1.5')).toBe(2);
+  });
+
+  it('refuses malformed quantities', () => {
+    expect(() => parseQuantity('abc')).toThrow(/quantities must match/);
+    expect(() => parseQuantity('1Qi')).toThrow();
+  });
+});
