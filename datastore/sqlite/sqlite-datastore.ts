@@ -1,0 +1,541 @@
+// The default backend: one SQLite file in WAL mode. Every write is a row of one log table whose
+// primary key is the global revision; a row stays "current" until a later write to its key
+// supersedes it. Current reads use a partial index over current rows (O(result)); reads at a past
+// revision and watch replay read the retained history. Concurrent writes are grouped into one
+// transaction, so one fsync (synchronous=FULL) makes a whole batch durable before any of it is
+// acknowledged or published on the event bus.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import { compactionTarget, defaultCompactionPolicy, silentLog, type CompactionPolicy, type DatastoreLog } from '../background.ts';
+import { EventBus } from '../event-bus.ts';
+import { prefixEnd } from '../keys.ts';
+import type { SnapshotReader } from '../snapshot/source.ts';
+import {
+  CompactedError,
+  ConflictError,
+  DatastoreError,
+  FutureRevisionError,
+  KeyExistsError,
+  KeyNotFoundError,
+  type Datastore,
+  type KeyValue,
+  type ListOptions,
+  type ListResult,
+  type WatchCallbacks,
+  type WatchEvent,
+  type WatchHandle,
+  type WriteOptions,
+} from '../types.ts';
+import { openSqliteFile, readStoredRevisions } from './schema.ts';
+
+export interface SqliteDatastoreOptions {
+  /** The database file; its folder is created. */
+  path: string;
+  /** better-sqlite3's addon from `sqliteNativeBinding()` (the single executable), else undefined. */
+  nativeBinding?: object;
+  /** Run automatic compaction and TTL expiry: a server does, a command-line tool does not. */
+  background?: boolean;
+  compaction?: CompactionPolicy;
+  /** How often expired keys are looked for. */
+  expiryIntervalMs?: number;
+  log?: DatastoreLog;
+}
+
+/** One row of the `kv` table. */
+interface Row {
+  revision: number;
+  key: string;
+  value: string | null;
+  create_revision: number;
+  prev_revision: number;
+  expires_at: number;
+}
+
+interface ReplayRow extends Row {
+  prev_value: string | null;
+  prev_create_revision: number | null;
+  prev_expires_at: number | null;
+}
+
+type Write =
+  | { op: 'create'; key: string; value: string; expiresAt: number }
+  | { op: 'update'; key: string; value: string; expected: number; expiresAt: number }
+  | { op: 'delete'; key: string; expected?: number };
+
+interface PendingWrite {
+  write: Write;
+  resolve(kv: KeyValue): void;
+  reject(error: Error): void;
+}
+
+/** Writes grouped into one transaction at most; bounds the latency a batch adds. */
+const maxBatch = 2000;
+/** Rows read per step of a watch replay or a snapshot, and deleted per step of a purge. */
+const chunkRows = 1000;
+
+const rowColumns = 'revision, key, value, create_revision, prev_revision, expires_at';
+
+function toKeyValue(row: Row): KeyValue {
+  return { key: row.key, value: row.value!, createRevision: row.create_revision, modRevision: row.revision, expiresAt: row.expires_at };
+}
+
+function replayEvent(row: ReplayRow): WatchEvent {
+  const prevKv: KeyValue | undefined =
+    row.prev_revision && row.prev_value !== null
+      ? { key: row.key, value: row.prev_value, createRevision: row.prev_create_revision!, modRevision: row.prev_revision, expiresAt: row.prev_expires_at! }
+      : undefined;
+  if (row.value === null) return { type: 'delete', key: row.key, revision: row.revision, prevKv };
+  const kv = toKeyValue(row);
+  return row.prev_revision ? { type: 'update', key: row.key, revision: row.revision, kv, prevKv } : { type: 'create', key: row.key, revision: row.revision, kv };
+}
+
+function expiryFor(options: WriteOptions | undefined): number {
+  const ttl = options?.ttlSeconds;
+  if (ttl === undefined || ttl === 0) return 0;
+  if (!Number.isFinite(ttl) || ttl < 0) throw new DatastoreError(`invalid ttlSeconds ${ttl}: want a positive number`);
+  return Math.ceil(Date.now() / 1000 + ttl);
+}
+
+/** A range query in two forms: with an exclusive upper key bound, and without one (the empty prefix). */
+class RangeStatement {
+  private readonly bounded: Database.Statement;
+  private readonly unbounded: Database.Statement;
+
+  constructor(db: Database.Database, sql: string, keyColumn = 'key') {
+    this.bounded = db.prepare(sql.replace('{end}', `AND ${keyColumn} < @end`));
+    this.unbounded = db.prepare(sql.replace('{end}', ''));
+  }
+
+  all<T>(params: Record<string, unknown> & { end?: string }): T[] {
+    return (params.end === undefined ? this.unbounded.all(params) : this.bounded.all(params)) as T[];
+  }
+
+  get<T>(params: Record<string, unknown> & { end?: string }): T {
+    return (params.end === undefined ? this.unbounded.get(params) : this.bounded.get(params)) as T;
+  }
+}
+
+export class SqliteDatastore implements Datastore {
+  readonly backend = 'sqlite';
+  readonly path: string;
+  private db?: Database.Database;
+  private statements?: ReturnType<SqliteDatastore['prepare']>;
+  private commitBatch?: (batch: PendingWrite[], outcomes: (KeyValue | Error)[], events: WatchEvent[]) => void;
+  private revision = 0;
+  private compacted = 0;
+  private purgedTo = 0;
+  private pending: PendingWrite[] = [];
+  private flushScheduled = false;
+  /** close() waiting for the queued writes to be committed. */
+  private drained: (() => void)[] = [];
+  private commitFailure?: Error;
+  private purging?: Promise<void>;
+  private closed = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly expiring = new Set<string>();
+  private readonly bus: EventBus;
+  private readonly log: DatastoreLog;
+  private readonly compaction: CompactionPolicy;
+
+  constructor(private readonly options: SqliteDatastoreOptions) {
+    this.path = options.path;
+    this.log = options.log ?? silentLog;
+    this.compaction = options.compaction ?? defaultCompactionPolicy;
+    this.bus = new EventBus((error) => this.log.error({ err: error }, 'a datastore watcher failed while handling events'));
+  }
+
+  async start(): Promise<void> {
+    if (this.db) return;
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    const db = openSqliteFile(this.path, this.options.nativeBinding);
+    this.db = db;
+    const stored = readStoredRevisions(db);
+    this.revision = stored.revision;
+    this.compacted = stored.compacted;
+    this.statements = this.prepare(db);
+    this.commitBatch = db.transaction((batch: PendingWrite[], outcomes: (KeyValue | Error)[], events: WatchEvent[]) => {
+      for (let i = 0; i < batch.length; i++) {
+        try {
+          outcomes[i] = this.apply(batch[i]!.write, events);
+        } catch (error) {
+          if (!(error instanceof DatastoreError)) throw error; // a database failure: roll the whole batch back
+          outcomes[i] = error;
+        }
+      }
+    });
+    if (this.options.background) {
+      const { intervalMs } = this.compaction;
+      if (intervalMs > 0) this.timers.push(setInterval(() => this.compactOnSchedule(), intervalMs));
+      this.timers.push(setInterval(() => this.expireDue(), this.options.expiryIntervalMs ?? 1000));
+      for (const timer of this.timers) timer.unref();
+      // History left unpurged by an earlier run (a crash mid-purge) goes now.
+      this.purgedTo = 0;
+      if (this.compacted > 0) this.schedulePurge();
+    }
+  }
+
+  private prepare(db: Database.Database) {
+    return {
+      current: db.prepare(`SELECT ${rowColumns} FROM kv WHERE key = ? AND superseded IS NULL`),
+      insert: db.prepare('INSERT INTO kv (revision, key, value, create_revision, prev_revision, superseded, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      supersede: db.prepare('UPDATE kv SET superseded = ? WHERE revision = ?'),
+      getAt: db.prepare(`SELECT ${rowColumns} FROM kv WHERE key = ? AND revision <= ? ORDER BY revision DESC LIMIT 1`),
+      listCurrent: new RangeStatement(db, `SELECT ${rowColumns} FROM kv WHERE key >= @from {end} AND superseded IS NULL ORDER BY key LIMIT @limit`),
+      listAt: new RangeStatement(
+        db,
+        `SELECT ${rowColumns} FROM kv WHERE key >= @from {end} AND revision <= @at AND (superseded IS NULL OR superseded > @at) AND value IS NOT NULL ORDER BY key LIMIT @limit`,
+      ),
+      countCurrent: new RangeStatement(db, 'SELECT COUNT(*) AS n FROM kv WHERE key >= @from {end} AND superseded IS NULL'),
+      countAt: new RangeStatement(
+        db,
+        'SELECT COUNT(*) AS n FROM kv WHERE key >= @from {end} AND revision <= @at AND (superseded IS NULL OR superseded > @at) AND value IS NOT NULL',
+      ),
+      // "+c.key" keeps the planner on the revision order instead of the key index.
+      replay: new RangeStatement(
+        db,
+        `SELECT c.revision, c.key, c.value, c.create_revision, c.prev_revision, c.expires_at,
+                p.value AS prev_value, p.create_revision AS prev_create_revision, p.expires_at AS prev_expires_at
+         FROM kv c LEFT JOIN kv p ON p.revision = c.prev_revision
+         WHERE c.revision > @after AND +c.key >= @from {end} ORDER BY c.revision LIMIT @limit`,
+        '+c.key',
+      ),
+      expired: db.prepare('SELECT key, revision FROM kv WHERE superseded IS NULL AND expires_at > 0 AND expires_at <= ? ORDER BY expires_at LIMIT ?'),
+      purge: db.prepare('DELETE FROM kv WHERE revision IN (SELECT revision FROM kv WHERE superseded <= ? LIMIT ?)'),
+      setMeta: db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
+    };
+  }
+
+  /** The prepared statements, or an error when the datastore is not open. */
+  private open() {
+    if (!this.statements || this.closed) throw new DatastoreError(this.closed ? 'the datastore is closed' : 'the datastore is not started');
+    return this.statements;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed || !this.db) {
+      this.closed = true;
+      return;
+    }
+    for (const timer of this.timers) clearInterval(timer);
+    // Writes already accepted are committed and answered before the file closes.
+    while (this.flushScheduled) await new Promise<void>((done) => this.drained.push(done));
+    this.closed = true;
+    await this.purging;
+    this.db.close();
+  }
+
+  healthy(): boolean {
+    return !!this.db && this.db.open && !this.closed && !this.commitFailure;
+  }
+
+  async currentRevision(): Promise<number> {
+    this.open();
+    return this.revision;
+  }
+
+  async compactedRevision(): Promise<number> {
+    this.open();
+    return this.compacted;
+  }
+
+  /** The revision to read at, after checking it is inside the retained history. */
+  private readRevision(requested: number | undefined): number {
+    if (!requested) return this.revision;
+    if (requested < this.compacted) throw new CompactedError(requested, this.compacted);
+    if (requested > this.revision) throw new FutureRevisionError(requested, this.revision);
+    return requested;
+  }
+
+  async get(key: string, options: { revision?: number } = {}): Promise<{ kv?: KeyValue; revision: number }> {
+    const stmt = this.open();
+    const revision = this.readRevision(options.revision);
+    if (revision === this.revision) {
+      const row = stmt.current.get(key) as Row | undefined;
+      return { kv: row && toKeyValue(row), revision };
+    }
+    const row = stmt.getAt.get(key, revision) as Row | undefined;
+    return { kv: row && row.value !== null ? toKeyValue(row) : undefined, revision };
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
+    const stmt = this.open();
+    const revision = this.readRevision(options.revision);
+    const current = revision === this.revision;
+    const end = prefixEnd(prefix);
+    const from = options.startKey && options.startKey > prefix ? options.startKey : prefix;
+    const limit = options.limit && options.limit > 0 ? options.limit : 0;
+    const params = { from, end, at: revision, limit: limit ? limit + 1 : -1 };
+    const rows = (current ? stmt.listCurrent : stmt.listAt).all<Row>(params);
+    const more = limit > 0 && rows.length > limit;
+    if (more) rows.length = limit;
+    const result: ListResult = { kvs: rows.map(toKeyValue), revision, more };
+    if (more) {
+      // Every key after the last one returned: the smallest string above it is itself plus U+0000.
+      const after = { from: `${rows[rows.length - 1]!.key}\u0000`, end, at: revision };
+      result.remaining = (current ? stmt.countCurrent : stmt.countAt).get<{ n: number }>(after).n;
+    }
+    return result;
+  }
+
+  async count(prefix: string): Promise<{ count: number; revision: number }> {
+    const { n } = this.open().countCurrent.get<{ n: number }>({ from: prefix, end: prefixEnd(prefix) });
+    return { count: n, revision: this.revision };
+  }
+
+  create(key: string, value: string, options?: WriteOptions): Promise<KeyValue> {
+    return this.enqueue(() => ({ op: 'create', key, value, expiresAt: expiryFor(options) }));
+  }
+
+  update(key: string, value: string, expectedModRevision: number, options?: WriteOptions): Promise<KeyValue> {
+    return this.enqueue(() => ({ op: 'update', key, value, expected: expectedModRevision, expiresAt: expiryFor(options) }));
+  }
+
+  delete(key: string, expectedModRevision?: number): Promise<KeyValue> {
+    return this.enqueue(() => ({ op: 'delete', key, expected: expectedModRevision }));
+  }
+
+  private enqueue(describe: () => Write): Promise<KeyValue> {
+    return new Promise((resolve, reject) => {
+      this.open();
+      const write = describe();
+      if (typeof write.key !== 'string' || write.key === '') throw new DatastoreError('a key must be a non-empty string');
+      if ('value' in write && typeof write.value !== 'string') throw new DatastoreError(`the value of ${write.key} must be a string`);
+      this.pending.push({ write, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // Everything that arrives before the next turn of the event loop joins this batch.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending.length > maxBatch ? this.pending.splice(0, maxBatch) : this.pending;
+    if (batch === this.pending) this.pending = [];
+    const outcomes: (KeyValue | Error)[] = new Array(batch.length);
+    const events: WatchEvent[] = [];
+    const before = this.revision;
+    try {
+      this.commitBatch!(batch, outcomes, events);
+      this.commitFailure = undefined;
+    } catch (error) {
+      this.revision = before;
+      this.commitFailure = error as Error;
+      this.log.error({ err: error, writes: batch.length }, 'a datastore commit failed');
+      for (const pending of batch) pending.reject(error as Error);
+      this.afterFlush();
+      return;
+    }
+    this.bus.publish(events);
+    for (let i = 0; i < batch.length; i++) {
+      const outcome = outcomes[i]!;
+      if (outcome instanceof Error) batch[i]!.reject(outcome);
+      else batch[i]!.resolve(outcome);
+    }
+    if (this.options.background && this.revision - this.compacted > 2 * this.compaction.retain) this.compactOnSchedule();
+    this.afterFlush();
+  }
+
+  private afterFlush(): void {
+    if (this.pending.length) {
+      setImmediate(() => this.flush());
+      return;
+    }
+    this.flushScheduled = false;
+    for (const done of this.drained.splice(0)) done();
+  }
+
+  /** Applies one write inside the batch transaction; a DatastoreError leaves the database untouched. */
+  private apply(write: Write, events: WatchEvent[]): KeyValue {
+    const stmt = this.statements!;
+    const current = stmt.current.get(write.key) as Row | undefined;
+    const { key } = write;
+    if (write.op === 'create') {
+      if (current) throw new KeyExistsError(key, toKeyValue(current));
+      const revision = ++this.revision;
+      stmt.insert.run(revision, key, write.value, revision, 0, null, write.expiresAt);
+      const kv = { key, value: write.value, createRevision: revision, modRevision: revision, expiresAt: write.expiresAt };
+      events.push({ type: 'create', key, revision, kv });
+      return kv;
+    }
+    if (!current) throw new KeyNotFoundError(key);
+    const prevKv = toKeyValue(current);
+    if (write.expected !== undefined && current.revision !== write.expected) throw new ConflictError(key, prevKv);
+    const revision = ++this.revision;
+    stmt.supersede.run(revision, current.revision);
+    if (write.op === 'delete') {
+      // A deletion is superseded at once: it is history, never a current row.
+      stmt.insert.run(revision, key, null, current.create_revision, current.revision, revision, 0);
+      events.push({ type: 'delete', key, revision, prevKv });
+      return prevKv;
+    }
+    stmt.insert.run(revision, key, write.value, current.create_revision, current.revision, null, write.expiresAt);
+    const kv = { key, value: write.value, createRevision: current.create_revision, modRevision: revision, expiresAt: write.expiresAt };
+    events.push({ type: 'update', key, revision, kv, prevKv });
+    return kv;
+  }
+
+  watch(prefix: string, fromRevision: number, callbacks: WatchCallbacks): WatchHandle {
+    this.open();
+    let delivered = fromRevision;
+    let buffered: WatchEvent[][] | undefined = [];
+    let ended = false;
+    const end = prefixEnd(prefix);
+    const deliver = (events: WatchEvent[]) => {
+      let first = 0;
+      while (first < events.length && events[first]!.revision <= delivered) first++;
+      if (first === events.length) return;
+      const fresh = first ? events.slice(first) : events;
+      delivered = fresh[fresh.length - 1]!.revision;
+      callbacks.onEvents(fresh);
+    };
+    const unsubscribe = this.bus.subscribe(prefix, (events) => {
+      if (buffered) buffered.push(events);
+      else deliver(events);
+    });
+    const fail = (error: Error) => {
+      if (ended) return;
+      ended = true;
+      unsubscribe();
+      callbacks.onError(error);
+    };
+    // History first, a chunk per turn of the event loop; commits published meanwhile wait in
+    // `buffered` and are delivered after it, skipping what the replay already delivered.
+    const replay = () => {
+      if (ended) return;
+      if (this.closed) return fail(new DatastoreError('the datastore is closed'));
+      if (delivered < this.compacted) return fail(new CompactedError(fromRevision, this.compacted));
+      try {
+        const rows = this.statements!.replay.all<ReplayRow>({ after: delivered, from: prefix, end, limit: chunkRows });
+        if (rows.length) deliver(rows.map(replayEvent));
+        if (ended) return;
+        if (rows.length === chunkRows) {
+          setImmediate(replay);
+          return;
+        }
+        const waiting = buffered!;
+        buffered = undefined;
+        for (const events of waiting) deliver(events);
+      } catch (error) {
+        fail(error as Error);
+      }
+    };
+    queueMicrotask(replay);
+    return {
+      cancel: () => {
+        ended = true;
+        unsubscribe();
+      },
+    };
+  }
+
+  async compact(revision: number): Promise<void> {
+    const stmt = this.open();
+    if (revision > this.revision) throw new FutureRevisionError(revision, this.revision);
+    if (revision <= this.compacted) return;
+    this.compacted = revision;
+    stmt.setMeta.run('compacted_revision', revision);
+    this.schedulePurge();
+  }
+
+  private compactOnSchedule(): void {
+    const target = compactionTarget(this.revision, this.compacted, this.compaction);
+    if (target === undefined || this.closed) return;
+    this.compact(target).catch((error) => this.log.warn({ err: error }, 'datastore compaction failed'));
+  }
+
+  /** Deletes compacted history in small transactions between other work, then returns free pages to the file system. */
+  private schedulePurge(): void {
+    if (this.purging) return;
+    this.purging = this.purge()
+      .catch((error) => this.log.warn({ err: error }, 'removing compacted datastore history failed'))
+      .finally(() => {
+        this.purging = undefined;
+        if (!this.closed && this.purgedTo < this.compacted) this.schedulePurge();
+      });
+  }
+
+  private async purge(): Promise<void> {
+    const started = performance.now();
+    let removed = 0;
+    while (!this.closed) {
+      const target = this.compacted;
+      const { changes } = this.statements!.purge.run(target, chunkRows);
+      removed += changes;
+      if (changes < chunkRows) {
+        this.purgedTo = target;
+        break;
+      }
+      await nextTurn();
+    }
+    let vacuumed = 0;
+    while (!this.closed) {
+      const db = this.db!;
+      const free = db.pragma('freelist_count', { simple: true }) as number;
+      const pages = db.pragma('page_count', { simple: true }) as number;
+      // Free pages are reused by later writes; give them back only when they are a large share.
+      if (free < 1024 || free < pages / 4) break;
+      db.pragma('incremental_vacuum(1024)');
+      vacuumed += 1024;
+      await nextTurn();
+    }
+    if (removed) this.log.info({ compactedRevision: this.compacted, removedRows: removed, vacuumedPages: vacuumed, ms: Math.round(performance.now() - started) }, 'datastore history compacted');
+  }
+
+  private expireDue(): void {
+    if (this.closed) return;
+    const due = this.statements!.expired.all(Math.floor(Date.now() / 1000), 1000) as { key: string; revision: number }[];
+    for (const { key, revision } of due) {
+      if (this.expiring.has(key)) continue;
+      this.expiring.add(key);
+      // A write that renewed the key since the query wins: the conflict is the expected outcome.
+      this.delete(key, revision)
+        .catch(() => {})
+        .finally(() => this.expiring.delete(key));
+    }
+  }
+
+  /** A consistent read of every current key, on a connection of its own so writers never wait for it. */
+  async readSnapshot(): Promise<SnapshotReader> {
+    this.open();
+    return readSqliteSnapshot(this.path, this.options.nativeBinding);
+  }
+}
+
+/** Reads every current key of a SQLite datastore file in one read transaction (online: writers go on). */
+export async function readSqliteSnapshot(path: string, nativeBinding?: object): Promise<SnapshotReader> {
+  const db = openSqliteFile(path, nativeBinding);
+  let rows: IterableIterator<Row> | undefined;
+  const close = async () => {
+    if (!db.open) return;
+    rows?.return?.();
+    if (db.inTransaction) db.prepare('COMMIT').run();
+    db.close();
+  };
+  try {
+    db.prepare('BEGIN').run();
+    // The first read fixes the transaction's view: the revision and the rows come from one state.
+    const { revision } = readStoredRevisions(db);
+    rows = db.prepare(`SELECT ${rowColumns} FROM kv WHERE superseded IS NULL ORDER BY key`).iterate() as IterableIterator<Row>;
+    const source = rows;
+    async function* batches(): AsyncGenerator<KeyValue[]> {
+      let batch: KeyValue[] = [];
+      for (const row of source) {
+        batch.push(toKeyValue(row));
+        if (batch.length === chunkRows) {
+          yield batch;
+          batch = [];
+          await nextTurn(); // other work runs between batches
+        }
+      }
+      if (batch.length) yield batch;
+      await close();
+    }
+    return { revision, batches: batches(), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,77 @@
+// A real etcd (Debian's etcd-server) for tests and benchmarks: loopback ports, a temp data dir,
+// stopped (and its dir removed) by stop().
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { EtcdClient } from '../../datastore/etcd/etcd-client.ts';
+import { tempDir } from '../e2e/harness.ts';
+
+export interface EtcdServer {
+  endpoint: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
+
+export async function startEtcd(): Promise<EtcdServer> {
+  const dataDir = tempDir('k2-etcd-');
+  const [clientPort, peerPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+  const endpoint = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const child = spawn(
+    'etcd',
+    [
+      '--name', 'k2-test',
+      '--data-dir', dataDir,
+      '--listen-client-urls', endpoint,
+      '--advertise-client-urls', endpoint,
+      '--listen-peer-urls', peer,
+      '--initial-advertise-peer-urls', peer,
+      '--initial-cluster', `k2-test=${peer}`,
+      '--logger', 'zap',
+      '--log-level', 'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let output = '';
+  child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const client = new EtcdClient({ endpoints: [endpoint], callTimeoutMs: 500 });
+  try {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`etcd exited with ${child.exitCode}:\n${output}`);
+      try {
+        await client.status(500);
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`etcd did not answer in 20 s: ${(error as Error).message}\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    client.close();
+  }
+  return { endpoint, dataDir, stop };
+}
