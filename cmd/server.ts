@@ -5,7 +5,16 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { FastifyInstance } from 'fastify';
+import { installApi, startApiCore } from '../apiserver/api.ts';
+import { bootstrapCluster } from '../apiserver/bootstrap.ts';
+import type { ApiCore } from '../apiserver/core.ts';
 import { createHttpServer } from '../apiserver/http-server.ts';
+import { ApiMetrics } from '../apiserver/metrics.ts';
+import { defaultServiceNetwork } from '../apiserver/admission/service-allocation.ts';
+import { ControllerManager } from '../controllers/manager.ts';
+import type { Datastore } from '../datastore/types.ts';
+import { sqliteNativeBinding } from '../datastore/sqlite/native-addon.ts';
+import { SqliteDatastore } from '../datastore/sqlite/sqlite-datastore.ts';
 import { HealthChecks } from '../apiserver/health.ts';
 import { writeKubeconfig } from '../apiserver/kubeconfig.ts';
 import { loadOrCreatePki } from '../apiserver/pki.ts';
@@ -72,6 +81,9 @@ export class K2Server {
     readonly http: FastifyInstance,
     readonly url: string,
     readonly kubeconfigPath: string,
+    readonly datastore: Datastore,
+    readonly core: ApiCore,
+    readonly controllers: ControllerManager,
   ) {}
 
   static async start(options: ServerOptions, log: Logger): Promise<K2Server> {
@@ -87,7 +99,23 @@ export class K2Server {
     let modulesStarted = false;
     health.addReadiness('k2-modules', () => modulesStarted || 'starting');
 
+    const metrics = new ApiMetrics();
+    // The datastore module replaces this with its flag-driven opener (sqlite default, etcd optional).
+    const sqlite = new SqliteDatastore({
+      path: resolve(dataDir, 'db', 'state.db'),
+      nativeBinding: sqliteNativeBinding(resolve(dataDir, 'cache')),
+      background: true,
+      log: log.child({ module: 'datastore' }),
+    });
+    await sqlite.start();
+    const datastore = metrics.measure(sqlite);
+    health.addLiveness('datastore', () => datastore.healthy() || 'datastore unavailable');
+    const core = await startApiCore(datastore, log);
+    health.addLiveness('watch-cache', () => core.cache.healthy() || 'watch cache lost the datastore');
+
     const http = createHttpServer({ log, caPem: pki.ca.certPem, servingCertPem: pki.serving.certPem, servingKeyPem: pki.serving.keyPem, health });
+    metrics.register(http);
+    installApi(http, core);
     await http.listen({ host: options.bindAddress, port: options.httpsListenPort });
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : options.httpsListenPort;
@@ -96,17 +124,24 @@ export class K2Server {
     const kubeconfigPath = resolve(options.writeKubeconfig ?? defaultKubeconfig(dataDir));
     await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem }, options.writeKubeconfigMode);
 
+    await bootstrapCluster(core, { serviceCidr: defaultServiceNetwork.serviceCidr, apiserverPort: port });
+    const controllers = new ControllerManager(core, log, { caPem: pki.ca.certPem });
+    controllers.start();
+
     modulesStarted = true;
     log.info(
       { version: gitVersion, url, port, kubeconfig: kubeconfigPath, dataDir, nodeName, startupMs: Math.round(performance.now() - started) },
       `k2 is ready; kubeconfig written to ${kubeconfigPath}`,
     );
-    return new K2Server(options, log, http, url, kubeconfigPath);
+    return new K2Server(options, log, http, url, kubeconfigPath, datastore, core, controllers);
   }
 
   /** Stops accepting requests, lets in-flight ones finish, then closes the modules. */
   async stop(): Promise<void> {
+    await this.controllers.stop();
+    this.core.stop(); // ends watches and other streams so that in-flight requests can finish
     await this.http.close();
+    await this.datastore.close();
     this.log.info('k2 server stopped');
   }
 }
