@@ -12,9 +12,21 @@ export interface UserInfo {
 
 export type Authenticator = (request: IncomingMessage) => UserInfo | undefined | Promise<UserInfo | undefined>;
 
+/** Users by connection: a TLS peer certificate cannot change within a connection, and reading it is costly. */
+const certificateUsers = new WeakMap<TLSSocket, UserInfo | null>();
+
 /** Client certificates signed by the cluster CA: CN is the user, each O a group (as kube-apiserver). */
 export const clientCertificateAuthenticator: Authenticator = (request) => {
   const socket = request.socket as TLSSocket;
+  let user = certificateUsers.get(socket);
+  if (user === undefined) {
+    user = certificateUser(socket) ?? null;
+    certificateUsers.set(socket, user);
+  }
+  return user ?? undefined;
+};
+
+function certificateUser(socket: TLSSocket): UserInfo | undefined {
   if (!socket.authorized) return undefined; // no certificate, or one the CA did not sign
   const cert = socket.getPeerCertificate();
   const commonName = cert?.subject?.CN as string | string[] | undefined;
@@ -22,7 +34,7 @@ export const clientCertificateAuthenticator: Authenticator = (request) => {
   const organizations = cert.subject.O;
   const groups = organizations === undefined ? [] : Array.isArray(organizations) ? organizations : [organizations];
   return { username: commonName, groups: [...groups, 'system:authenticated'] };
-};
+}
 
 export async function authenticate(request: IncomingMessage, authenticators: Authenticator[]): Promise<UserInfo | undefined> {
   for (const authenticator of authenticators) {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { authenticate, clientCertificateAuthenticator, type Authenticator, type UserInfo } from './authn.ts';
 import { HealthChecks } from './health.ts';
 import { errors, StatusError } from './status.ts';
+import { TableRequestError } from './tables/render.ts';
 import { versionInfo } from './version.ts';
 
 declare module 'fastify' {
@@ -96,6 +97,7 @@ function pathOf(request: FastifyRequest): string {
 /** Maps anything thrown in a handler, including fastify's own errors, onto a Kubernetes Status. */
 export function toStatusError(error: unknown): StatusError {
   if (error instanceof StatusError) return error;
+  if (error instanceof TableRequestError) return new StatusError(error.code, error.reason, error.message);
   const e = error as { statusCode?: number; code?: string; message?: string };
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

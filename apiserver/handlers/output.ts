@@ -6,7 +6,7 @@ import { toServedVersion } from '../registry/conversion.ts';
 import { groupVersion, type ServedVersion } from '../registry/registry.ts';
 import type { ListResult } from '../registry/store.ts';
 import type { KubeObject } from '../registry/types.ts';
-import { defaultTableConvertor, renderTable, type IncludeObject } from './table-output.ts';
+import { builtinTableConvertor, defaultTableConvertor, parseIncludeObject, renderTable, type TableConvertor } from '../tables/index.ts';
 import type { OutputShape } from './content.ts';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -20,10 +20,15 @@ export function sendJson(reply: FastifyReply, code: number, body: unknown): Fast
   return sendText(reply, code, 'application/json', JSON.stringify(body));
 }
 
-function includeObjectOf(query: Query): IncludeObject {
+function includeObjectOf(query: Query) {
   const value = query.includeObject;
-  const text = Array.isArray(value) ? value[0] : value;
-  return text === 'None' || text === 'Object' ? text : 'Metadata';
+  return parseIncludeObject(Array.isArray(value) ? value[0] : value);
+}
+
+/** The columns `kubectl get` shows for a kind: its own, Kubernetes' printer for it, or Name and Created At. */
+export function tableConvertorFor(served: ServedVersion): TableConvertor {
+  const description = served.description;
+  return description.table ?? builtinTableConvertor(description.group, description.plural) ?? defaultTableConvertor;
 }
 
 export function partialObjectMetadata(object: KubeObject, version: string): KubeObject {
@@ -37,7 +42,11 @@ function tableContentType(version: string): string {
 export function renderObject(reply: FastifyReply, served: ServedVersion, object: KubeObject, shape: OutputShape, code: number, query: Query): FastifyReply {
   switch (shape.shape) {
     case 'table': {
-      const table = renderTable(served.description.table ?? defaultTableConvertor, [object], { includeObject: includeObjectOf(query), apiVersion: `meta.k8s.io/${shape.version}` });
+      const table = renderTable(tableConvertorFor(served), [object], {
+        includeObject: includeObjectOf(query),
+        apiVersion: `meta.k8s.io/${shape.version}`,
+        resourceVersion: object.metadata.resourceVersion,
+      });
       return sendText(reply, code, tableContentType(shape.version), JSON.stringify(table));
     }
     case 'partial':
@@ -54,9 +63,9 @@ export function renderList(reply: FastifyReply, served: ServedVersion, result: L
   if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
   switch (shape.shape) {
     case 'table': {
-      const items = served.isStorageVersion ? result.items : result.items.map((item) => toServedVersion(served, item));
-      const table = renderTable(served.description.table ?? defaultTableConvertor, items, {
+      const table = renderTable(tableConvertorFor(served), result.items, {
         includeObject: includeObjectOf(query),
+        convertObject: (item) => toServedVersion(served, item),
         apiVersion: `meta.k8s.io/${shape.version}`,
         resourceVersion: result.resourceVersion,
         continue: result.continue,

@@ -10,7 +10,8 @@ import type { KubeObject } from '../registry/types.ts';
 import type { CacheEvent } from '../registry/watch-cache.ts';
 import { StatusError } from '../status.ts';
 import { negotiateOutput } from './content.ts';
-import { defaultTableConvertor, renderTable } from './table-output.ts';
+import { renderObjectTable } from '../tables/index.ts';
+import { tableConvertorFor } from './output.ts';
 import { queryBoolean, queryString, type ResourceRequest } from './resources.ts';
 
 const bookmarkIntervalMs = 60_000;
@@ -42,7 +43,7 @@ export async function serveWatch(core: ApiCore, context: ResourceRequest): Promi
 
   const lineFor = (type: string, object: KubeObject, event?: CacheEvent): string => {
     if (shape.shape === 'table') {
-      const table = renderTable(served.description.table ?? defaultTableConvertor, [toServedVersion(served, object)], { apiVersion: `meta.k8s.io/${tableVersion}`, includeObject: 'Metadata' });
+      const table = renderObjectTable(tableConvertorFor(served), object, { apiVersion: `meta.k8s.io/${tableVersion}`, includeObject: 'Metadata' });
       return `${JSON.stringify({ type, object: table })}\n`;
     }
     const body = shape.shape === 'partial' ? { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${shape.version}`, metadata: object.metadata } : toServedVersion(served, object);

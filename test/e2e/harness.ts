@@ -40,6 +40,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Run this executable instead of the test bundle (e.g. dist/k2). */
   executable?: string;
+  /** Extra node flags for the bundle (e.g. --cpu-prof for a profile). */
+  nodeArgs?: string[];
 }
 
 const running = new Set<ChildProcess>();
@@ -56,7 +58,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const dataDir = options.dataDir ?? tempDir();
   const command = options.executable ?? process.execPath;
   const args = [
-    ...(options.executable ? [] : [testBundlePath]),
+    ...(options.executable ? [] : [...(options.nodeArgs ?? []), testBundlePath]),
     'server',
     '--data-dir', dataDir,
     '--bind-address', '127.0.0.1',

@@ -1,0 +1,159 @@
+// API server figures on the SQLite default: creates over HTTPS with 32 concurrent clients, LIST of
+// 10,000 ConfigMaps, `kubectl get cm -A` over them, and event delivery to 1,000 watches.
+import { Agent, request } from 'node:https';
+import { readFileSync } from 'node:fs';
+import YAML from 'yaml';
+import { startServer, type TestServer } from '../e2e/harness.ts';
+import { ms, percentile, printTable } from './table.ts';
+
+interface Client {
+  agent: Agent;
+  ca: string;
+  cert: string;
+  key: string;
+  host: string;
+  port: number;
+}
+
+function clientFor(server: TestServer, maxSockets: number): Client {
+  const config = YAML.parse(readFileSync(server.kubeconfig, 'utf8'));
+  const decode = (b64: string) => Buffer.from(b64, 'base64').toString();
+  const url = new URL(server.url);
+  return {
+    agent: new Agent({ keepAlive: true, maxSockets }),
+    ca: decode(config.clusters[0].cluster['certificate-authority-data']),
+    cert: decode(config.users[0].user['client-certificate-data']),
+    key: decode(config.users[0].user['client-key-data']),
+    host: url.hostname,
+    port: Number(url.port),
+  };
+}
+
+function call(client: Client, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: client.host, port: client.port, method, path, agent: client.agent, ca: client.ca, cert: client.cert, key: client.key, headers: body ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+async function createMany(client: Client, namespace: string, count: number, concurrency: number, prefix: string): Promise<{ seconds: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${prefix}-${i}`, labels: { bench: 'api' } }, data: { key: `value-${i}`, other: 'x'.repeat(100) } });
+      const t = performance.now();
+      const result = await call(client, 'POST', `/api/v1/namespaces/${namespace}/configmaps`, body);
+      latencies.push(performance.now() - t);
+      if (result.status !== 201) throw new Error(`create failed: ${result.status} ${result.text}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b) };
+}
+
+async function timeIt(fn: () => Promise<unknown>, runs = 5): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+}
+
+/** Opens `count` watches on a namespace and measures how long each event takes to reach all of them. */
+async function watchDelivery(client: Client, namespace: string, count: number, events: number): Promise<number[]> {
+  const { status, text } = await call(client, 'GET', `/api/v1/namespaces/${namespace}/configmaps?limit=1`);
+  if (status !== 200) throw new Error(text);
+  const rv = JSON.parse(text).metadata.resourceVersion as string;
+  const sentAt = new Map<string, number>();
+  const delays: number[] = [];
+  const watchAgent = new Agent({ keepAlive: true, maxSockets: count + 10 });
+  const requests: ReturnType<typeof request>[] = [];
+  let ready = 0;
+  await new Promise<void>((resolve, reject) => {
+    for (let i = 0; i < count; i++) {
+      const req = request(
+        { host: client.host, port: client.port, path: `/api/v1/namespaces/${namespace}/configmaps?watch=1&resourceVersion=${rv}`, agent: watchAgent, ca: client.ca, cert: client.cert, key: client.key },
+        (res) => {
+          if (++ready === count) resolve();
+          let buffer = '';
+          res.on('data', (chunk: Buffer) => {
+            const now = performance.now();
+            buffer += chunk.toString();
+            let newline: number;
+            while ((newline = buffer.indexOf('\n')) >= 0) {
+              const line = buffer.slice(0, newline);
+              buffer = buffer.slice(newline + 1);
+              const name = /"name":"([^"]+)"/.exec(line)?.[1];
+              const sent = name ? sentAt.get(name) : undefined;
+              if (sent !== undefined) delays.push(now - sent);
+            }
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end();
+      requests.push(req);
+    }
+  });
+  for (let i = 0; i < events; i++) {
+    const name = `watched-${i}`;
+    sentAt.set(name, performance.now());
+    await call(client, 'POST', `/api/v1/namespaces/${namespace}/configmaps`, JSON.stringify({ metadata: { name }, data: { a: 'b' } }));
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const deadline = Date.now() + 10_000;
+  while (delays.length < count * events && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const req of requests) req.destroy();
+  watchAgent.destroy();
+  return delays.sort((a, b) => a - b);
+}
+
+export async function apiBenchmark(): Promise<void> {
+  const server = await startServer();
+  try {
+    const client = clientFor(server, 32);
+    for (const ns of ['bench', 'bench-list', 'bench-watch']) await call(client, 'POST', '/api/v1/namespaces', JSON.stringify({ metadata: { name: ns } }));
+    await createMany(client, 'bench', 500, 32, 'warmup');
+    const creates = await createMany(client, 'bench', 10_000, 32, 'cm');
+    const fill = await createMany(client, 'bench-list', 10_000, 32, 'item');
+    void fill;
+    const listMs = await timeIt(async () => {
+      const result = await call(client, 'GET', '/api/v1/namespaces/bench-list/configmaps');
+      if (JSON.parse(result.text).items.length < 10_000) throw new Error('short list');
+    });
+    const kubectlMs = await timeIt(async () => {
+      const result = await server.kubectl(['get', 'cm', '-A']);
+      if (result.code !== 0) throw new Error(result.stderr);
+    }, 3);
+    const delivery = await watchDelivery(client, 'bench-watch', 1000, 20);
+    printTable(
+      ['figure (SQLite, HTTPS)', 'value', 'goal'],
+      [
+        ['creates/s, 32 concurrent clients (10,000 ConfigMaps)', (10_000 / creates.seconds).toFixed(0), '≥ 5,000'],
+        ['create latency p50', ms(percentile(creates.latencies, 50)), ''],
+        ['create latency p99', ms(percentile(creates.latencies, 99)), '< 25 ms'],
+        ['LIST 10,000 ConfigMaps (JSON)', ms(listMs), '< 150 ms'],
+        ['kubectl get cm -A (≈20,500 ConfigMaps)', ms(kubectlMs), ''],
+        [`watch delivery p50 (1,000 watches × 20 events, ${delivery.length} deliveries)`, ms(percentile(delivery, 50)), ''],
+        ['watch delivery p99', ms(percentile(delivery, 99)), '< 50 ms'],
+      ],
+    );
+    client.agent.destroy();
+  } finally {
+    await server.stop();
+  }
+}
