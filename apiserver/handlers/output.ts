@@ -20,6 +20,18 @@ export function sendJson(reply: FastifyReply, code: number, body: unknown): Fast
   return sendText(reply, code, 'application/json', JSON.stringify(body));
 }
 
+/** JSON text of cached (immutable) objects, computed once per object version and shared by every reader. */
+const serialized = new WeakMap<object, string>();
+
+export function objectJson(object: KubeObject): string {
+  let json = serialized.get(object);
+  if (json === undefined) {
+    json = JSON.stringify(object);
+    serialized.set(object, json);
+  }
+  return json;
+}
+
 function includeObjectOf(query: Query) {
   const value = query.includeObject;
   return parseIncludeObject(Array.isArray(value) ? value[0] : value);
@@ -53,7 +65,7 @@ export function renderObject(reply: FastifyReply, served: ServedVersion, object:
       return sendJson(reply, code, partialObjectMetadata(object, shape.version));
     default:
       if (shape.yaml) return sendText(reply, code, 'application/yaml', YAML.stringify(object));
-      return sendJson(reply, code, object);
+      return sendText(reply, code, 'application/json', objectJson(object));
   }
 }
 
@@ -81,9 +93,10 @@ export function renderList(reply: FastifyReply, served: ServedVersion, result: L
       const apiVersion = groupVersion(served.group, served.version);
       const listKind = served.description.listKind ?? `${served.description.kind}List`;
       const items = served.isStorageVersion ? result.items : result.items.map((item) => toServedVersion(served, item));
-      const list = { kind: listKind, apiVersion, metadata, items };
-      if (shape.yaml) return sendText(reply, 200, 'application/yaml', YAML.stringify(list));
-      return sendJson(reply, 200, list);
+      if (shape.yaml) return sendText(reply, 200, 'application/yaml', YAML.stringify({ kind: listKind, apiVersion, metadata, items }));
+      // Items are joined from their cached JSON: a large list costs string concatenation, not serialization.
+      const head = `{"kind":${JSON.stringify(listKind)},"apiVersion":${JSON.stringify(apiVersion)},"metadata":${JSON.stringify(metadata)},"items":[`;
+      return sendText(reply, 200, 'application/json', `${head}${items.map(objectJson).join(',')}]}`);
     }
   }
 }

@@ -11,7 +11,7 @@ import type { CacheEvent } from '../registry/watch-cache.ts';
 import { StatusError } from '../status.ts';
 import { negotiateOutput } from './content.ts';
 import { renderObjectTable } from '../tables/index.ts';
-import { tableConvertorFor } from './output.ts';
+import { objectJson, tableConvertorFor } from './output.ts';
 import { queryBoolean, queryString, type ResourceRequest } from './resources.ts';
 
 const bookmarkIntervalMs = 60_000;
@@ -51,7 +51,7 @@ export async function serveWatch(core: ApiCore, context: ResourceRequest): Promi
     let perVersion = lineCache.get(event);
     if (!perVersion) lineCache.set(event, (perVersion = new Map()));
     let line = perVersion.get(versionKey);
-    if (!line) perVersion.set(versionKey, (line = `${JSON.stringify({ type, object: body })}\n`));
+    if (!line) perVersion.set(versionKey, (line = `{"type":"${type}","object":${shape.shape === 'object' ? objectJson(body as KubeObject) : JSON.stringify(body)}}\n`));
     return line;
   };
 

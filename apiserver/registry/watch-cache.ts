@@ -68,6 +68,9 @@ export function decodeStoredObject(kv: Pick<KeyValue, 'value' | 'modRevision'>):
   return object;
 }
 
+/** Revisions of history replayed into the cache at start (watches resume from within it). */
+const startupHistory = 10_000;
+
 export interface WatchCacheOptions {
   /** How many recent events are kept for watches that resume from a resourceVersion. */
   historySize?: number;
@@ -94,26 +97,28 @@ export class WatchCache {
     this.historySize = options.historySize ?? 100_000;
   }
 
-  /** Loads every object, then follows the datastore from that revision. */
+  /**
+   * Loads every object, then follows the datastore. The state is loaded at an earlier revision and
+   * the history since then replayed, so that watches resume across a restart of k2.
+   */
   async start(): Promise<void> {
     const prefix = '/registry/';
-    const listed = await this.datastore.list(prefix);
+    const current = await this.datastore.currentRevision();
+    const compacted = await this.datastore.compactedRevision();
+    const from = Math.max(compacted, current - startupHistory, 0);
+    // Revision 0 is the empty store: nothing to list, the whole history follows.
+    const listed = from > 0 ? await this.datastore.list(prefix, { revision: from }) : { kvs: [], revision: 0 };
     for (const kv of listed.kvs) this.resource(resourceSegment(kv.key)).set({ key: kv.key, revision: kv.modRevision, object: decodeStoredObject(kv) });
     this.revision = listed.revision;
     this.oldestResumable = listed.revision;
-    await new Promise<void>((resolve, reject) => {
-      let started = false;
-      this.handle = this.datastore.watch(prefix, listed.revision, {
-        onEvents: (events) => this.apply(events),
-        onError: (error) => {
-          this.failure = error;
-          this.log.error({ err: error }, 'watch cache lost its datastore watch');
-          if (!started) reject(error);
-        },
-      });
-      started = true;
-      resolve();
+    this.handle = this.datastore.watch(prefix, listed.revision, {
+      onEvents: (events) => this.apply(events),
+      onError: (error) => {
+        this.failure = error;
+        this.log.error({ err: error }, 'watch cache lost its datastore watch');
+      },
     });
+    await this.waitForRevision(current, 60_000);
   }
 
   stop(): void {
