@@ -2,11 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { builtinTableConvertor, renderTable } from '../../apiserver/tables/index.ts';
-import { ago, meta, now, samples } from './fixtures.ts';
-
-function cellsOf(group: string, resource: string, object: any): unknown[] {
-  return builtinTableConvertor(group, resource)!.cells(object, now);
-}
+import { ago, cellsOf, meta, now, samples } from './fixtures.ts';
 
 describe('Node', () => {
   const node = (labels: any, conditions: any[] | undefined, spec: any = {}) => ({ metadata: meta('n', { labels }), spec, status: { conditions, nodeInfo: { kubeletVersion: 'v1.33.0' } } });

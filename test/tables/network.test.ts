@@ -2,12 +2,7 @@
 // ServiceCIDRs and IPAddresses.
 
 import { describe, expect, it } from 'vitest';
-import { builtinTableConvertor } from '../../apiserver/tables/index.ts';
-import { meta, now, samples } from './fixtures.ts';
-
-function cellsOf(group: string, resource: string, object: any): unknown[] {
-  return builtinTableConvertor(group, resource)!.cells(object, now);
-}
+import { cellsOf, meta, samples } from './fixtures.ts';
 
 describe('Service', () => {
   const service = (spec: any, status: any = {}) => ({ metadata: meta('svc'), spec, status });

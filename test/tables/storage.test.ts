@@ -1,12 +1,7 @@
 // Storage tables: PersistentVolumes, PersistentVolumeClaims, StorageClasses, VolumeAttributesClasses and the CSI kinds.
 
 import { describe, expect, it } from 'vitest';
-import { builtinTableConvertor } from '../../apiserver/tables/index.ts';
-import { ago, meta, now, samples } from './fixtures.ts';
-
-function cellsOf(group: string, resource: string, object: any): unknown[] {
-  return builtinTableConvertor(group, resource)!.cells(object, now);
-}
+import { ago, cellsOf, meta, samples } from './fixtures.ts';
 
 describe('PersistentVolume', () => {
   it('prints capacity, RWO, policy, phase, claim, class, <unset> attributes class, reason, age and mode', () => {

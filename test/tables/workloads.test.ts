@@ -3,11 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { builtinTableConvertor } from '../../apiserver/tables/index.ts';
-import { ago, meta, now, samples } from './fixtures.ts';
-
-function cellsOf(group: string, resource: string, object: any): unknown[] {
-  return builtinTableConvertor(group, resource)!.cells(object, now);
-}
+import { ago, cellsOf, meta, now, samples } from './fixtures.ts';
 
 describe('Deployment', () => {
   it('prints READY as ready/desired, UP-TO-DATE and AVAILABLE as integers, then the wide cells', () => {
