@@ -10,6 +10,11 @@ interface Quantity {
   mantissa: bigint;
   exponent: number;
   format: QuantityFormat;
+  /**
+   * Kubernetes keeps the text it parsed when it looks canonical and prints that text again; the test
+   * it uses lets a few non-canonical spellings through (`+2`, `01`), which then print unchanged.
+   */
+  keepsText: boolean;
 }
 
 const binarySuffixes: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
@@ -41,6 +46,7 @@ function parseQuantity(text: string): Quantity | undefined {
   } else {
     return undefined;
   }
+  const keepsText = looksCanonical(whole.replace(/^0+/, '') || '0', fraction, format, base10Exponent, binaryPower);
   let mantissa = BigInt((whole || '0') + fraction) * 2n ** BigInt(binaryPower);
   let exponent = base10Exponent - fraction.length;
   const negative = sign === '-';
@@ -58,7 +64,19 @@ function parseQuantity(text: string): Quantity | undefined {
     // A binary quantity below one is shown in decimal units.
     if (mantissa !== 0n && compareToInteger(mantissa, exponent, 1n) < 0) format = 'DecimalSI';
   }
-  return { mantissa: negative ? -mantissa : mantissa, exponent, format };
+  return { mantissa: negative ? -mantissa : mantissa, exponent, format, keepsText };
+}
+
+/** resource.ParseQuantity's test for reusing the text: it fits its int64 fast path and has no redundant zeros. */
+function looksCanonical(integerDigits: string, fraction: string, format: QuantityFormat, base10Exponent: number, binaryPower: number): boolean {
+  const digits = integerDigits + fraction;
+  if (format === 'BinarySI') {
+    if (fraction !== '' || 15 - integerDigits.length - Math.trunc((binaryPower * 3) / 10) - 1 < 0) return false;
+    const value = BigInt(integerDigits);
+    return value << BigInt(binaryPower) <= maxBinaryValue && (value & 7n) !== 0n;
+  }
+  const scale = base10Exponent - fraction.length;
+  return digits.length <= 18 && scale >= NANO && scale % 3 === 0 && !digits.endsWith('000') && digits[0] !== '0';
 }
 
 /** Sign of (mantissa × 10^exponent − integer). */
@@ -109,6 +127,7 @@ export function canonicalQuantity(value: unknown): string {
   const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
   const quantity = parseQuantity(text);
   if (!quantity) return typeof value === 'string' ? value : String(value);
+  if (quantity.keepsText) return text;
   if (quantity.mantissa === 0n) return '0';
   if (quantity.format === 'BinarySI') {
     const integer = integerValue(quantity);

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtinTableConvertor } from '../../apiserver/tables/index.ts';
 
 export const now = Date.parse('2025-05-01T12:00:00Z');
 
@@ -20,6 +21,11 @@ export function sharedFile(relative: string): string {
 /** An RFC 3339 timestamp `seconds` before `now`. */
 export function ago(seconds: number): string {
   return new Date(now - seconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** The cells of a built-in resource's row for an object, at `now`. */
+export function cellsOf(group: string, resource: string, object: any): unknown[] {
+  return builtinTableConvertor(group, resource)!.cells(object, now);
 }
 
 export function meta(name: string, extra: Record<string, unknown> = {}) {
