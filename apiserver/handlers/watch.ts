@@ -10,7 +10,7 @@ import type { KubeObject } from '../registry/types.ts';
 import type { CacheEvent } from '../registry/watch-cache.ts';
 import { StatusError } from '../status.ts';
 import { negotiateOutput } from './content.ts';
-import { renderObjectTable } from '../tables/index.ts';
+import { parseIncludeObject, renderObjectTable } from '../tables/index.ts';
 import { objectJson, tableConvertorFor } from './output.ts';
 import { queryBoolean, queryString, type ResourceRequest } from './resources.ts';
 
@@ -41,9 +41,18 @@ export async function serveWatch(core: ApiCore, context: ResourceRequest): Promi
   let started = false;
   const pending: string[] = [];
 
+  const includeObject = parseIncludeObject(queryString(query, 'includeObject'));
+  let headersSent = false;
   const lineFor = (type: string, object: KubeObject, event?: CacheEvent): string => {
     if (shape.shape === 'table') {
-      const table = renderObjectTable(tableConvertorFor(served), object, { apiVersion: `meta.k8s.io/${tableVersion}`, includeObject: 'Metadata' });
+      // Column definitions go with the first event only, as Kubernetes sends them.
+      const table = renderObjectTable(tableConvertorFor(served), object, {
+        apiVersion: `meta.k8s.io/${tableVersion}`,
+        includeObject,
+        convertObject: (item) => toServedVersion(served, item),
+        noHeaders: headersSent,
+      });
+      headersSent = true;
       return `${JSON.stringify({ type, object: table })}\n`;
     }
     const body = shape.shape === 'partial' ? { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${shape.version}`, metadata: object.metadata } : toServedVersion(served, object);

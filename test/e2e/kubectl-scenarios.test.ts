@@ -1,0 +1,44 @@
+// The kubectl scenarios of ../shared/kubectl (the API server's acceptance checks), run with every
+// kubectl on this machine against a real k2 server.
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubectlBinary, startServer, type TestServer } from './harness.ts';
+
+const scenariosDir = join(process.cwd(), '../shared/kubectl');
+/** Scenarios that need only the API server (issue "API server core"). */
+const apiScenarios = ['07_watch', '09_namespace_lifecycle'];
+const kubectls = ['1.27', '1.30', '1.33', 'plain'];
+
+function runScenario(server: TestServer, version: string, scenario: string): Promise<{ code: number; output: string }> {
+  const binary = kubectlBinary(version);
+  const path = [dirname(kubectlBinary('1.33')), process.env.PATH].join(':');
+  return new Promise((resolve) => {
+    execFile(
+      join(scenariosDir, 'run.sh'),
+      [binary, server.kubeconfig, scenario],
+      { env: { ...process.env, PATH: path, KUBECACHEDIR: join(server.dataDir, `.kube-cache-${version}`) }, timeout: 180_000 },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: stdout + stderr }),
+    );
+  });
+}
+
+describe('kubectl scenarios against k2', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  for (const version of kubectls) {
+    for (const scenario of apiScenarios) {
+      it(`${scenario} with kubectl ${version}`, async () => {
+        const result = await runScenario(server, version, scenario);
+        expect(result.output).toMatch(/1 passed, 0 failed/);
+        expect(result.code, result.output).toBe(0);
+      }, 200_000);
+    }
+  }
+});
