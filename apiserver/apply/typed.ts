@@ -1,0 +1,770 @@
+// Walking values by type (structured-merge-diff's typed package): validation, the field set a value
+// sets, merging an applied configuration into a live object, comparing two values, removing or
+// extracting the fields of a set, and adjusting old field sets to schema changes. The walks follow
+// upstream step by step, quirks included, because ownership and conflicts must come out identical.
+
+import { goSyntaxString, goQuote, goTypeName, goValueString, isJsonObject, type JsonObject, type JsonValue } from './go-format.ts';
+import { FieldSet } from './field-set.ts';
+import { fieldElement, keyElement, pathElementString, valueElement, valuesEqual, type KeyField, type Path, type PathElement } from './path.ts';
+import { isUntypedDeducedMap, type Atom, type ListAtom, type MapAtom, type ScalarType, type TypeRef } from './type-model.ts';
+
+/** A value together with the type it is read as. A null value is the "empty object". */
+export interface TypedValue {
+  readonly value: JsonValue;
+  readonly type: TypeRef;
+}
+
+export interface ValidationError {
+  path: string;
+  message: string;
+}
+
+function formatValidationError(e: ValidationError): string {
+  return e.path ? `${e.path}: ${e.message}` : e.message;
+}
+
+/** upstream's ValidationErrors: one error prints alone, several as an indented list. */
+export class TypedValueError extends Error {
+  constructor(readonly errors: ValidationError[]) {
+    super(errors.length === 1 ? formatValidationError(errors[0]!) : ['errors:', ...errors.map((e) => `  ${formatValidationError(e)}`)].join('\n'));
+  }
+}
+
+function error(message: string): ValidationError[] {
+  return [{ path: '', message }];
+}
+
+function prefixed(errors: ValidationError[], prefix: string): ValidationError[] {
+  for (const e of errors) e.path = prefix + e.path;
+  return errors;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Atoms
+
+const emptyAtom: Atom = {};
+
+type Resolved = { atom: Atom } | { errors: ValidationError[] };
+
+function resolve(type: TypeRef | undefined): Resolved {
+  if (!type) return { atom: emptyAtom };
+  const atom = type.atom;
+  if (!atom) return { errors: error(`schema error: no type found matching: ${type.describe()}`) };
+  return { atom };
+}
+
+const restrictions = new WeakMap<Atom, { scalar?: Atom; list?: Atom; map?: Atom }>();
+
+/** The atom reduced to the one kind the value has (the same object when it has only that kind). */
+function restrict(atom: Atom, kind: 'scalar' | 'list' | 'map'): Atom {
+  const kinds = (atom.scalar ? 1 : 0) + (atom.list ? 1 : 0) + (atom.map ? 1 : 0);
+  if (kinds === 1) return atom;
+  let cache = restrictions.get(atom);
+  if (!cache) {
+    cache = {};
+    restrictions.set(atom, cache);
+  }
+  return (cache[kind] ??= kind === 'scalar' ? { scalar: atom.scalar } : kind === 'list' ? { list: atom.list } : { map: atom.map });
+}
+
+function deduceAtom(atom: Atom, value: JsonValue | undefined): Atom {
+  if (value === undefined || value === null) return atom;
+  if (typeof value !== 'object') return atom.scalar ? restrict(atom, 'scalar') : atom;
+  if (Array.isArray(value)) return atom.list ? restrict(atom, 'list') : atom;
+  return atom.map ? restrict(atom, 'map') : atom;
+}
+
+function invalidAtom(type: TypeRef | undefined): ValidationError[] {
+  return error(`schema error: invalid atom: ${type?.name !== undefined ? `named type: ${type.name}` : 'inlined'}`);
+}
+
+function valueWrapperSyntax(value: JsonValue | undefined): string {
+  return `&value.valueUnstructured{Value:${goSyntaxString(value)}}`;
+}
+
+function valueWrapperString(value: JsonValue | undefined): string {
+  return `&{${goValueString(value)}}`;
+}
+
+function validateScalar(t: ScalarType, value: JsonValue | undefined, prefix: string): ValidationError[] {
+  if (value === undefined || value === null) return [];
+  switch (t) {
+    case 'numeric':
+      return typeof value === 'number' ? [] : error(`${prefix}expected numeric (int or float), got ${goTypeName(value)}`);
+    case 'string':
+      return typeof value === 'string' ? [] : error(`${prefix}expected string, got ${valueWrapperSyntax(value)}`);
+    case 'boolean':
+      return typeof value === 'boolean' ? [] : error(`${prefix}expected boolean, got ${valueWrapperString(value)}`);
+    case 'untyped':
+      return typeof value !== 'object' ? [] : error(`${prefix}expected any scalar, got ${valueWrapperString(value)}`);
+    default:
+      return error(`${prefix}unexpected scalar type in schema: ${t as string}`);
+  }
+}
+
+/** A list value, or undefined for null; throws the upstream message for a non-list. */
+function listValue(value: JsonValue): JsonValue[] | undefined {
+  if (value === null) return undefined;
+  if (!Array.isArray(value)) throw new Error(`expected list, got ${valueWrapperString(value)}`);
+  return value;
+}
+
+function mapValue(value: JsonValue): JsonObject | undefined {
+  if (value === null) return undefined;
+  if (!isJsonObject(value)) throw new Error(`expected map, got ${valueWrapperString(value)}`);
+  return value;
+}
+
+function listOrNothing(value: JsonValue | undefined): JsonValue[] | undefined {
+  return Array.isArray(value) ? value : undefined;
+}
+
+function mapOrNothing(value: JsonValue | undefined): JsonObject | undefined {
+  return isJsonObject(value) ? value : undefined;
+}
+
+function fieldType(t: MapAtom, key: string): TypeRef | undefined {
+  return t.fields.get(key)?.type ?? t.elementType;
+}
+
+// ---------------------------------------------------------------------------------------------
+// List items
+
+/** The path element of a list item: its key fields, or its value for sets. Throws with upstream's message. */
+export function listItemToPathElement(t: ListAtom, child: JsonValue): PathElement {
+  if (t.elementRelationship !== 'associative') throw new Error('invalid indexing of non-associative list');
+  if (t.keys.length === 0) {
+    if (child === null) throw new Error("associative list without keys has an element that's an explicit null");
+    if (Array.isArray(child)) throw new Error('not supported: associative list with lists as elements');
+    if (typeof child === 'object') throw new Error("associative list without keys has an element that's a map type");
+    return valueElement(child);
+  }
+  if (child === null) throw new Error('associative list with keys may not have a null element');
+  if (!isJsonObject(child)) throw new Error('associative list with keys may not have non-map elements');
+  const fields: KeyField[] = [];
+  for (const name of t.keys) {
+    if (Object.hasOwn(child, name)) {
+      fields.push({ name, value: child[name]! });
+      continue;
+    }
+    const fallback = keyDefault(t, name);
+    if (fallback !== undefined && fallback !== null) fields.push({ name, value: fallback });
+  }
+  if (fields.length === 0) {
+    throw new Error(`associative list with keys has an element that omits all key fields [${t.keys.map(goQuote).join(' ')}] (and doesn't have default values for any key fields)`);
+  }
+  return keyElement(fields);
+}
+
+function keyDefault(t: ListAtom, name: string): JsonValue | undefined {
+  const atom = t.elementType.atom;
+  if (!atom) throw new Error(`couldn't find default value for ${name}: invalid elementType for list`);
+  if (!atom.map) throw new Error(`couldn't find default value for ${name}: associative list may not have non-map types`);
+  return atom.map.fields.get(name)?.default;
+}
+
+function tryItemElement(t: ListAtom, child: JsonValue): PathElement | undefined {
+  try {
+    return listItemToPathElement(t, child);
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+export interface ValidateOptions {
+  /** Accept repeated keys in associative lists (live objects may have them; applied configurations may not). */
+  allowDuplicates?: boolean;
+}
+
+export function validate(value: JsonValue, type: TypeRef, options: ValidateOptions = {}): ValidationError[] {
+  return validateValue(value, type, options.allowDuplicates ?? false);
+}
+
+function validateValue(value: JsonValue, type: TypeRef | undefined, allowDuplicates: boolean): ValidationError[] {
+  const r = resolve(type);
+  if ('errors' in r) return r.errors;
+  const atom = deduceAtom(r.atom, value);
+  if (atom.map) {
+    let m: JsonObject | undefined;
+    try {
+      m = mapValue(value);
+    } catch (e) {
+      return error((e as Error).message);
+    }
+    if (!m) return [];
+    const errs: ValidationError[] = [];
+    for (const [key, child] of Object.entries(m)) {
+      const t = atom.map.fields.get(key)?.type ?? atom.map.elementType;
+      if (!t) {
+        errs.push(...prefixed(error('field not declared in schema'), `.${key}`));
+        break;
+      }
+      const childErrs = validateValue(child, t, allowDuplicates);
+      if (childErrs.length) errs.push(...prefixed(childErrs, `.${key}`));
+    }
+    return errs;
+  }
+  if (atom.scalar) return validateScalar(atom.scalar, value, '');
+  if (atom.list) {
+    let list: JsonValue[] | undefined;
+    try {
+      list = listValue(value);
+    } catch (e) {
+      return error((e as Error).message);
+    }
+    if (!list) return [];
+    const t = atom.list;
+    const errs: ValidationError[] = [];
+    const seen = new Set<string>();
+    for (let i = 0; i < list.length; i++) {
+      const child = list[i]!;
+      let prefix: string;
+      if (t.elementRelationship !== 'associative') {
+        prefix = `[${i}]`;
+      } else {
+        let pe: PathElement;
+        try {
+          pe = listItemToPathElement(t, child);
+        } catch (e) {
+          errs.push(...error(`element ${i}: ${(e as Error).message}`));
+          return errs;
+        }
+        if (seen.has(pe.id) && !allowDuplicates) errs.push(...error(`duplicate entries for key ${pathElementString(pe)}`));
+        seen.add(pe.id);
+        prefix = pathElementString(pe);
+      }
+      const childErrs = validateValue(child, t.elementType, allowDuplicates);
+      if (childErrs.length) errs.push(...prefixed(childErrs, prefix));
+    }
+    return errs;
+  }
+  return invalidAtom(type);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field sets
+
+/** The set of fields a value sets (TypedValue.ToFieldSet). */
+export function toFieldSet(value: JsonValue, type: TypeRef): FieldSet {
+  const set = new FieldSet();
+  const errs = fieldSetOf(value, type, [], set);
+  if (errs.length) throw new TypedValueError(errs);
+  return set;
+}
+
+function fieldSetOf(value: JsonValue, type: TypeRef | undefined, path: PathElement[], set: FieldSet): ValidationError[] {
+  const r = resolve(type);
+  if ('errors' in r) return r.errors;
+  const atom = deduceAtom(r.atom, value);
+  if (atom.map) {
+    const t = atom.map;
+    if (t.elementRelationship === 'atomic') {
+      set.insert(path);
+      return [];
+    }
+    const m = mapOrNothing(value);
+    if (!m) return [];
+    const errs: ValidationError[] = [];
+    for (const [key, child] of Object.entries(m)) {
+      const pe = fieldElement(key);
+      path.push(pe);
+      errs.push(...fieldSetOf(child, fieldType(t, key), path, set));
+      if (child === null || (isJsonObject(child) && Object.keys(child).length === 0) || !t.fields.has(key)) set.insert(path);
+      path.pop();
+    }
+    return errs;
+  }
+  if (atom.scalar) {
+    set.insert(path);
+    return [];
+  }
+  if (atom.list) {
+    const t = atom.list;
+    if (t.elementRelationship === 'atomic') {
+      set.insert(path);
+      return [];
+    }
+    const list = listOrNothing(value);
+    if (!list) return [];
+    const elements = list.map((child) => tryItemElement(t, child) ?? zeroElement);
+    const seen = new Set<string>();
+    const duplicates = new Set<string>();
+    elements.forEach((pe) => {
+      if (!seen.has(pe.id)) {
+        seen.add(pe.id);
+        return;
+      }
+      if (!duplicates.has(pe.id)) {
+        path.push(pe);
+        set.insert(path);
+        path.pop();
+        duplicates.add(pe.id);
+      }
+    });
+    const errs: ValidationError[] = [];
+    elements.forEach((pe, i) => {
+      if (duplicates.has(pe.id)) return;
+      path.push(pe);
+      errs.push(...fieldSetOf(list[i]!, t.elementType, path, set));
+      set.insert(path);
+      path.pop();
+    });
+    return errs;
+  }
+  return invalidAtom(type);
+}
+
+/** Stands for an item whose path element could not be computed (upstream's zero PathElement). */
+const zeroElement: PathElement = { kind: 'index', id: '<invalid>', index: -1 };
+
+// ---------------------------------------------------------------------------------------------
+// Merge
+
+/** Merges `rhs` into `lhs` (TypedValue.Merge): what apply does to the live object. */
+export function merge(lhs: TypedValue, rhs: TypedValue): TypedValue {
+  if (!lhs.type.sameTypeAs(rhs.type)) throw new TypedValueError(error(`expected objects of the same type, but got ${lhs.type.describe()} and ${rhs.type.describe()}`));
+  const { out, errs } = mergeValues(lhs.value, rhs.value, lhs.type);
+  if (errs.length) throw new TypedValueError(errs);
+  return { value: out === undefined ? null : out, type: lhs.type };
+}
+
+interface MergeResult {
+  out: JsonValue | undefined;
+  errs: ValidationError[];
+}
+
+function mergeValues(lhs: JsonValue | undefined, rhs: JsonValue | undefined, type: TypeRef | undefined): MergeResult {
+  if (lhs === undefined && rhs === undefined) return { out: undefined, errs: error('at least one of lhs and rhs must be provided') };
+  const r = resolve(type);
+  if ('errors' in r) return { out: undefined, errs: r.errors };
+  const alhs = deduceAtom(r.atom, lhs);
+  const arhs = deduceAtom(r.atom, rhs);
+  if (rhs === undefined) return mergeAtom(alhs, type, lhs, rhs);
+  if (lhs === undefined || alhs === arhs) return mergeAtom(arhs, type, lhs, rhs);
+  // The value changes shape: upstream walks the old shape too (for its errors only), then the new one.
+  const before = mergeAtom(alhs, type, lhs, rhs);
+  const after = mergeAtom(arhs, type, lhs, rhs);
+  return { out: after.out, errs: [...before.errs, ...after.errs] };
+}
+
+function mergeLeaf(lhs: JsonValue | undefined, rhs: JsonValue | undefined): MergeResult {
+  return { out: rhs !== undefined ? rhs : lhs, errs: [] };
+}
+
+function mergeAtom(atom: Atom, type: TypeRef | undefined, lhs: JsonValue | undefined, rhs: JsonValue | undefined): MergeResult {
+  if (atom.map) {
+    const t = atom.map;
+    const l = mapOrNothing(lhs);
+    const r = mapOrNothing(rhs);
+    const lEmpty = !l || isEmptyObject(l);
+    const rEmpty = !r || isEmptyObject(r);
+    if (t.elementRelationship === 'atomic' || (lEmpty && rEmpty)) return mergeLeaf(lhs, rhs);
+    const out: JsonObject = {};
+    const errs: ValidationError[] = [];
+    const visit = (key: string) => {
+      const child = mergeValues(l && Object.hasOwn(l, key) ? l[key] : undefined, r && Object.hasOwn(r, key) ? r[key] : undefined, fieldType(t, key));
+      if (child.errs.length) errs.push(...prefixed(child.errs, `.${key}`));
+      if (child.out !== undefined) out[key] = child.out;
+    };
+    if (l) for (const key of Object.keys(l)) visit(key);
+    if (r) for (const key of Object.keys(r)) if (!l || !Object.hasOwn(l, key)) visit(key);
+    return { out: isEmptyObject(out) ? undefined : out, errs };
+  }
+  if (atom.scalar) {
+    const lerrs = validateScalar(atom.scalar, lhs, 'lhs: ');
+    const rerrs = validateScalar(atom.scalar, rhs, 'rhs: ');
+    if (lerrs.length && rerrs.length) return { out: undefined, errs: [...lerrs, ...rerrs] };
+    return mergeLeaf(lhs, rhs);
+  }
+  if (atom.list) {
+    const t = atom.list;
+    const l = listOrNothing(lhs);
+    const r = listOrNothing(rhs);
+    if (t.elementRelationship === 'atomic' || ((!l || l.length === 0) && (!r || r.length === 0))) return mergeLeaf(lhs, rhs);
+    return mergeListItems(t, l, r);
+  }
+  return { out: undefined, errs: invalidAtom(type) };
+}
+
+function isEmptyObject(o: JsonObject): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+interface IndexedList {
+  elements: PathElement[];
+  /** Item by element id; null for an element that occurs more than once. */
+  observed: Map<string, JsonValue>;
+  errs: ValidationError[];
+}
+
+function indexList(t: ListAtom, list: JsonValue[] | undefined, allowDuplicates: boolean): IndexedList {
+  const indexed: IndexedList = { elements: [], observed: new Map(), errs: [] };
+  if (!list) return indexed;
+  list.forEach((child, i) => {
+    let pe: PathElement;
+    try {
+      pe = listItemToPathElement(t, child);
+    } catch (e) {
+      indexed.errs.push(...error(`element ${i}: ${(e as Error).message}`));
+      return;
+    }
+    const found = indexed.observed.has(pe.id);
+    if (found && !allowDuplicates) {
+      indexed.errs.push(...error(`duplicate entries for key ${pathElementString(pe)}`));
+      return;
+    }
+    indexed.observed.set(pe.id, found ? null : child);
+    indexed.elements.push(pe);
+  });
+  return indexed;
+}
+
+/**
+ * Merges associative lists keeping the applied order for applied items and placing the others where
+ * they were (upstream's visitListItems). Errors of individual items are dropped, as upstream does.
+ */
+function mergeListItems(t: ListAtom, lhs: JsonValue[] | undefined, rhs: JsonValue[] | undefined): MergeResult {
+  const right = indexList(t, rhs, false);
+  const left = indexList(t, lhs, true);
+  const errs = [...right.errs, ...left.errs];
+  if (errs.length) return { out: undefined, errs };
+  const out: JsonValue[] = [];
+  const mergeItem = (l: JsonValue | undefined, r: JsonValue | undefined) => {
+    const item = mergeValues(l, r, t.elementType);
+    if (item.out !== undefined) out.push(item.out);
+  };
+  const shared = right.elements.filter((pe) => left.observed.has(pe.id));
+  let nextShared = shared.shift();
+  const mergedRight = new Set<string>();
+  const lLen = left.elements.length;
+  const rLen = right.elements.length;
+  let lI = 0;
+  let rI = 0;
+  while (lI < lLen || rI < rLen) {
+    if (lI < lLen && rI < rLen) {
+      const pe = left.elements[lI]!;
+      if (pe.id === right.elements[rI]!.id) {
+        mergedRight.add(pe.id);
+        mergeItem(left.observed.get(pe.id), right.observed.get(pe.id));
+        lI++;
+        rI++;
+        nextShared = shared.shift();
+        continue;
+      }
+      if (right.observed.has(pe.id) && nextShared !== undefined && nextShared.id !== pe.id) {
+        lI++;
+        continue;
+      }
+    }
+    if (lI < lLen) {
+      const pe = left.elements[lI]!;
+      if (!right.observed.has(pe.id)) {
+        mergeItem(lhs![lI], undefined);
+        lI++;
+        continue;
+      } else if (mergedRight.has(pe.id)) {
+        lI++;
+      }
+    }
+    if (rI < rLen) {
+      const pe = right.elements[rI]!;
+      mergedRight.add(pe.id);
+      mergeItem(left.observed.get(pe.id), right.observed.get(pe.id));
+      rI++;
+      if (nextShared !== undefined && nextShared.id === pe.id) nextShared = shared.shift();
+    }
+  }
+  return { out: out.length > 0 ? out : undefined, errs: [] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compare
+
+export interface Comparison {
+  removed: FieldSet;
+  modified: FieldSet;
+  added: FieldSet;
+}
+
+export function comparisonIsSame(c: Comparison): boolean {
+  return c.removed.empty() && c.modified.empty() && c.added.empty();
+}
+
+/** The fields removed, modified and added from `lhs` to `rhs` (TypedValue.Compare). */
+export function compare(lhs: TypedValue, rhs: TypedValue): Comparison {
+  if (!lhs.type.sameTypeAs(rhs.type)) throw new TypedValueError(error(`expected objects of the same type, but got ${lhs.type.describe()} and ${rhs.type.describe()}`));
+  const comparison: Comparison = { removed: new FieldSet(), modified: new FieldSet(), added: new FieldSet() };
+  const errs = compareValues(lhs.value, rhs.value, lhs.type, [], comparison);
+  if (errs.length) throw new TypedValueError(errs);
+  return comparison;
+}
+
+function compareValues(lhs: JsonValue | undefined, rhs: JsonValue | undefined, type: TypeRef | undefined, path: PathElement[], c: Comparison): ValidationError[] {
+  if (lhs === undefined && rhs === undefined) return error('at least one of lhs and rhs must be provided');
+  const r = resolve(type);
+  if ('errors' in r) return r.errors;
+  const alhs = deduceAtom(r.atom, lhs);
+  const arhs = deduceAtom(r.atom, rhs);
+  let result: { leaf: boolean; errs: ValidationError[] };
+  if (rhs === undefined) result = compareAtom(alhs, type, lhs, rhs, path, c);
+  else if (lhs === undefined || alhs === arhs) result = compareAtom(arhs, type, lhs, rhs, path, c);
+  else {
+    // Upstream walks the old shape too, recording into the same comparison.
+    const before = compareAtom(alhs, type, lhs, rhs, path, c);
+    const after = compareAtom(arhs, type, lhs, rhs, path, c);
+    result = { leaf: after.leaf, errs: [...before.errs, ...after.errs] };
+  }
+  if (!result.leaf) {
+    if (lhs === undefined) c.added.insert(path);
+    else if (rhs === undefined) c.removed.insert(path);
+  }
+  return result.errs;
+}
+
+function compareLeaf(lhs: JsonValue | undefined, rhs: JsonValue | undefined, path: PathElement[], c: Comparison): { leaf: boolean; errs: ValidationError[] } {
+  if (lhs === undefined) c.added.insert(path);
+  else if (rhs === undefined) c.removed.insert(path);
+  else if (!valuesEqual(rhs, lhs)) c.modified.insert(path);
+  return { leaf: true, errs: [] };
+}
+
+function compareAtom(atom: Atom, type: TypeRef | undefined, lhs: JsonValue | undefined, rhs: JsonValue | undefined, path: PathElement[], c: Comparison): { leaf: boolean; errs: ValidationError[] } {
+  if (atom.map) {
+    const t = atom.map;
+    const l = mapOrNothing(lhs);
+    const r = mapOrNothing(rhs);
+    if (t.elementRelationship === 'atomic' || ((!l || isEmptyObject(l)) && (!r || isEmptyObject(r)))) return compareLeaf(lhs, rhs, path, c);
+    const errs: ValidationError[] = [];
+    const visit = (key: string) => {
+      path.push(fieldElement(key));
+      const childErrs = compareValues(l && Object.hasOwn(l, key) ? l[key] : undefined, r && Object.hasOwn(r, key) ? r[key] : undefined, fieldType(t, key), path, c);
+      path.pop();
+      if (childErrs.length) errs.push(...prefixed(childErrs, `.${key}`));
+    };
+    if (l) for (const key of Object.keys(l)) visit(key);
+    if (r) for (const key of Object.keys(r)) if (!l || !Object.hasOwn(l, key)) visit(key);
+    return { leaf: false, errs };
+  }
+  if (atom.scalar) {
+    const lerrs = validateScalar(atom.scalar, lhs, 'lhs: ');
+    const rerrs = validateScalar(atom.scalar, rhs, 'rhs: ');
+    if (lerrs.length && rerrs.length) return { leaf: false, errs: [...lerrs, ...rerrs] };
+    return compareLeaf(lhs, rhs, path, c);
+  }
+  if (atom.list) {
+    const t = atom.list;
+    const l = listOrNothing(lhs);
+    const r = listOrNothing(rhs);
+    if (t.elementRelationship === 'atomic' || ((!l || l.length === 0) && (!r || r.length === 0))) return compareLeaf(lhs, rhs, path, c);
+    return { leaf: false, errs: compareListItems(t, l, r, path, c) };
+  }
+  return { leaf: false, errs: invalidAtom(type) };
+}
+
+function compareListItems(t: ListAtom, lhs: JsonValue[] | undefined, rhs: JsonValue[] | undefined, path: PathElement[], c: Comparison): ValidationError[] {
+  const errs: ValidationError[] = [];
+  const order: PathElement[] = [];
+  const group = (list: JsonValue[] | undefined, into: Map<string, JsonValue[]>, other?: Map<string, JsonValue[]>) => {
+    (list ?? []).forEach((child, i) => {
+      let pe: PathElement;
+      try {
+        pe = listItemToPathElement(t, child);
+      } catch (e) {
+        errs.push(...error(`element ${i}: ${(e as Error).message}`));
+        return;
+      }
+      const items = into.get(pe.id);
+      if (items) items.push(child);
+      else {
+        into.set(pe.id, [child]);
+        if (!other || !other.has(pe.id)) order.push(pe);
+      }
+    });
+  };
+  const left = new Map<string, JsonValue[]>();
+  const right = new Map<string, JsonValue[]>();
+  group(lhs, left);
+  group(rhs, right, left);
+  for (const pe of order) {
+    const l = left.get(pe.id) ?? [];
+    const r = right.get(pe.id) ?? [];
+    const item = (lv: JsonValue | undefined, rv: JsonValue | undefined) => {
+      path.push(pe);
+      const childErrs = compareValues(lv, rv, t.elementType, path, c);
+      path.pop();
+      if (childErrs.length) errs.push(...prefixed(childErrs, pathElementString(pe)));
+    };
+    const withItem = () => {
+      path.push(pe);
+      const p = [...path];
+      path.pop();
+      return p;
+    };
+    if (l.length <= 1 && r.length <= 1) item(l[0], r[0]);
+    else if (l.length >= 2 && r.length >= 2) {
+      if (l.length !== r.length || l.some((v, i) => !valuesEqual(v, r[i]))) c.modified.insert(withItem());
+    } else if (l.length >= 2) {
+      if (r.length !== 0) item(undefined, r[0]);
+      c.removed.insert(withItem());
+    } else {
+      if (l.length !== 0) item(l[0], undefined);
+      c.added.insert(withItem());
+    }
+  }
+  return errs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Remove and extract
+
+/** The value without the fields of `set` (TypedValue.RemoveItems). */
+export function removeItems(tv: TypedValue, set: FieldSet): TypedValue {
+  return { value: removeOrExtract(tv.value, set, tv.type, false), type: tv.type };
+}
+
+/** Only the fields of `set` (TypedValue.ExtractItems). */
+export function extractItems(tv: TypedValue, set: FieldSet): TypedValue {
+  return { value: removeOrExtract(tv.value, set, tv.type, true), type: tv.type };
+}
+
+function removeOrExtract(value: JsonValue, set: FieldSet, type: TypeRef | undefined, extract: boolean): JsonValue {
+  const r = resolve(type);
+  if ('errors' in r) return null;
+  const atom = deduceAtom(r.atom, value);
+  if (atom.map) {
+    const t = atom.map;
+    if (!isJsonObject(value)) return null;
+    if (isEmptyObject(value) || t.elementRelationship === 'atomic') return extract ? value : null;
+    const out: JsonObject = {};
+    for (const [key, child] of Object.entries(value)) {
+      const pe = fieldElement(key);
+      const childType = fieldType(t, key);
+      if (set.hasMember(pe)) {
+        if (extract) out[key] = removeOrExtract(child, set, childType, extract);
+        continue;
+      }
+      const subset = set.withPrefix(pe);
+      if (!subset.empty()) out[key] = removeOrExtract(child, subset, childType, extract);
+      else if (!extract) out[key] = child;
+    }
+    return isEmptyObject(out) ? null : out;
+  }
+  if (atom.scalar) return value;
+  if (atom.list) {
+    const t = atom.list;
+    if (!Array.isArray(value)) return null;
+    if (value.length === 0 || t.elementRelationship === 'atomic') return extract ? value : null;
+    const out: JsonValue[] = [];
+    for (const item of value) {
+      const pe = tryItemElement(t, item);
+      const exact = pe !== undefined && set.hasMember(pe);
+      const subset = pe !== undefined ? set.withPrefix(pe) : undefined;
+      const prefix = subset !== undefined && !subset.empty();
+      if (extract) {
+        if (exact || prefix) out.push(prefix ? removeOrExtract(item, subset!, t.elementType, extract) : item);
+      } else if (!exact) {
+        out.push(prefix ? removeOrExtract(item, subset!, t.elementType, extract) : item);
+      }
+    }
+    return out.length > 0 ? out : null;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema changes
+
+/**
+ * Adjusts a field set recorded under an older schema to the current one: fields below what is now
+ * an atomic list or map collapse into it (ReconcileFieldSetWithSchema). Undefined when nothing changes.
+ */
+export function reconcileFieldSetWithSchema(set: FieldSet, type: TypeRef): FieldSet | undefined {
+  const toRemove = new FieldSet();
+  const toAdd = new FieldSet();
+  let changed = false;
+  const errs: ValidationError[] = [];
+  const collapse = (path: PathElement[]) => {
+    toRemove.insert(path);
+    toAdd.insert(path);
+    changed = true;
+  };
+  const visitChildren = (node: FieldSet, path: PathElement[], typeOf: (pe: PathElement) => TypeRef | undefined) => {
+    const handle = (pe: PathElement, isMember: boolean) => {
+      const t = typeOf(pe);
+      if (!t) return;
+      const child = node.child(pe);
+      path.push(pe);
+      walk(child, t, path, isMember && !child);
+      path.pop();
+    };
+    for (const { pe } of node.sortedChildren()) if (!node.hasMember(pe)) handle(pe, false);
+    for (const pe of node.sortedMembers()) handle(pe, true);
+  };
+  const walk = (node: FieldSet | undefined, type: TypeRef, path: PathElement[], isAtomic: boolean) => {
+    const atom = type.atom;
+    if (!atom) {
+      errs.push(...error(`could not resolve ${type.describe()}`));
+      return;
+    }
+    if (atom.map) {
+      const t = atom.map;
+      if (isUntypedDeducedMap(t)) return;
+      if (!isAtomic && t.elementRelationship === 'atomic') {
+        if (node && node.size() > 0) collapse([...path]);
+        return;
+      }
+      if (node) visitChildren(node, path, (pe) => (pe.kind === 'field' ? (t.fields.get(pe.name)?.type ?? t.elementType) : t.elementType));
+      return;
+    }
+    if (atom.scalar) return;
+    if (atom.list) {
+      const t = atom.list;
+      if (!isAtomic && t.elementRelationship === 'atomic') {
+        collapse([...path]);
+        return;
+      }
+      if (node) visitChildren(node, path, () => t.elementType);
+      return;
+    }
+    errs.push(...invalidAtom(type));
+  };
+  walk(set, type, [], false);
+  if (errs.length) throw new Error(`errors reconciling field set with schema: ${new TypedValueError(errs).message}`);
+  if (!changed) return undefined;
+  return set.recursiveDifference(toRemove).union(toAdd);
+}
+
+/** Adds, as members, the struct fields that only appear as parents in the set (Set.EnsureNamedFieldsAreMembers). */
+export function ensureNamedFieldsAreMembers(set: FieldSet, type: TypeRef | undefined): FieldSet {
+  const atom = type?.atom ?? emptyAtom;
+  const out = new FieldSet();
+  for (const [id, pe] of set.members) out.members.set(id, pe);
+  for (const [id, c] of set.children) {
+    let childType: TypeRef | undefined;
+    if (c.pe.kind === 'field' && atom.map) {
+      if (atom.map.fields.has(c.pe.name)) out.members.set(id, c.pe);
+      childType = fieldType(atom.map, c.pe.name);
+    } else if (c.pe.kind === 'key' && atom.list) {
+      childType = atom.list.elementType;
+    }
+    out.children.set(id, { pe: c.pe, set: ensureNamedFieldsAreMembers(c.set, childType) });
+  }
+  return out;
+}
+
+/** Paths of a set, each with the key fields of associative-list items appended (ExtractItems' WithAppendKeyFields). */
+export function pathsWithKeyFields(items: FieldSet, present: FieldSet): FieldSet {
+  const keyFields = new FieldSet();
+  for (const path of items.paths()) {
+    if (!present.has(path)) continue;
+    path.forEach((pe, i) => {
+      if (pe.kind !== 'key') return;
+      for (const f of pe.fields) keyFields.insert([...path.slice(0, i + 1), fieldElement(f.name)] as Path);
+    });
+  }
+  return items.union(keyFields);
+}
