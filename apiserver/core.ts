@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { Datastore } from '../datastore/types.ts';
 import { AdmissionChain } from './admission/types.ts';
 import { allowAllAuthorizer, type Authorizer } from './authz.ts';
-import { Registry, storageResource } from './registry/registry.ts';
+import type { KindSchema } from './patch/kind-schema.ts';
+import { Registry, storageResource, type ServedVersion } from './registry/registry.ts';
 import { ResourceStore, type WriteHooks } from './registry/store.ts';
 import type { ResourceDescription } from './registry/types.ts';
 import { WatchCache } from './registry/watch-cache.ts';
@@ -16,6 +17,8 @@ export class ApiCore {
   readonly cache: WatchCache;
   readonly hooks: WriteHooks = {};
   authorizer: Authorizer = allowAllAuthorizer;
+  /** The schema (merge keys, list types) of a kind in a served version; undefined when it has none. */
+  kindSchema: (served: ServedVersion) => KindSchema | undefined = () => undefined;
   private readonly stores = new Map<ResourceDescription, ResourceStore>();
   /** Long-lived responses (watches, log follows, exec streams): ended when the server stops. */
   readonly streams = new Set<() => void>();

@@ -1,53 +1,28 @@
-// PATCH bodies: JSON patch, JSON merge patch, strategic merge patch and server-side apply.
-import jsonpatch from 'fast-json-patch';
-import type { ServedVersion } from '../registry/registry.ts';
-import { errors, StatusError } from '../status.ts';
-import { decodeJson, decodeYaml } from './content.ts';
+// PATCH bodies: JSON patch, JSON merge patch, strategic merge patch (with the kind's schema) and
+// server-side apply, applied to the object in the client's version.
+import type { KindSchema } from '../patch/kind-schema.ts';
+import { applyPatch, patchTypeOf, PatchTypes } from '../patch/apply-patch.ts';
+import { applyMergePatch } from '../patch/merge-patch.ts';
+import type { JsonObject } from '../apply/go-format.ts';
+import { errors } from '../status.ts';
+import { decodeYaml } from './content.ts';
 
-export const patchTypes = new Set([
-  'application/json-patch+json',
-  'application/merge-patch+json',
-  'application/strategic-merge-patch+json',
-  'application/apply-patch+yaml',
-]);
+export const patchTypes = new Set<string>(Object.values(PatchTypes));
 
-/** RFC 7386: objects merge, null deletes, anything else replaces. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const result: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete result[key];
-    else result[key] = mergePatch(result[key], value);
+/**
+ * Applies a PATCH body of `contentType` to `current`. `schema` carries the merge keys strategic merge
+ * needs; a kind without one (a custom resource) refuses strategic merge with 415, as Kubernetes does.
+ */
+export function applyPatchBody(contentType: string, current: unknown, body: Buffer, schema: KindSchema | undefined, isCustomResource = false): unknown {
+  const patchType = patchTypeOf(contentType, isCustomResource);
+  if (patchType === PatchTypes.apply) {
+    // TODO(apply): server-side apply with managed fields lands with apiserver/apply's field manager.
+    return applyMergePatch(current as JsonObject, decodeYaml(body) as JsonObject);
   }
-  return result;
-}
-
-function jsonPatch(current: unknown, body: Buffer): unknown {
-  const operations = decodeJson(body);
-  if (!Array.isArray(operations)) throw errors.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
-  try {
-    return jsonpatch.applyPatch(structuredClone(current), operations as jsonpatch.Operation[], true, true).newDocument;
-  } catch (error) {
-    const e = error as { name?: string; message?: string };
-    if (e.name === 'TEST_OPERATION_FAILED') throw new StatusError(422, 'Invalid', 'the server rejected our request due to an error in our request');
-    throw new StatusError(422, 'Invalid', `the server rejected our request due to an error in our request: ${(e.message ?? '').split('\n')[0]}`);
+  if (patchType === PatchTypes.strategic && !schema && !isCustomResource) {
+    // TODO(openapi): built-in kinds get their schema (merge keys) from the schema facts once merged.
+    return applyMergePatch(current as JsonObject, JSON.parse(body.toString()) as JsonObject);
   }
-}
-
-/** Applies a PATCH body of `contentType` to the current object (in the client's version). */
-export function applyPatchBody(contentType: string, current: unknown, body: Buffer, served: ServedVersion | undefined): unknown {
-  switch (contentType) {
-    case 'application/json-patch+json':
-      return jsonPatch(current, body);
-    case 'application/merge-patch+json':
-      return mergePatch(current, decodeJson(body));
-    case 'application/strategic-merge-patch+json':
-      // TODO(patch): replaced by the schema-aware strategic merge of apiserver/patch once it lands.
-      return mergePatch(current, decodeJson(body));
-    case 'application/apply-patch+yaml':
-      void served;
-      return mergePatch(current, decodeYaml(body));
-    default:
-      throw errors.unsupportedMediaType(contentType);
-  }
+  if (!patchTypes.has(contentType)) throw errors.unsupportedMediaType(contentType);
+  return applyPatch(patchType, current as JsonObject, body, schema);
 }

@@ -305,7 +305,7 @@ export class ResourceHandlers {
       info.namespace,
       info.name!,
       (current) => {
-        const patched = applyPatchBody(contentType, toServedVersion(served, current), body, served) as KubeObject;
+        const patched = applyPatchBody(contentType, toServedVersion(served, current), body, this.core.kindSchema(served)) as KubeObject;
         // Only a resourceVersion the patch itself sets is a precondition; otherwise conflicts are retried.
         if (patched?.metadata?.resourceVersion === current.metadata.resourceVersion) delete patched.metadata.resourceVersion;
         return toStoredObject(this.core, served, patched);
