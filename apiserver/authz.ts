@@ -1,5 +1,6 @@
 // Authorization: may this user do this? Requests carry Kubernetes' authorizer attributes.
 import type { UserInfo } from './authn.ts';
+import { errors, qualifiedResource, type StatusError } from './status.ts';
 
 export interface AuthorizationAttributes {
   user: UserInfo;
@@ -49,3 +50,21 @@ export const allowAllAuthorizer: Authorizer = {
     incomplete: false,
   }),
 };
+
+/** kube-apiserver's Forbidden for a denied request, e.g. `pods "x" is forbidden: User "u" cannot get resource "pods" in API group "" in the namespace "ns"`. */
+export function forbiddenError(attributes: AuthorizationAttributes, reason?: string): StatusError {
+  const user = attributes.user.username;
+  const suffix = reason ? `: ${reason}` : '';
+  if (!attributes.resourceRequest) {
+    return errors.forbidden(`forbidden: User "${user}" cannot ${attributes.verb} path "${attributes.path}"${suffix}`);
+  }
+  const group = attributes.apiGroup ?? '';
+  const resource = attributes.subresource ? `${attributes.resource}/${attributes.subresource}` : attributes.resource ?? '';
+  const what = `${qualifiedResource(attributes.resource ?? '', group)}${attributes.name ? ` "${attributes.name}"` : ''}`;
+  const scope = attributes.namespace ? `in the namespace "${attributes.namespace}"` : 'at the cluster scope';
+  return errors.forbidden(`${what} is forbidden: User "${user}" cannot ${attributes.verb} resource "${resource}" in API group "${group}" ${scope}${suffix}`, {
+    name: attributes.name,
+    group,
+    kind: attributes.resource,
+  });
+}

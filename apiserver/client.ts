@@ -3,8 +3,7 @@
 // own identity), no HTTP and no JSON round trip. Objects are in their stored form.
 import type { UserInfo } from './authn.ts';
 import type { ApiCore } from './core.ts';
-import { errors } from './status.ts';
-import { qualifiedResource } from './status.ts';
+import { forbiddenError } from './authz.ts';
 import type { DeleteOptions, DeleteResult, ListOptions, ListResult, ResourceStore } from './registry/store.ts';
 import type { KubeObject } from './registry/types.ts';
 
@@ -31,23 +30,9 @@ export class ApiClient {
 
   private async authorize(store: ResourceStore, verb: string, namespace?: string, name?: string, subresource?: string): Promise<void> {
     const description = store.description;
-    const decision = await this.core.authorizer.authorize({
-      user: this.user,
-      verb,
-      namespace,
-      apiGroup: description.group,
-      resource: description.plural,
-      subresource,
-      name,
-      resourceRequest: true,
-    });
-    if (!decision.allowed) {
-      const what = qualifiedResource(description.plural, description.group);
-      throw errors.forbidden(
-        `${what}${name ? ` "${name}"` : ''} is forbidden: User "${this.user.username}" cannot ${verb} resource "${description.plural}${subresource ? `/${subresource}` : ''}" in API group "${description.group}"${namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope'}`,
-        { name, group: description.group, kind: description.plural },
-      );
-    }
+    const attributes = { user: this.user, verb, namespace, apiGroup: description.group, resource: description.plural, subresource, name, resourceRequest: true };
+    const decision = await this.core.authorizer.authorize(attributes);
+    if (!decision.allowed) throw forbiddenError(attributes, decision.reason);
   }
 
   resource(group: string, plural: string): ResourceClient {

@@ -3,6 +3,7 @@
 // status and scale subresources), plus a hook for custom subresources (log, exec, binding, …).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { UserInfo } from '../authn.ts';
+import { forbiddenError } from '../authz.ts';
 import type { ApiCore } from '../core.ts';
 import { fromServedVersion, toServedVersion } from '../registry/conversion.ts';
 import { groupVersion, storageResource, type ServedVersion } from '../registry/registry.ts';
@@ -195,6 +196,7 @@ export class ResourceHandlers {
     const query = request.query as Query;
     const context: ResourceRequest = { info, served, store, user: request.user!, query, request, reply };
     const method = request.method as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+    await this.authorize(context, method);
 
     if (info.subresource && info.subresource !== 'status' && info.subresource !== 'scale') {
       const custom = this.customHandler(served, info.subresource, method);
@@ -248,6 +250,31 @@ export class ResourceHandlers {
         allow('delete');
         return this.delete(context);
     }
+  }
+
+  /** Kubernetes' verb for a request: get/list/watch/create/update/patch/delete/deletecollection. */
+  private async authorize({ info, served, user, query }: ResourceRequest, method: Method): Promise<void> {
+    const watch = queryBoolean(query, 'watch') || info.legacyWatch;
+    const verb = {
+      GET: info.name ? 'get' : watch ? 'watch' : 'list',
+      POST: 'create',
+      PUT: 'update',
+      PATCH: 'patch',
+      DELETE: info.name ? 'delete' : 'deletecollection',
+    }[method];
+    const attributes = {
+      user,
+      verb,
+      namespace: info.namespace,
+      apiGroup: served.group,
+      apiVersion: served.version,
+      resource: served.description.plural,
+      subresource: info.subresource,
+      name: info.name,
+      resourceRequest: true,
+    };
+    const decision = await this.core.authorizer.authorize(attributes);
+    if (!decision.allowed) throw forbiddenError(attributes, decision.reason);
   }
 
   private output(context: ResourceRequest): OutputShape {
