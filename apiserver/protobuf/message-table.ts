@@ -23,6 +23,8 @@ export interface KubernetesMessageTable {
   /** apiVersion (`apps/v1`, `v1`) → protobuf package (`k8s.io.api.apps.v1`). */
   groupVersions: Record<string, string>;
   messages: Record<string, MessageField[]>;
+  /** Messages of Go named slices (`ExtraValue`): JSON shows their `items` as a plain array. */
+  sliceMessages: string[];
 }
 
 let table: KubernetesMessageTable | undefined;

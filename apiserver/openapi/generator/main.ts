@@ -25,7 +25,7 @@ function writeSchemaFacts(go: GoTypeFacts): void {
       'from ../shared/openapi (swagger 1.31, 1.28, 1.14; v3 1.25, 1.24) completed from the Go API types',
       `(${goSourcesLine(go)}), and the Go type names typed decoding prints where the schema does not imply them.`,
     ],
-    { definitions: facts.definitions, goTypes: facts.goTypes },
+    { definitions: facts.definitions, goTypes: facts.goTypes, v3Variants: facts.v3Variants },
   );
   writeFileSync(join(openapiDir, 'generated', 'COVERAGE.md'), coverageReport(facts.report, go));
   console.log(`schema facts: ${Object.keys(facts.definitions).length} definitions, ${(bytes / 1024).toFixed(0)} KiB`);

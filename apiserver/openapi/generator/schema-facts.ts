@@ -58,6 +58,8 @@ export interface SchemaFacts {
   definitions: Record<string, OpenApiSchema>;
   /** Go type names that differ from what the schema implies, by definition and property. */
   goTypes: Record<string, Record<string, string>>;
+  /** Definitions whose OpenAPI v3 form differs from the v2 one (`oneOf` types: IntOrString, Quantity). */
+  v3Variants: Record<string, OpenApiSchema>;
   report: SchemaFactsReport;
 }
 
@@ -431,13 +433,20 @@ export function buildSchemaFacts(go: GoTypeFacts): SchemaFacts {
     }
   }
 
+  const v3Variants: Record<string, OpenApiSchema> = {};
+  for (const document of withDefaults) {
+    for (const [name, schema] of document.definitions) {
+      if (definitions.has(name) && (schema as { oneOf?: unknown }).oneOf && !v3Variants[name]) v3Variants[name] = schema;
+    }
+  }
+
   const sortedDefinitions: Record<string, OpenApiSchema> = {};
   for (const name of [...definitions.keys()].sort()) sortedDefinitions[name] = definitions.get(name)!;
   report.origins = Object.fromEntries([...origins].sort(([a], [b]) => a.localeCompare(b)));
   report.backfilled.sort();
   report.newerThanDocuments.sort();
   report.kindsNewerThanDocuments.sort();
-  return { definitions: sortedDefinitions, goTypes, report };
+  return { definitions: sortedDefinitions, goTypes, v3Variants, report };
 }
 
 function builtinSchema(goType: string): OpenApiSchema {

@@ -32,8 +32,14 @@ function modelOfMessage(message: string): string {
 export function buildKubernetesMessageTable(go: GoTypeFacts): KubernetesMessageTable {
   const facts = readSharedJson<MessageFacts>('protobuf', 'kubernetes-messages.json');
   const messages: Record<string, MessageField[]> = {};
+  const sliceMessages: string[] = [];
   for (const [name, message] of Object.entries(facts.messages).sort(([a], [b]) => a.localeCompare(b))) {
-    const goFields = go.structs.get(modelOfMessage(name));
+    const model = modelOfMessage(name);
+    const named = go.namedTypes.get(model);
+    // Named slices (`type ExtraValue []string`) travel as a message of `items` but are JSON arrays.
+    if (named?.kind === 'slice') sliceMessages.push(name);
+    // Defined types of another package's struct (`type MatchCondition v1.MatchCondition`).
+    const goFields = go.structs.get(model) ?? (named?.kind === 'named' ? go.structs.get(named.model) : undefined);
     const byNumber = new Map<number, GoField>();
     for (const field of goFields ?? []) if (field.protobuf) byNumber.set(field.protobuf.number, field);
     messages[name] = message.fields.map((field): MessageField => {
@@ -57,7 +63,7 @@ export function buildKubernetesMessageTable(go: GoTypeFacts): KubernetesMessageT
     const version = modelPackage.slice(modelPackage.lastIndexOf('.') + 1);
     groupVersions[group ? `${group}/${version}` : version] = protobufPackage;
   }
-  return { groupVersions, messages };
+  return { groupVersions, messages, sliceMessages };
 }
 
 /** A protobufjs JSON descriptor (`Root.fromJSON`) of gnostic's openapi.v2 package. */
