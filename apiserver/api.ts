@@ -9,6 +9,12 @@ import { resourceQuotaAdmission } from './admission/resource-quota.ts';
 import { serviceAccountAdmission } from './admission/service-account.ts';
 import { serviceAllocation } from './admission/service-allocation.ts';
 import { ApiCore } from './core.ts';
+import { setProtobufDecoder } from './handlers/content.ts';
+import { OpenApiPublisher } from './openapi/publisher.ts';
+import { registerOpenApiRoutes } from './openapi/routes.ts';
+import { decodeKubernetesProtobuf, ProtobufDecodeError } from './protobuf/kubernetes-protobuf.ts';
+import { apiResourceInfos, builtinKindSchema } from './schemas.ts';
+import { errors } from './status.ts';
 import { registerBindingHandlers } from './handlers/binding.ts';
 import { registerReviewHandlers } from './handlers/reviews.ts';
 import { ResourceHandlers } from './handlers/resources.ts';
@@ -38,6 +44,21 @@ export function installApi(app: FastifyInstance, core: ApiCore): Api {
   // Bodies are decoded by the handlers (JSON, YAML, protobuf, patch types), so take them raw.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxRequestBodyBytes }, (_request, body, done) => done(null, body));
+  core.kindSchema = (served) => served.versionDescription.schema ? { schema: served.versionDescription.schema } : builtinKindSchema(served);
+  setProtobufDecoder((body) => {
+    try {
+      const decoded = decodeKubernetesProtobuf(body);
+      return { ...decoded.object, apiVersion: decoded.apiVersion, kind: decoded.kind };
+    } catch (error) {
+      if (error instanceof ProtobufDecodeError) throw errors.badRequest(`failed to decode protobuf body: ${error.message}`);
+      throw error;
+    }
+  });
+  const openapi = new OpenApiPublisher();
+  const publish = () => openapi.setResources(apiResourceInfos(core.registry));
+  publish();
+  core.registry.onChange(publish);
+  registerOpenApiRoutes(app, openapi);
   const handlers = new ResourceHandlers(core);
   registerReviewHandlers(core, handlers);
   registerBindingHandlers(core, handlers);

@@ -2,12 +2,10 @@
 // aggregated ones (apidiscovery.k8s.io v2 and v2beta1) that kubectl 1.27+ asks for first.
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Registry, ServedVersion } from '../registry/registry.ts';
+import { servedSubresources, servedVerbs, type Registry, type ServedVersion } from '../registry/registry.ts';
 import { errors } from '../status.ts';
 import { parseMediaTypes } from './content.ts';
 import { sendText } from './output.ts';
-
-const standardVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 /** Groups in the order kube-apiserver lists them (kubectl resolves ambiguous names by this order). */
 const groupOrder = [
@@ -67,10 +65,6 @@ function groupRank(name: string): number {
   return i < 0 ? groupOrder.length : i;
 }
 
-function verbsOf(served: ServedVersion): string[] {
-  return [...(served.description.verbs ?? standardVerbs)].sort();
-}
-
 export class Discovery {
   private documents: Documents | undefined;
 
@@ -105,11 +99,11 @@ export class Discovery {
     const entries: Record<string, unknown>[] = [];
     for (const served of resources) {
       const d = served.description;
-      const entry: Record<string, unknown> = { name: d.plural, singularName: d.singular, namespaced: d.namespaced, kind: d.kind, verbs: verbsOf(served) };
+      const entry: Record<string, unknown> = { name: d.plural, singularName: d.singular, namespaced: d.namespaced, kind: d.kind, verbs: servedVerbs(served) };
       if (d.shortNames?.length) entry.shortNames = d.shortNames;
       if (d.categories?.length) entry.categories = d.categories;
       entries.push(entry);
-      for (const sub of this.subresourcesOf(served)) {
+      for (const sub of servedSubresources(served)) {
         const subEntry: Record<string, unknown> = { name: `${d.plural}/${sub.subresource}`, singularName: '', namespaced: d.namespaced, kind: sub.responseKind.kind, verbs: sub.verbs };
         if (sub.responseKind.group !== group || sub.responseKind.version !== version) {
           subEntry.group = sub.responseKind.group;
@@ -119,17 +113,6 @@ export class Discovery {
       }
     }
     return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources: entries };
-  }
-
-  private subresourcesOf(served: ServedVersion): { subresource: string; responseKind: { group: string; version: string; kind: string }; verbs: string[] }[] {
-    const d = served.description;
-    const list: { subresource: string; responseKind: { group: string; version: string; kind: string }; verbs: string[] }[] = [];
-    if (d.status) list.push({ subresource: 'status', responseKind: { group: served.group, version: served.version, kind: d.kind }, verbs: ['get', 'patch', 'update'] });
-    if (d.scale) list.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
-    for (const [name, sub] of Object.entries(d.subresources ?? {})) {
-      list.push({ subresource: name, responseKind: { group: sub.group ?? served.group, version: sub.version ?? served.version, kind: sub.kind }, verbs: sub.verbs });
-    }
-    return list.sort((a, b) => (a.subresource < b.subresource ? -1 : 1));
   }
 
   private aggregatedGroup(view: GroupView): Record<string, unknown> {
@@ -144,11 +127,11 @@ export class Discovery {
             responseKind: { group: served.group, version: served.version, kind: d.kind },
             scope: d.namespaced ? 'Namespaced' : 'Cluster',
             singularResource: d.singular,
-            verbs: verbsOf(served),
+            verbs: servedVerbs(served),
           };
           if (d.shortNames?.length) resource.shortNames = d.shortNames;
           if (d.categories?.length) resource.categories = d.categories;
-          const subresources = this.subresourcesOf(served);
+          const subresources = servedSubresources(served);
           if (subresources.length) resource.subresources = subresources;
           return resource;
         }),

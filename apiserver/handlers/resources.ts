@@ -12,6 +12,7 @@ import type { DeleteOptions, ListOptions, ResourceStore } from '../registry/stor
 import type { KubeObject } from '../registry/types.ts';
 import { errors, StatusError } from '../status.ts';
 import { decodeObjectBody, negotiateOutput, type OutputShape } from './content.ts';
+import { builtinDecodeTarget, customResourceDecodeTarget, decodeRequestObject, type DecodeTarget } from '../openapi/request-decoding.ts';
 import { Discovery } from './discovery.ts';
 import { applyPatchBody, patchTypes } from './patch.ts';
 import { parseRequestPath, type RequestInfo } from './request-info.ts';
@@ -78,13 +79,43 @@ function listOptionsOf(query: Query): ListOptions {
   };
 }
 
-/** The object a create/update body holds, checked against the URL and converted to the stored form. */
-export function decodeWrittenObject(core: ApiCore, served: ServedVersion, contentType: string | undefined, body: Buffer | undefined): KubeObject {
-  const decoded = decodeObjectBody(contentType, body);
-  return toStoredObject(core, served, decoded);
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** The fieldValidation directive (Kubernetes' default is Warn). */
+export function fieldValidationOf(query: Query): FieldValidation {
+  const value = queryString(query, 'fieldValidation');
+  if (value === undefined || value === '') return 'Warn';
+  if (value === 'Strict' || value === 'Warn' || value === 'Ignore') return value;
+  throw errors.badRequest(`fieldValidation: Unsupported value: "${value}": supported values: "Ignore", "Strict", "Warn"`);
 }
 
-export function toStoredObject(core: ApiCore, served: ServedVersion, decoded: unknown): KubeObject {
+/** Sends `Warning: 299 - "<text>"` headers, which kubectl prints as `Warning: <text>`. */
+export function addWarnings(reply: FastifyReply, warnings: string[]): void {
+  if (!warnings.length) return;
+  const existing = reply.getHeader('warning');
+  const previous = existing === undefined ? [] : Array.isArray(existing) ? existing.map(String) : [String(existing)];
+  reply.header('warning', [...previous, ...warnings.map((w) => `299 - ${JSON.stringify(w)}`)]);
+}
+
+export interface DecodeContext {
+  core: ApiCore;
+  served: ServedVersion;
+  reply: FastifyReply;
+  fieldValidation: FieldValidation;
+}
+
+/** The object a create/update body holds, checked against the URL and its schema, in the stored form. */
+export function decodeWrittenObject(context: DecodeContext, contentType: string | undefined, body: Buffer | undefined): KubeObject {
+  const decoded = decodeObjectBody(contentType, body);
+  const isJson = !contentType || contentType.split(';')[0]!.trim() === 'application/json';
+  return toStoredObject(context, decoded, isJson && body ? body.toString('utf8') : undefined);
+}
+
+/**
+ * Checks a decoded object (of the client's version) as typed decoding does — unknown fields per
+ * fieldValidation, type errors — then converts it to the stored form.
+ */
+export function toStoredObject({ core, served, reply, fieldValidation }: DecodeContext, decoded: unknown, rawJson?: string): KubeObject {
   if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) {
     throw errors.badRequest(`Object '${served.description.kind}' is not a JSON object`);
   }
@@ -103,11 +134,21 @@ export function toStoredObject(core: ApiCore, served: ServedVersion, decoded: un
     }
     through = other;
   }
-  if (object.metadata !== undefined && (typeof object.metadata !== 'object' || object.metadata === null || Array.isArray(object.metadata))) {
-    throw errors.badRequest(`${served.description.kind} in version "${served.version}" cannot be handled as a ${served.description.kind}: json: cannot unmarshal ${Array.isArray(object.metadata) ? 'array' : typeof object.metadata} into Go struct field ${served.description.kind}.metadata of type v1.ObjectMeta`);
+  const target = decodeTargetFor(through);
+  if (target) {
+    const { warnings } = decodeRequestObject(object as Record<string, unknown>, target, { fieldValidation, rawJson });
+    addWarnings(reply, warnings);
   }
   object.metadata ??= {};
   return fromServedVersion(through, object);
+}
+
+/** The schema a body of this served version is decoded against (built-in definition or CRD schema). */
+function decodeTargetFor(served: ServedVersion): DecodeTarget | undefined {
+  const gvk = { group: served.group, version: served.version, kind: served.description.kind };
+  const inline = served.versionDescription.schema;
+  if (inline) return customResourceDecodeTarget(gvk, inline);
+  return builtinDecodeTarget(gvk);
 }
 
 function deleteOptionsOf(core: ApiCore, request: FastifyRequest, query: Query, user: UserInfo): DeleteOptions {
@@ -297,7 +338,7 @@ export class ResourceHandlers {
   private async create(context: ResourceRequest): Promise<unknown> {
     const { info, served, store, query, request, reply, user } = context;
     const shape = this.output(context);
-    const object = decodeWrittenObject(this.core, served, request.headers['content-type'], request.body as Buffer | undefined);
+    const object = decodeWrittenObject({ core: this.core, served, reply, fieldValidation: fieldValidationOf(query) }, request.headers['content-type'], request.body as Buffer | undefined);
     const created = await store.create(info.namespace, object, { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager') });
     return renderObject(reply, served, toServedVersion(served, created), shape, 201, query);
   }
@@ -311,7 +352,7 @@ export class ResourceHandlers {
       const updated = await writeScale(store, info.namespace, info.name!, () => scale, options);
       return sendJson(reply, 200, getScale(served, updated));
     }
-    const object = decodeWrittenObject(this.core, served, request.headers['content-type'], request.body as Buffer | undefined);
+    const object = decodeWrittenObject({ core: this.core, served, reply, fieldValidation: fieldValidationOf(query) }, request.headers['content-type'], request.body as Buffer | undefined);
     const { object: updated, created } = await store.update(info.namespace, info.name!, object, { ...options, allowCreate: served.description.allowCreateOnUpdate });
     return renderObject(reply, served, toServedVersion(served, updated), shape, created ? 201 : 200, query);
   }
@@ -335,7 +376,7 @@ export class ResourceHandlers {
         const patched = applyPatchBody(contentType, toServedVersion(served, current), body, this.core.kindSchema(served)) as KubeObject;
         // Only a resourceVersion the patch itself sets is a precondition; otherwise conflicts are retried.
         if (patched?.metadata?.resourceVersion === current.metadata.resourceVersion) delete patched.metadata.resourceVersion;
-        return toStoredObject(this.core, served, patched);
+        return toStoredObject({ core: this.core, served, reply, fieldValidation: fieldValidationOf(query) }, patched);
       },
       options,
     );

@@ -80,3 +80,28 @@ export class Registry {
     return [...this.byPath.values()];
   }
 }
+
+const standardVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+/** The verbs a served resource answers, sorted as discovery lists them. */
+export function servedVerbs(served: ServedVersion): string[] {
+  return [...(served.description.verbs ?? standardVerbs)].sort();
+}
+
+export interface ServedSubresource {
+  subresource: string;
+  responseKind: { group: string; version: string; kind: string };
+  verbs: string[];
+}
+
+/** A resource's subresources (status, scale and custom ones), sorted by name. */
+export function servedSubresources(served: ServedVersion): ServedSubresource[] {
+  const d = served.description;
+  const list: ServedSubresource[] = [];
+  if (d.status) list.push({ subresource: 'status', responseKind: { group: served.group, version: served.version, kind: d.kind }, verbs: ['get', 'patch', 'update'] });
+  if (d.scale) list.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
+  for (const [name, sub] of Object.entries(d.subresources ?? {})) {
+    list.push({ subresource: name, responseKind: { group: sub.group ?? served.group, version: sub.version ?? served.version, kind: sub.kind }, verbs: sub.verbs });
+  }
+  return list.sort((a, b) => (a.subresource < b.subresource ? -1 : 1));
+}

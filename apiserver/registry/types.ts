@@ -3,6 +3,7 @@
 // stable shape); versions convert to and from it at the edge.
 import type { UserInfo } from '../authn.ts';
 import type { StatusCause } from '../status.ts';
+import type { OpenApiSchema } from '../openapi/schema.ts';
 import type { TableConvertor } from '../tables/types.ts';
 
 /** Any Kubernetes object as parsed JSON. */
@@ -58,6 +59,8 @@ export interface VersionDescription {
   version: string;
   /** Schema definition name for OpenAPI, validation and patch metadata. */
   definitionName?: string;
+  /** An inline schema instead (CustomResourceDefinitions). */
+  schema?: OpenApiSchema;
   /** Defaults this version applied to objects written through it (old versions had their own). */
   defaults?(object: KubeObject): void;
   /** Converts an object in this version to the stored form (in place or returning a new one). */

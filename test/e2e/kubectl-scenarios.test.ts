@@ -7,7 +7,7 @@ import { kubectlBinary, startServer, type TestServer } from './harness.ts';
 
 const scenariosDir = join(process.cwd(), '../shared/kubectl');
 /** Scenarios that need only the API server (issue "API server core"). */
-const apiScenarios = ['07_watch', '09_namespace_lifecycle'];
+const apiScenarios = ['01_discovery', '02_configmap_crud', '06_output_formats', '07_watch', '09_namespace_lifecycle', '10_dryrun_validation', '11_diff_wait', '12_auth_scale_tables'];
 const kubectls = ['1.27', '1.30', '1.33', 'plain'];
 
 function runScenario(server: TestServer, version: string, scenario: string): Promise<{ code: number; output: string }> {

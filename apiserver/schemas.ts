@@ -1,0 +1,32 @@
+// Where the API finds each served kind's schema: the built-in schema facts by definition name
+// (CustomResourceDefinitions add their own), for OpenAPI, strict field validation and patch metadata.
+import { builtinSchemas } from './openapi/builtin-schemas.ts';
+import type { ApiResourceInfo } from './openapi/operations.ts';
+import type { KindSchema } from './patch/kind-schema.ts';
+import { servedSubresources, servedVerbs, type Registry, type ServedVersion } from './registry/registry.ts';
+
+/** The schema strategic merge and apply read for a built-in kind in a served version. */
+export function builtinKindSchema(served: ServedVersion): KindSchema | undefined {
+  const name = served.versionDescription.definitionName;
+  const schema = name ? builtinSchemas().definition(name) : undefined;
+  return schema ? { schema, definitions: builtinSchemas() } : undefined;
+}
+
+/** Every served resource in the shape the OpenAPI publisher takes. */
+export function apiResourceInfos(registry: Registry): ApiResourceInfo[] {
+  return registry.servedVersions().map((served) => {
+    const description = served.description;
+    const definitionName = served.versionDescription.definitionName;
+    return {
+      group: served.group,
+      version: served.version,
+      kind: description.kind,
+      plural: description.plural,
+      namespaced: description.namespaced,
+      verbs: servedVerbs(served),
+      subresources: servedSubresources(served).map((s) => ({ name: s.subresource, kind: s.responseKind.kind, group: s.responseKind.group, version: s.responseKind.version, verbs: s.verbs })),
+      definitionName: definitionName && builtinSchemas().definition(definitionName) ? definitionName : undefined,
+      schema: served.versionDescription.schema,
+    };
+  });
+}
