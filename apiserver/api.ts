@@ -8,6 +8,7 @@ import { limitRanger } from './admission/limit-ranger.ts';
 import { resourceQuotaAdmission } from './admission/resource-quota.ts';
 import { serviceAccountAdmission } from './admission/service-account.ts';
 import { serviceAllocation } from './admission/service-allocation.ts';
+import { CrdRegistrar } from './apiextensions/crd-registrar.ts';
 import { ApiCore } from './core.ts';
 import { setProtobufDecoder } from './handlers/content.ts';
 import { OpenApiPublisher } from './openapi/publisher.ts';
@@ -36,6 +37,7 @@ export async function startApiCore(datastore: Datastore, log: Logger): Promise<A
   core.admission.add(limitRanger(core));
   core.admission.add(resourceQuotaAdmission(core));
   await core.start();
+  new CrdRegistrar(core, log.child({ module: 'crd-registrar' })).start();
   return core;
 }
 

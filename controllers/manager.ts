@@ -7,6 +7,7 @@ import type { ApiCore } from '../apiserver/core.ts';
 import type { UserInfo } from '../apiserver/authn.ts';
 import type { Controller } from './controller.ts';
 import { InformerFactory } from './informer.ts';
+import { CustomResourceDefinitionController } from './custom-resource-definition.ts';
 import { NamespaceController } from './namespace.ts';
 import { ResourceQuotaController } from './resource-quota.ts';
 import { RootCaPublisher } from './root-ca-publisher.ts';
@@ -35,6 +36,7 @@ export class ControllerManager {
       new ServiceAccountController(this.informers, client('service-account-controller')),
       new RootCaPublisher(this.informers, client('root-ca-cert-publisher'), options.caPem),
       new ResourceQuotaController(core, this.informers, client('resourcequota-controller')),
+      new CustomResourceDefinitionController(core, this.informers, client('crd-controller')),
     );
   }
 

@@ -32,6 +32,7 @@ export class Registry {
     if (this.descriptions.has(id)) this.remove(description);
     this.descriptions.set(id, description);
     description.versions.forEach((versionDescription, index) => {
+      if (versionDescription.served === false) return;
       const group = versionDescription.group ?? description.group;
       const served: ServedVersion = { group, version: versionDescription.version, description, versionDescription, isStorageVersion: index === 0 };
       this.byPath.set(`${group}/${versionDescription.version}/${description.plural}`, served);

@@ -61,6 +61,8 @@ export interface VersionDescription {
   definitionName?: string;
   /** An inline schema instead (CustomResourceDefinitions). */
   schema?: OpenApiSchema;
+  /** false: stored in but not served (a CRD's storage version may be unserved). */
+  served?: boolean;
   /** Defaults this version applied to objects written through it (old versions had their own). */
   defaults?(object: KubeObject): void;
   /** Converts an object in this version to the stored form (in place or returning a new one). */
