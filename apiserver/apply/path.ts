@@ -171,8 +171,22 @@ export function pathString(path: Path): string {
 
 export class PathElementSyntaxError extends Error {}
 
+// Keys and values of managedFields repeat on every request for an object: parsed ones are interned.
+const parsedElements = new Map<string, PathElement>();
+
 /** Parses one FieldsV1 key. Returns undefined for element types this version does not know (skipped, as upstream does). */
 export function parsePathElement(text: string): PathElement | undefined {
+  const known = parsedElements.get(text);
+  if (known) return known;
+  const pe = parseNewPathElement(text);
+  if (pe && pe.kind !== 'field') {
+    if (parsedElements.size >= 20_000) parsedElements.clear();
+    parsedElements.set(text, pe);
+  }
+  return pe;
+}
+
+function parseNewPathElement(text: string): PathElement | undefined {
   if (text.length < 2) throw new PathElementSyntaxError('key must be 2 characters long:');
   if (text[1] !== ':') throw new PathElementSyntaxError(`missing colon: ${text}`);
   const rest = text.slice(2);
