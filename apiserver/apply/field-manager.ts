@@ -24,8 +24,13 @@ function fieldPath(...names: string[]): Path {
   return names.map(fieldElement);
 }
 
-/** Type and object metadata nobody owns (stripMetaManager). */
+/**
+ * Type and object metadata nobody owns (stripMetaManager), plus the deletion fields, which
+ * kube-apiserver sets outside any field manager (so they never show up as owned there either).
+ */
 const strippedFields = FieldSet.of(
+  fieldPath('metadata', 'deletionTimestamp'),
+  fieldPath('metadata', 'deletionGracePeriodSeconds'),
   fieldPath('apiVersion'),
   fieldPath('kind'),
   fieldPath('metadata'),
