@@ -29,8 +29,6 @@ function fieldPath(...names: string[]): Path {
  * kube-apiserver sets outside any field manager (so they never show up as owned there either).
  */
 const strippedFields = FieldSet.of(
-  fieldPath('metadata', 'deletionTimestamp'),
-  fieldPath('metadata', 'deletionGracePeriodSeconds'),
   fieldPath('apiVersion'),
   fieldPath('kind'),
   fieldPath('metadata'),
@@ -43,6 +41,8 @@ const strippedFields = FieldSet.of(
   fieldPath('metadata', 'generation'),
   fieldPath('metadata', 'managedFields'),
   fieldPath('metadata', 'resourceVersion'),
+  fieldPath('metadata', 'deletionTimestamp'),
+  fieldPath('metadata', 'deletionGracePeriodSeconds'),
 );
 
 /** A field set from paths of field names, e.g. `fieldSetOf(['status'])` or `fieldSetOf(['spec'], ['metadata', 'labels'])`. */
@@ -107,15 +107,11 @@ class Context {
     return formatTime(this.options.now ? this.options.now() : new Date());
   }
 
-  gvkString(group: string, version: string, kind: string): string {
-    return `${group}/${version}, Kind=${kind}`;
-  }
-
   /** objectGVKNN: how upstream names an object in its errors. */
   describe(obj: JsonObject): string {
     const meta = isJsonObject(obj.metadata) ? obj.metadata : {};
     const { group, version } = parseApiVersion(typeof obj.apiVersion === 'string' ? obj.apiVersion : '');
-    return `${typeof meta.namespace === 'string' ? meta.namespace : ''}/${typeof meta.name === 'string' ? meta.name : ''}; ${this.gvkString(group, version, typeof obj.kind === 'string' ? obj.kind : '')}`;
+    return `${typeof meta.namespace === 'string' ? meta.namespace : ''}/${typeof meta.name === 'string' ? meta.name : ''}; ${gvkString(group, version, typeof obj.kind === 'string' ? obj.kind : '')}`;
   }
 
   typed(obj: JsonObject, allowDuplicates: boolean): TypedValue {
@@ -123,6 +119,11 @@ class Context {
     if (errors.length) throw new TypedValueError(errors);
     return { value: obj, type: this.type };
   }
+}
+
+/** schema.GroupVersionKind's String(): `apps/v1, Kind=Deployment`, `/v1, Kind=Pod`. */
+function gvkString(group: string, version: string, kind: string): string {
+  return `${group}/${version}, Kind=${kind}`;
 }
 
 function parseApiVersion(apiVersion: string): { group: string; version: string } {
@@ -413,7 +414,7 @@ function applyObject(live: JsonObject | undefined, applied: JsonObject, manager:
   const want = parseApiVersion(options.apiVersion);
   const appliedKind = typeof applied.kind === 'string' ? applied.kind : '';
   if (group !== want.group || version !== want.version || appliedKind !== options.kind) {
-    throw new StatusError(400, 'BadRequest', `invalid object type: ${ctx.gvkString(group, version, appliedKind)}`);
+    throw new StatusError(400, 'BadRequest', `invalid object type: ${gvkString(group, version, appliedKind)}`);
   }
   let result: { object: JsonObject; managed: Managed };
   try {
@@ -429,7 +430,7 @@ function applyObject(live: JsonObject | undefined, applied: JsonObject, manager:
 }
 
 /** decodeLiveOrNew: the request's managedFields win when valid and non-empty; `[]` resets them. */
-function managedForUpdate(ctx: Context, live: JsonObject | undefined, obj: JsonObject, liveEntries: readonly JsonValue[] | undefined): Managed {
+function managedForUpdate(ctx: Context, obj: JsonObject, liveEntries: readonly JsonValue[] | undefined): Managed {
   const fromLive = () => {
     try {
       return decodeManagedFields(liveEntries);
@@ -465,7 +466,7 @@ export function update(live: JsonObject | undefined, obj: JsonObject, manager: s
 function updateObject(live: JsonObject | undefined, obj: JsonObject, manager: string, managedFields: readonly JsonValue[] | undefined, options: FieldManagerOptions): FieldManagerResult {
   const ctx = new Context(options);
   const liveEntries = managedFields ?? (live ? (metadataOf(live)?.managedFields as JsonValue[] | undefined) : undefined);
-  const managed = managedForUpdate(ctx, live, obj, liveEntries);
+  const managed = managedForUpdate(ctx, obj, liveEntries);
   const newObject = withoutManagedFields(obj);
   const liveObject = live ?? emptyObjectOf(ctx);
   const liveUid = metadataOf(liveObject)?.uid;
@@ -493,7 +494,7 @@ export function keepManagedFieldsTimesOnNoop(oldObj: JsonObject, newObj: JsonObj
   const timeless = (e: JsonValue) => (isJsonObject(e) ? { ...e, time: null } : e);
   const allSame = newEntries.every((e, i) => isJsonObject(e) && isJsonObject(oldEntries[i]) && e.time === oldEntries[i].time);
   if (allSame) return newObj;
-  if (JSON.stringify(oldEntries.map(timeless)) !== JSON.stringify(newEntries.map(timeless))) return newObj;
+  if (JSON.stringify(canonicalJson(oldEntries.map(timeless))) !== JSON.stringify(canonicalJson(newEntries.map(timeless)))) return newObj;
   if (JSON.stringify(canonicalJson(withoutManagedFields(oldObj))) !== JSON.stringify(canonicalJson(withoutManagedFields(newObj)))) return newObj;
   return withManagedFields(newObj, oldEntries as unknown as ManagedFieldsEntry[]);
 }

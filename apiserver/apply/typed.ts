@@ -166,6 +166,16 @@ function keyDefault(t: ListAtom, name: string): JsonValue | undefined {
   return atom.map.fields.get(name)?.default;
 }
 
+/** The element of item `i`, or undefined after recording upstream's "element i: …" error. */
+function itemElementOr(t: ListAtom, child: JsonValue, i: number, errs: ValidationError[]): PathElement | undefined {
+  try {
+    return listItemToPathElement(t, child);
+  } catch (e) {
+    errs.push(...error(`element ${i}: ${(e as Error).message}`));
+    return undefined;
+  }
+}
+
 function tryItemElement(t: ListAtom, child: JsonValue): PathElement | undefined {
   try {
     return listItemToPathElement(t, child);
@@ -411,13 +421,8 @@ function indexList(t: ListAtom, list: JsonValue[] | undefined, allowDuplicates: 
   if (!list) return indexed;
   for (let i = 0; i < list.length; i++) {
     const child = list[i]!;
-    let pe: PathElement;
-    try {
-      pe = listItemToPathElement(t, child);
-    } catch (e) {
-      indexed.errs.push(...error(`element ${i}: ${(e as Error).message}`));
-      continue;
-    }
+    const pe = itemElementOr(t, child, i, indexed.errs);
+    if (!pe) continue;
     const found = indexed.observed.has(pe.id);
     if (found && !allowDuplicates) {
       indexed.errs.push(...error(`duplicate entries for key ${pathElementString(pe)}`));
@@ -584,13 +589,8 @@ function groupItems(t: ListAtom, list: JsonValue[] | undefined, into: Map<string
   if (!list) return;
   for (let i = 0; i < list.length; i++) {
     const child = list[i]!;
-    let pe: PathElement;
-    try {
-      pe = listItemToPathElement(t, child);
-    } catch (e) {
-      errs.push(...error(`element ${i}: ${(e as Error).message}`));
-      continue;
-    }
+    const pe = itemElementOr(t, child, i, errs);
+    if (!pe) continue;
     const items = into.get(pe.id);
     if (items) items.push(child);
     else {
