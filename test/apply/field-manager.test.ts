@@ -5,7 +5,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest';
 import { apply, keepManagedFieldsTimesOnNoop, lastAppliedConfigAnnotation, mainResourceResetFields, managerOrUserAgent, statusSubresourceResetFields, update, type FieldManagerOptions } from '../../apiserver/apply/field-manager.ts';
-import type { JsonObject, JsonValue } from '../../apiserver/apply/go-format.ts';
+import { goJsonMarshal, type JsonObject, type JsonValue } from '../../apiserver/apply/go-format.ts';
 import type { ManagedFieldsEntry } from '../../apiserver/apply/managed-fields.ts';
 import { decodeApplyPatch } from '../../apiserver/apply/apply-patch-body.ts';
 import { customResourceSchema } from '../../apiserver/apply/openapi-types.ts';
@@ -372,7 +372,8 @@ describe('the status subresource', () => {
 });
 
 describe("kubectl's move from client-side to server-side apply", () => {
-  const lastApplied = (o: JsonObject) => `${JSON.stringify(o)}\n`;
+  // kubectl writes the annotation as Go's encoding/json does: keys sorted, then a newline.
+  const lastApplied = (o: JsonObject) => `${goJsonMarshal(o)}\n`;
 
   function clientSideApplied(cfg: JsonObject): JsonObject {
     const withAnnotation = { ...cfg, metadata: { ...(cfg.metadata as JsonObject), annotations: { [lastAppliedConfigAnnotation]: lastApplied(cfg) } } };
@@ -393,6 +394,23 @@ describe("kubectl's move from client-side to server-side apply", () => {
     expect(statusOf(() => apply(live, config({ replicas: 2 }), 'kubectl', undefined, options)).message).toBe(
       'Apply failed with 1 conflict: conflict with "kubectl-scale" using apps/v1: .spec.replicas',
     );
+  });
+
+  it('after the three requests of kubectl 1.27+ `apply --server-side`, kubectl owns what client-side apply did', () => {
+    const cfg = config({ replicas: 2 });
+    // 1. the main apply, 2. kubectl-last-applied applies the annotation kubectl computed.
+    let live = applied(clientSideApplied(config()), cfg, 'kubectl');
+    const annotationPatch = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', annotations: { [lastAppliedConfigAnnotation]: lastApplied(cfg) } } };
+    live = applied(live, annotationPatch, 'kubectl-last-applied');
+    // 3. a JSON patch replacing managedFields with the client-side entry folded into kubectl's.
+    const csa = entries(live).find((e) => e.manager === 'kubectl-client-side-apply');
+    const kubectl = entries(live).find((e) => e.manager === 'kubectl')!;
+    const upgraded = [{ ...kubectl, fieldsV1: { ...(csa?.fieldsV1 ?? {}), ...kubectl.fieldsV1 } }, ...entries(live).filter((e) => e !== csa && e !== kubectl)];
+    live = updated(live, (o) => ((o.metadata as JsonObject).managedFields = upgraded as unknown as JsonValue), 'kubectl');
+    // The annotation apply changed nothing (the server had already written that value), so its entry
+    // has no time and sorts first.
+    expect(entries(live).map((e) => `${e.manager}/${e.operation}/${e.time ?? 'no time'}`)).toEqual(['kubectl-last-applied/Apply/no time', 'kubectl/Apply/2024-05-01T10:00:01Z']);
+    expect(spec(live).replicas).toBe(2);
   });
 
   it('other managers get no such allowance', () => {

@@ -111,6 +111,7 @@ describe('strategic merge patch: errors as kube-apiserver reports them', () => {
     ['a $deleteFromPrimitiveList key without a field is a 400', { metadata: { $deleteFromPrimitiveList: ['a'] } }, 400, 'BadRequest', 'invalid patch format of primitive list'],
     ['$retainKeys that omits a patched field is a 400', inPodSpec({ volumes: [{ name: 'data', $retainKeys: ['name'], hostPath: { path: '/x' } }] }), 400, 'BadRequest', 'invalid patch format of retainKeys'],
     ['an unknown $patch value is a 500', { metadata: { labels: { $patch: 'frobnicate' } } }, 500, '', 'unknown patch type: frobnicate in map: map[$patch:frobnicate]'],
+    ['$patch: merge on a map is an unknown patch type too (500)', { metadata: { labels: { $patch: 'merge' } } }, 500, '', 'unknown patch type: merge in map: map[$patch:merge]'],
     ['$patch: merge inside a list is a 500', inPodSpec({ containers: [{ name: 'nginx', $patch: 'merge' }] }), 500, '', 'merging lists cannot yet be specified in the patch'],
     ['a list of lists is a 422', { metadata: { finalizers: [['x']] } }, 422, 'Invalid', 'the server rejected our request due to an error in our request'],
     ['a body that is not an object is a 400', '[1,2]', 400, 'BadRequest', 'json: cannot unmarshal array into Go value of type map[string]interface {}'],
