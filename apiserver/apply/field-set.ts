@@ -195,11 +195,13 @@ export class FieldSet {
 
   /** Members in upstream's order. */
   sortedMembers(): PathElement[] {
-    return [...this.members.values()].sort(comparePathElements);
+    const members = [...this.members.values()];
+    return members.length > 1 ? members.sort(comparePathElements) : members;
   }
 
   sortedChildren(): ChildNode[] {
-    return [...this.children.values()].sort((a, b) => comparePathElements(a.pe, b.pe));
+    const children = [...this.children.values()];
+    return children.length > 1 ? children.sort((a, b) => comparePathElements(a.pe, b.pe)) : children;
   }
 
   /** Every path of the set in upstream's iteration order (members of a node, then its children). */

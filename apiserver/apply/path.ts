@@ -33,6 +33,11 @@ export function fieldElement(name: string): PathElement {
 
 /** An associative-list key; the fields are sorted by name as upstream requires. */
 export function keyElement(fields: KeyField[]): PathElement {
+  if (fields.length === 1) {
+    // Most lists key on one field (`name`): no sorting needed.
+    const only = fields[0]!;
+    return { kind: 'key', id: `k:{${goJsonMarshal(only.name)}:${goJsonMarshal(only.value)}}`, fields: [only] };
+  }
   const sorted = [...fields].sort((a, b) => compareGoStrings(a.name, b.name));
   const id = `k:{${sorted.map((f) => `${goJsonMarshal(f.name)}:${goJsonMarshal(f.value)}`).join(',')}}`;
   return { kind: 'key', id, fields: sorted };

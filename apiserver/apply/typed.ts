@@ -34,6 +34,9 @@ function error(message: string): ValidationError[] {
   return [{ path: '', message }];
 }
 
+/** The shared "no errors" result (never added to). */
+const noErrors: ValidationError[] = [];
+
 function prefixed(errors: ValidationError[], prefix: string): ValidationError[] {
   for (const e of errors) e.path = prefix + e.path;
   return errors;
@@ -84,16 +87,16 @@ function valueWrapperString(value: JsonValue | undefined): string {
 }
 
 function validateScalar(t: ScalarType, value: JsonValue | undefined, prefix: string): ValidationError[] {
-  if (value === undefined || value === null) return [];
+  if (value === undefined || value === null) return noErrors;
   switch (t) {
     case 'numeric':
-      return typeof value === 'number' ? [] : error(`${prefix}expected numeric (int or float), got ${goTypeName(value)}`);
+      return typeof value === 'number' ? noErrors : error(`${prefix}expected numeric (int or float), got ${goTypeName(value)}`);
     case 'string':
-      return typeof value === 'string' ? [] : error(`${prefix}expected string, got ${valueWrapperSyntax(value)}`);
+      return typeof value === 'string' ? noErrors : error(`${prefix}expected string, got ${valueWrapperSyntax(value)}`);
     case 'boolean':
-      return typeof value === 'boolean' ? [] : error(`${prefix}expected boolean, got ${valueWrapperString(value)}`);
+      return typeof value === 'boolean' ? noErrors : error(`${prefix}expected boolean, got ${valueWrapperString(value)}`);
     case 'untyped':
-      return typeof value !== 'object' ? [] : error(`${prefix}expected any scalar, got ${valueWrapperString(value)}`);
+      return typeof value !== 'object' ? noErrors : error(`${prefix}expected any scalar, got ${valueWrapperString(value)}`);
     default:
       return error(`${prefix}unexpected scalar type in schema: ${t as string}`);
   }
@@ -329,8 +332,6 @@ function fieldSetOf(value: JsonValue, type: TypeRef | undefined, pos: Position):
   return invalidAtom(type);
 }
 
-const noErrors: ValidationError[] = [];
-
 /** Stands for an item whose path element could not be computed (upstream's zero PathElement). */
 const zeroElement: PathElement = { kind: 'index', id: '<invalid>', index: -1 };
 
@@ -365,7 +366,7 @@ function mergeValues(lhs: JsonValue | undefined, rhs: JsonValue | undefined, typ
 }
 
 function mergeLeaf(lhs: JsonValue | undefined, rhs: JsonValue | undefined): MergeResult {
-  return { out: rhs !== undefined ? rhs : lhs, errs: [] };
+  return { out: rhs !== undefined ? rhs : lhs, errs: noErrors };
 }
 
 function mergeAtom(atom: Atom, type: TypeRef | undefined, lhs: JsonValue | undefined, rhs: JsonValue | undefined): MergeResult {
@@ -485,7 +486,7 @@ function mergeListItems(t: ListAtom, lhs: JsonValue[] | undefined, rhs: JsonValu
       if (nextShared !== undefined && nextShared.id === pe.id) nextShared = shared.shift();
     }
   }
-  return { out: out.length > 0 ? out : undefined, errs: [] };
+  return { out: out.length > 0 ? out : undefined, errs: noErrors };
 }
 
 function mergeItem(t: ListAtom, l: JsonValue | undefined, r: JsonValue | undefined, out: JsonValue[]): void {
@@ -541,7 +542,7 @@ function compareLeaf(lhs: JsonValue | undefined, rhs: JsonValue | undefined, pat
   if (lhs === undefined) c.added.insert(path);
   else if (rhs === undefined) c.removed.insert(path);
   else if (!valuesEqual(rhs, lhs)) c.modified.insert(path);
-  return { leaf: true, errs: [] };
+  return { leaf: true, errs: noErrors };
 }
 
 function compareAtom(atom: Atom, type: TypeRef | undefined, lhs: JsonValue | undefined, rhs: JsonValue | undefined, path: PathElement[], c: Comparison): { leaf: boolean; errs: ValidationError[] } {
