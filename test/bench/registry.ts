@@ -1,8 +1,8 @@
 // One entry per benchmark; each lives in its own file.
-import { patchBenchmark } from './patch.ts';
 import { startupBenchmark } from './startup.ts';
+import { patchBenchmark } from './patch.ts';
 
 export const benchmarks: Record<string, () => Promise<void>> = {
-  startup: startupBenchmark,
   patch: patchBenchmark,
+  startup: startupBenchmark,
 };
