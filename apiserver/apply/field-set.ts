@@ -1,20 +1,24 @@
 // Sets of field paths (structured-merge-diff's fieldpath.Set), stored as a trie: `members` are the
 // path elements that end a path at this node, `children` the nodes below. Elements are keyed by their
 // canonical FieldsV1 text, so membership is a hash lookup; order (needed for printing and the wire
-// format) is upstream's element order, computed when asked. Sets returned by operations may share
-// subtrees with their inputs: treat them as immutable and build new ones with `insert`.
+// format) is upstream's element order, computed when asked. Sets returned by operations share
+// unchanged subtrees with their inputs: treat them as immutable and build new ones with `insert`.
 
 import { isJsonObject, type JsonObject, type JsonValue } from './go-format.ts';
 import { comparePathElements, parsePathElement, pathString, type Path, type PathElement } from './path.ts';
 
-interface ChildNode {
-  pe: PathElement;
-  set: FieldSet;
+export interface ChildNode {
+  readonly pe: PathElement;
+  readonly set: FieldSet;
 }
 
+const noMembers: ReadonlyMap<string, PathElement> = new Map();
+const noChildren: ReadonlyMap<string, ChildNode> = new Map();
+
 export class FieldSet {
-  readonly members = new Map<string, PathElement>();
-  readonly children = new Map<string, ChildNode>();
+  // Most nodes have only members or only children: the maps are created on first write.
+  private memberMap: Map<string, PathElement> | undefined;
+  private childMap: Map<string, ChildNode> | undefined;
 
   static of(...paths: Path[]): FieldSet {
     const set = new FieldSet();
@@ -22,20 +26,37 @@ export class FieldSet {
     return set;
   }
 
+  get members(): ReadonlyMap<string, PathElement> {
+    return this.memberMap ?? noMembers;
+  }
+
+  get children(): ReadonlyMap<string, ChildNode> {
+    return this.childMap ?? noChildren;
+  }
+
+  /** Adds `pe` as a member of this node (for building sets). */
+  addMember(pe: PathElement): void {
+    (this.memberMap ??= new Map()).set(pe.id, pe);
+  }
+
+  /** Sets the subtree below `pe` (for building sets). */
+  setChild(pe: PathElement, set: FieldSet): void {
+    (this.childMap ??= new Map()).set(pe.id, { pe, set });
+  }
+
   insert(path: Path): void {
     if (path.length === 0) return;
     let node: FieldSet = this;
     for (let i = 0; i < path.length - 1; i++) node = node.descend(path[i]!);
-    const last = path[path.length - 1]!;
-    node.members.set(last.id, last);
+    node.addMember(path[path.length - 1]!);
   }
 
   /** The child node for `pe`, created if missing. */
   descend(pe: PathElement): FieldSet {
-    let child = this.children.get(pe.id);
+    let child = this.childMap?.get(pe.id);
     if (!child) {
       child = { pe, set: new FieldSet() };
-      this.children.set(pe.id, child);
+      (this.childMap ??= new Map()).set(pe.id, child);
     }
     return child.set;
   }
@@ -44,106 +65,125 @@ export class FieldSet {
     if (path.length === 0) return false;
     let node: FieldSet | undefined = this;
     for (let i = 0; i < path.length - 1; i++) {
-      node = node.children.get(path[i]!.id)?.set;
+      node = node.childMap?.get(path[i]!.id)?.set;
       if (!node) return false;
     }
-    return node.members.has(path[path.length - 1]!.id);
+    return node.memberMap?.has(path[path.length - 1]!.id) ?? false;
   }
 
   hasMember(pe: PathElement): boolean {
-    return this.members.has(pe.id);
+    return this.memberMap?.has(pe.id) ?? false;
   }
 
   child(pe: PathElement): FieldSet | undefined {
-    return this.children.get(pe.id)?.set;
+    return this.childMap?.get(pe.id)?.set;
   }
 
   /** The subset below `pe` (empty when there is none). */
   withPrefix(pe: PathElement): FieldSet {
-    return this.children.get(pe.id)?.set ?? EMPTY;
+    return this.childMap?.get(pe.id)?.set ?? EMPTY;
   }
 
   empty(): boolean {
-    if (this.members.size > 0) return false;
-    for (const c of this.children.values()) if (!c.set.empty()) return false;
+    if (this.memberMap && this.memberMap.size > 0) return false;
+    if (this.childMap) for (const c of this.childMap.values()) if (!c.set.empty()) return false;
     return true;
   }
 
   size(): number {
-    let n = this.members.size;
-    for (const c of this.children.values()) n += c.set.size();
+    let n = this.memberMap?.size ?? 0;
+    if (this.childMap) for (const c of this.childMap.values()) n += c.set.size();
     return n;
   }
 
+  private isBare(): boolean {
+    return !this.memberMap?.size && !this.childMap?.size;
+  }
+
   union(other: FieldSet): FieldSet {
-    if (other.members.size === 0 && other.children.size === 0) return this;
-    if (this.members.size === 0 && this.children.size === 0) return other;
+    if (other === this || other.isBare()) return this;
+    if (this.isBare()) return other;
     const out = new FieldSet();
-    for (const [id, pe] of this.members) out.members.set(id, pe);
-    for (const [id, pe] of other.members) out.members.set(id, pe);
-    for (const [id, c] of this.children) {
-      const o = other.children.get(id);
-      out.children.set(id, o ? { pe: c.pe, set: c.set.union(o.set) } : c);
+    if (this.memberMap || other.memberMap) out.memberMap = new Map([...this.members, ...other.members]);
+    if (this.childMap || other.childMap) {
+      out.childMap = new Map(this.childMap);
+      if (other.childMap) {
+        for (const [id, o] of other.childMap) {
+          const c = out.childMap.get(id);
+          out.childMap.set(id, c ? { pe: c.pe, set: c.set.union(o.set) } : o);
+        }
+      }
     }
-    for (const [id, o] of other.children) if (!this.children.has(id)) out.children.set(id, o);
     return out;
   }
 
   intersection(other: FieldSet): FieldSet {
     const out = new FieldSet();
-    const [small, large] = this.members.size <= other.members.size ? [this.members, other.members] : [other.members, this.members];
-    for (const [id, pe] of small) if (large.has(id)) out.members.set(id, pe);
-    for (const [id, c] of this.children) {
-      const o = other.children.get(id);
-      if (!o) continue;
-      const res = c.set.intersection(o.set);
-      if (!res.empty()) out.children.set(id, { pe: c.pe, set: res });
+    if (this.memberMap && other.memberMap) {
+      const [small, large] = this.memberMap.size <= other.memberMap.size ? [this.memberMap, other.memberMap] : [other.memberMap, this.memberMap];
+      for (const [id, pe] of small) if (large.has(id)) out.addMember(pe);
+    }
+    if (this.childMap && other.childMap) {
+      for (const [id, c] of this.childMap) {
+        const o = other.childMap.get(id);
+        if (!o) continue;
+        const res = c.set.intersection(o.set);
+        if (!res.empty()) out.setChild(c.pe, res);
+      }
     }
     return out;
   }
 
   /** Members of `other` are removed; a child of `other` only removes what it contains itself. */
   difference(other: FieldSet): FieldSet {
-    const out = new FieldSet();
-    for (const [id, pe] of this.members) if (!other.members.has(id)) out.members.set(id, pe);
-    for (const [id, c] of this.children) {
-      const o = other.children.get(id);
-      if (!o) {
-        out.children.set(id, c);
-        continue;
-      }
-      const diff = c.set.difference(o.set);
-      if (!diff.empty()) out.children.set(id, { pe: c.pe, set: diff });
-    }
-    return out;
+    return this.subtract(other, false);
   }
 
   /** Like difference, but a member of `other` also removes everything below it. */
   recursiveDifference(other: FieldSet): FieldSet {
+    return this.subtract(other, true);
+  }
+
+  private subtract(other: FieldSet, recursive: boolean): FieldSet {
+    if (other.isBare() || this.isBare()) return this;
+    let changed = false;
     const out = new FieldSet();
-    for (const [id, pe] of this.members) if (!other.members.has(id)) out.members.set(id, pe);
-    for (const [id, c] of this.children) {
-      if (other.members.has(id)) continue;
-      const o = other.children.get(id);
-      if (!o) {
-        out.children.set(id, c);
-        continue;
+    if (this.memberMap) {
+      for (const [id, pe] of this.memberMap) {
+        if (other.memberMap?.has(id)) changed = true;
+        else out.addMember(pe);
       }
-      const diff = c.set.recursiveDifference(o.set);
-      if (!diff.empty()) out.children.set(id, { pe: c.pe, set: diff });
     }
-    return out;
+    if (this.childMap) {
+      for (const [id, c] of this.childMap) {
+        if (recursive && other.memberMap?.has(id)) {
+          changed = true;
+          continue;
+        }
+        const o = other.childMap?.get(id);
+        if (!o) {
+          out.setChild(c.pe, c.set);
+          continue;
+        }
+        const diff = c.set.subtract(o.set, recursive);
+        if (diff !== c.set) changed = true;
+        if (!diff.empty()) out.setChild(c.pe, diff);
+        else changed = true;
+      }
+    }
+    return changed ? out : this;
   }
 
   /** The members that have no children (the "leaves" of the set). */
   leaves(): FieldSet {
     const out = new FieldSet();
-    for (const [id, pe] of this.members) if (!this.children.has(id)) out.members.set(id, pe);
-    for (const [id, c] of this.children) out.children.set(id, { pe: c.pe, set: c.set.leaves() });
+    if (this.memberMap) for (const [id, pe] of this.memberMap) if (!this.childMap?.has(id)) out.addMember(pe);
+    if (this.childMap) for (const c of this.childMap.values()) out.setChild(c.pe, c.set.leaves());
     return out;
   }
 
   equals(other: FieldSet): boolean {
+    if (this === other) return true;
     if (this.members.size !== other.members.size || this.children.size !== other.children.size) return false;
     for (const id of this.members.keys()) if (!other.members.has(id)) return false;
     for (const [id, c] of this.children) {
@@ -155,11 +195,13 @@ export class FieldSet {
 
   /** Members in upstream's order. */
   sortedMembers(): PathElement[] {
-    return [...this.members.values()].sort(comparePathElements);
+    const members = [...this.members.values()];
+    return members.length > 1 ? members.sort(comparePathElements) : members;
   }
 
   sortedChildren(): ChildNode[] {
-    return [...this.children.values()].sort((a, b) => comparePathElements(a.pe, b.pe));
+    const children = [...this.children.values()];
+    return children.length > 1 ? children.sort((a, b) => comparePathElements(a.pe, b.pe)) : children;
   }
 
   /** Every path of the set in upstream's iteration order (members of a node, then its children). */
@@ -184,7 +226,7 @@ export class FieldSet {
 
   private emit(includeSelf: boolean): JsonObject {
     const out: JsonObject = {};
-    if (includeSelf && (this.members.size > 0 || this.children.size > 0)) out['.'] = {};
+    if (includeSelf && !this.isBare()) out['.'] = {};
     const members = this.sortedMembers();
     const children = this.sortedChildren();
     let mi = 0;
@@ -223,11 +265,12 @@ const EMPTY = new FieldSet();
 function readFieldsV1(obj: JsonObject): { children: FieldSet | undefined; isMember: boolean } {
   let children: FieldSet | undefined;
   let isMember = false;
-  for (const [key, value] of Object.entries(obj)) {
+  for (const key in obj) {
     if (key === '.') {
       isMember = true;
       continue;
     }
+    const value = obj[key]!;
     let pe: PathElement | undefined;
     try {
       pe = parsePathElement(key);
@@ -237,20 +280,13 @@ function readFieldsV1(obj: JsonObject): { children: FieldSet | undefined; isMemb
     if (!pe) continue;
     if (value === null) {
       // A null value reads as an empty object: the element is a member.
-      children ??= new FieldSet();
-      children.members.set(pe.id, pe);
+      (children ??= new FieldSet()).addMember(pe);
       continue;
     }
     if (!isJsonObject(value)) throw new FieldsV1Error(`ReadMapCB: expect { or n, but found ${JSON.stringify(value).slice(0, 1)}`);
     const sub = readFieldsV1(value);
-    if (sub.isMember) {
-      children ??= new FieldSet();
-      children.members.set(pe.id, pe);
-    }
-    if (sub.children) {
-      children ??= new FieldSet();
-      children.children.set(pe.id, { pe, set: sub.children });
-    }
+    if (sub.isMember) (children ??= new FieldSet()).addMember(pe);
+    if (sub.children) (children ??= new FieldSet()).setChild(pe, sub.children);
   }
   if (!children) isMember = true;
   return { children, isMember };

@@ -83,8 +83,12 @@ export function goQuote(s: string): string {
 
 /** encoding/json's form of a string: like JSON.stringify, but <, >, &, U+2028 and U+2029 are escaped. */
 export function goJsonString(s: string): string {
+  if (!needsEscape.test(s)) return `"${s}"`;
   return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+// Characters JSON escapes, plus the ones Go also escapes, plus lone surrogates (which JSON.stringify escapes).
+const needsEscape = /["\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]/;
 
 /** encoding/json.Marshal of a decoded JSON value: object keys sorted, HTML-safe strings. */
 export function goJsonMarshal(value: JsonValue): string {

@@ -33,6 +33,11 @@ export function fieldElement(name: string): PathElement {
 
 /** An associative-list key; the fields are sorted by name as upstream requires. */
 export function keyElement(fields: KeyField[]): PathElement {
+  if (fields.length === 1) {
+    // Most lists key on one field (`name`): no sorting needed.
+    const only = fields[0]!;
+    return { kind: 'key', id: `k:{${goJsonMarshal(only.name)}:${goJsonMarshal(only.value)}}`, fields: [only] };
+  }
   const sorted = [...fields].sort((a, b) => compareGoStrings(a.name, b.name));
   const id = `k:{${sorted.map((f) => `${goJsonMarshal(f.name)}:${goJsonMarshal(f.value)}`).join(',')}}`;
   return { kind: 'key', id, fields: sorted };
@@ -171,8 +176,22 @@ export function pathString(path: Path): string {
 
 export class PathElementSyntaxError extends Error {}
 
+// Keys and values of managedFields repeat on every request for an object: parsed ones are interned.
+const parsedElements = new Map<string, PathElement>();
+
 /** Parses one FieldsV1 key. Returns undefined for element types this version does not know (skipped, as upstream does). */
 export function parsePathElement(text: string): PathElement | undefined {
+  const known = parsedElements.get(text);
+  if (known) return known;
+  const pe = parseNewPathElement(text);
+  if (pe && pe.kind !== 'field') {
+    if (parsedElements.size >= 20_000) parsedElements.clear();
+    parsedElements.set(text, pe);
+  }
+  return pe;
+}
+
+function parseNewPathElement(text: string): PathElement | undefined {
   if (text.length < 2) throw new PathElementSyntaxError('key must be 2 characters long:');
   if (text[1] !== ':') throw new PathElementSyntaxError(`missing colon: ${text}`);
   const rest = text.slice(2);

@@ -34,6 +34,9 @@ function error(message: string): ValidationError[] {
   return [{ path: '', message }];
 }
 
+/** The shared "no errors" result (never added to). */
+const noErrors: ValidationError[] = [];
+
 function prefixed(errors: ValidationError[], prefix: string): ValidationError[] {
   for (const e of errors) e.path = prefix + e.path;
   return errors;
@@ -44,13 +47,10 @@ function prefixed(errors: ValidationError[], prefix: string): ValidationError[] 
 
 const emptyAtom: Atom = {};
 
-type Resolved = { atom: Atom } | { errors: ValidationError[] };
-
-function resolve(type: TypeRef | undefined): Resolved {
-  if (!type) return { atom: emptyAtom };
-  const atom = type.atom;
-  if (!atom) return { errors: error(`schema error: no type found matching: ${type.describe()}`) };
-  return { atom };
+/** The atom of a type, or the errors of an unresolvable one. */
+function resolve(type: TypeRef | undefined): Atom | ValidationError[] {
+  if (!type) return emptyAtom;
+  return type.atom ?? error(`schema error: no type found matching: ${type.describe()}`);
 }
 
 const restrictions = new WeakMap<Atom, { scalar?: Atom; list?: Atom; map?: Atom }>();
@@ -87,32 +87,19 @@ function valueWrapperString(value: JsonValue | undefined): string {
 }
 
 function validateScalar(t: ScalarType, value: JsonValue | undefined, prefix: string): ValidationError[] {
-  if (value === undefined || value === null) return [];
+  if (value === undefined || value === null) return noErrors;
   switch (t) {
     case 'numeric':
-      return typeof value === 'number' ? [] : error(`${prefix}expected numeric (int or float), got ${goTypeName(value)}`);
+      return typeof value === 'number' ? noErrors : error(`${prefix}expected numeric (int or float), got ${goTypeName(value)}`);
     case 'string':
-      return typeof value === 'string' ? [] : error(`${prefix}expected string, got ${valueWrapperSyntax(value)}`);
+      return typeof value === 'string' ? noErrors : error(`${prefix}expected string, got ${valueWrapperSyntax(value)}`);
     case 'boolean':
-      return typeof value === 'boolean' ? [] : error(`${prefix}expected boolean, got ${valueWrapperString(value)}`);
+      return typeof value === 'boolean' ? noErrors : error(`${prefix}expected boolean, got ${valueWrapperString(value)}`);
     case 'untyped':
-      return typeof value !== 'object' ? [] : error(`${prefix}expected any scalar, got ${valueWrapperString(value)}`);
+      return typeof value !== 'object' ? noErrors : error(`${prefix}expected any scalar, got ${valueWrapperString(value)}`);
     default:
       return error(`${prefix}unexpected scalar type in schema: ${t as string}`);
   }
-}
-
-/** A list value, or undefined for null; throws the upstream message for a non-list. */
-function listValue(value: JsonValue): JsonValue[] | undefined {
-  if (value === null) return undefined;
-  if (!Array.isArray(value)) throw new Error(`expected list, got ${valueWrapperString(value)}`);
-  return value;
-}
-
-function mapValue(value: JsonValue): JsonObject | undefined {
-  if (value === null) return undefined;
-  if (!isJsonObject(value)) throw new Error(`expected map, got ${valueWrapperString(value)}`);
-  return value;
 }
 
 function listOrNothing(value: JsonValue | undefined): JsonValue[] | undefined {
@@ -130,6 +117,21 @@ function fieldType(t: MapAtom, key: string): TypeRef | undefined {
 // ---------------------------------------------------------------------------------------------
 // List items
 
+// Keys of list items are computed by every walk; within one operation (whose objects do not change)
+// they are remembered per item.
+let itemKeys: WeakMap<object, { list: ListAtom; pe: PathElement }> | undefined;
+
+/** Runs `fn` remembering list item keys; objects must not be modified while it runs. */
+export function withItemKeyCache<T>(fn: () => T): T {
+  if (itemKeys) return fn();
+  itemKeys = new WeakMap();
+  try {
+    return fn();
+  } finally {
+    itemKeys = undefined;
+  }
+}
+
 /** The path element of a list item: its key fields, or its value for sets. Throws with upstream's message. */
 export function listItemToPathElement(t: ListAtom, child: JsonValue): PathElement {
   if (t.elementRelationship !== 'associative') throw new Error('invalid indexing of non-associative list');
@@ -141,6 +143,8 @@ export function listItemToPathElement(t: ListAtom, child: JsonValue): PathElemen
   }
   if (child === null) throw new Error('associative list with keys may not have a null element');
   if (!isJsonObject(child)) throw new Error('associative list with keys may not have non-map elements');
+  const cached = itemKeys?.get(child);
+  if (cached && cached.list === t) return cached.pe;
   const fields: KeyField[] = [];
   for (const name of t.keys) {
     if (Object.hasOwn(child, name)) {
@@ -153,7 +157,9 @@ export function listItemToPathElement(t: ListAtom, child: JsonValue): PathElemen
   if (fields.length === 0) {
     throw new Error(`associative list with keys has an element that omits all key fields [${t.keys.map(goQuote).join(' ')}] (and doesn't have default values for any key fields)`);
   }
-  return keyElement(fields);
+  const pe = keyElement(fields);
+  itemKeys?.set(child, { list: t, pe });
+  return pe;
 }
 
 function keyDefault(t: ListAtom, name: string): JsonValue | undefined {
@@ -161,6 +167,16 @@ function keyDefault(t: ListAtom, name: string): JsonValue | undefined {
   if (!atom) throw new Error(`couldn't find default value for ${name}: invalid elementType for list`);
   if (!atom.map) throw new Error(`couldn't find default value for ${name}: associative list may not have non-map types`);
   return atom.map.fields.get(name)?.default;
+}
+
+/** The element of item `i`, or undefined after recording upstream's "element i: …" error. */
+function itemElementOr(t: ListAtom, child: JsonValue, i: number, errs: ValidationError[]): PathElement | undefined {
+  try {
+    return listItemToPathElement(t, child);
+  } catch (e) {
+    errs.push(...error(`element ${i}: ${(e as Error).message}`));
+    return undefined;
+  }
 }
 
 function tryItemElement(t: ListAtom, child: JsonValue): PathElement | undefined {
@@ -185,59 +201,44 @@ export function validate(value: JsonValue, type: TypeRef, options: ValidateOptio
 
 function validateValue(value: JsonValue, type: TypeRef | undefined, allowDuplicates: boolean): ValidationError[] {
   const r = resolve(type);
-  if ('errors' in r) return r.errors;
-  const atom = deduceAtom(r.atom, value);
+  if (Array.isArray(r)) return r;
+  const atom = deduceAtom(r, value);
   if (atom.map) {
-    let m: JsonObject | undefined;
-    try {
-      m = mapValue(value);
-    } catch (e) {
-      return error((e as Error).message);
-    }
-    if (!m) return [];
-    const errs: ValidationError[] = [];
-    for (const [key, child] of Object.entries(m)) {
+    if (value === null) return noErrors;
+    if (!isJsonObject(value)) return error(`expected map, got ${valueWrapperString(value)}`);
+    let errs = noErrors;
+    for (const key in value) {
       const t = atom.map.fields.get(key)?.type ?? atom.map.elementType;
       if (!t) {
-        errs.push(...prefixed(error('field not declared in schema'), `.${key}`));
+        errs = [...errs, ...prefixed(error('field not declared in schema'), `.${key}`)];
         break;
       }
-      const childErrs = validateValue(child, t, allowDuplicates);
-      if (childErrs.length) errs.push(...prefixed(childErrs, `.${key}`));
+      const childErrs = validateValue(value[key]!, t, allowDuplicates);
+      if (childErrs.length) errs = [...errs, ...prefixed(childErrs, `.${key}`)];
     }
     return errs;
   }
   if (atom.scalar) return validateScalar(atom.scalar, value, '');
   if (atom.list) {
-    let list: JsonValue[] | undefined;
-    try {
-      list = listValue(value);
-    } catch (e) {
-      return error((e as Error).message);
-    }
-    if (!list) return [];
+    if (value === null) return noErrors;
+    if (!Array.isArray(value)) return error(`expected list, got ${valueWrapperString(value)}`);
     const t = atom.list;
-    const errs: ValidationError[] = [];
-    const seen = new Set<string>();
-    for (let i = 0; i < list.length; i++) {
-      const child = list[i]!;
-      let prefix: string;
-      if (t.elementRelationship !== 'associative') {
-        prefix = `[${i}]`;
-      } else {
-        let pe: PathElement;
+    let errs = noErrors;
+    const seen = t.elementRelationship === 'associative' ? new Set<string>() : undefined;
+    for (let i = 0; i < value.length; i++) {
+      const child = value[i]!;
+      let pe: PathElement | undefined;
+      if (seen) {
         try {
           pe = listItemToPathElement(t, child);
         } catch (e) {
-          errs.push(...error(`element ${i}: ${(e as Error).message}`));
-          return errs;
+          return [...errs, ...error(`element ${i}: ${(e as Error).message}`)];
         }
-        if (seen.has(pe.id) && !allowDuplicates) errs.push(...error(`duplicate entries for key ${pathElementString(pe)}`));
+        if (seen.has(pe.id) && !allowDuplicates) errs = [...errs, ...error(`duplicate entries for key ${pathElementString(pe)}`)];
         seen.add(pe.id);
-        prefix = pathElementString(pe);
       }
       const childErrs = validateValue(child, t.elementType, allowDuplicates);
-      if (childErrs.length) errs.push(...prefixed(childErrs, prefix));
+      if (childErrs.length) errs = [...errs, ...prefixed(childErrs, pe ? pathElementString(pe) : `[${i}]`)];
     }
     return errs;
   }
@@ -249,69 +250,83 @@ function validateValue(value: JsonValue, type: TypeRef | undefined, allowDuplica
 
 /** The set of fields a value sets (TypedValue.ToFieldSet). */
 export function toFieldSet(value: JsonValue, type: TypeRef): FieldSet {
-  const set = new FieldSet();
-  const errs = fieldSetOf(value, type, [], set);
+  const root: Position = { parent: undefined, pe: undefined, node: new FieldSet() };
+  const errs = fieldSetOf(value, type, root);
   if (errs.length) throw new TypedValueError(errs);
-  return set;
+  return root.node!;
 }
 
-function fieldSetOf(value: JsonValue, type: TypeRef | undefined, path: PathElement[], set: FieldSet): ValidationError[] {
+/** Where a walk is in the set being built; nodes are created only when something is inserted below. */
+interface Position {
+  parent: Position | undefined;
+  pe: PathElement | undefined;
+  node?: FieldSet;
+}
+
+function nodeAt(pos: Position): FieldSet {
+  return (pos.node ??= nodeAt(pos.parent!).descend(pos.pe!));
+}
+
+/** Inserts the path of `pos` itself (a no-op at the root, like inserting an empty path). */
+function insertAt(pos: Position): void {
+  if (pos.parent) nodeAt(pos.parent).addMember(pos.pe!);
+}
+
+function fieldSetOf(value: JsonValue, type: TypeRef | undefined, pos: Position): ValidationError[] {
   const r = resolve(type);
-  if ('errors' in r) return r.errors;
-  const atom = deduceAtom(r.atom, value);
+  if (Array.isArray(r)) return r;
+  const atom = deduceAtom(r, value);
   if (atom.map) {
     const t = atom.map;
     if (t.elementRelationship === 'atomic') {
-      set.insert(path);
-      return [];
+      insertAt(pos);
+      return noErrors;
     }
     const m = mapOrNothing(value);
-    if (!m) return [];
-    const errs: ValidationError[] = [];
-    for (const [key, child] of Object.entries(m)) {
-      const pe = fieldElement(key);
-      path.push(pe);
-      errs.push(...fieldSetOf(child, fieldType(t, key), path, set));
-      if (child === null || (isJsonObject(child) && Object.keys(child).length === 0) || !t.fields.has(key)) set.insert(path);
-      path.pop();
+    if (!m) return noErrors;
+    let errs = noErrors;
+    for (const key in m) {
+      const child = m[key]!;
+      const childPos: Position = { parent: pos, pe: fieldElement(key) };
+      const childErrs = fieldSetOf(child, fieldType(t, key), childPos);
+      if (childErrs.length) errs = [...errs, ...childErrs];
+      if (child === null || (isJsonObject(child) && isEmptyObject(child)) || !t.fields.has(key)) insertAt(childPos);
     }
     return errs;
   }
   if (atom.scalar) {
-    set.insert(path);
-    return [];
+    insertAt(pos);
+    return noErrors;
   }
   if (atom.list) {
     const t = atom.list;
     if (t.elementRelationship === 'atomic') {
-      set.insert(path);
-      return [];
+      insertAt(pos);
+      return noErrors;
     }
     const list = listOrNothing(value);
-    if (!list) return [];
-    const elements = list.map((child) => tryItemElement(t, child) ?? zeroElement);
+    if (!list) return noErrors;
+    const elements: PathElement[] = [];
     const seen = new Set<string>();
-    const duplicates = new Set<string>();
-    elements.forEach((pe) => {
-      if (!seen.has(pe.id)) {
-        seen.add(pe.id);
-        return;
+    let duplicates: Set<string> | undefined;
+    for (const child of list) {
+      const pe = tryItemElement(t, child) ?? zeroElement;
+      elements.push(pe);
+      if (!seen.has(pe.id)) seen.add(pe.id);
+      else if (!duplicates?.has(pe.id)) {
+        nodeAt(pos).addMember(pe);
+        (duplicates ??= new Set()).add(pe.id);
       }
-      if (!duplicates.has(pe.id)) {
-        path.push(pe);
-        set.insert(path);
-        path.pop();
-        duplicates.add(pe.id);
-      }
-    });
-    const errs: ValidationError[] = [];
-    elements.forEach((pe, i) => {
-      if (duplicates.has(pe.id)) return;
-      path.push(pe);
-      errs.push(...fieldSetOf(list[i]!, t.elementType, path, set));
-      set.insert(path);
-      path.pop();
-    });
+    }
+    let errs = noErrors;
+    for (let i = 0; i < list.length; i++) {
+      const pe = elements[i]!;
+      if (duplicates?.has(pe.id)) continue;
+      const childPos: Position = { parent: pos, pe };
+      const childErrs = fieldSetOf(list[i]!, t.elementType, childPos);
+      if (childErrs.length) errs = [...errs, ...childErrs];
+      insertAt(childPos);
+    }
     return errs;
   }
   return invalidAtom(type);
@@ -339,9 +354,9 @@ interface MergeResult {
 function mergeValues(lhs: JsonValue | undefined, rhs: JsonValue | undefined, type: TypeRef | undefined): MergeResult {
   if (lhs === undefined && rhs === undefined) return { out: undefined, errs: error('at least one of lhs and rhs must be provided') };
   const r = resolve(type);
-  if ('errors' in r) return { out: undefined, errs: r.errors };
-  const alhs = deduceAtom(r.atom, lhs);
-  const arhs = deduceAtom(r.atom, rhs);
+  if (Array.isArray(r)) return { out: undefined, errs: r };
+  const alhs = deduceAtom(r, lhs);
+  const arhs = deduceAtom(r, rhs);
   if (rhs === undefined) return mergeAtom(alhs, type, lhs, rhs);
   if (lhs === undefined || alhs === arhs) return mergeAtom(arhs, type, lhs, rhs);
   // The value changes shape: upstream walks the old shape too (for its errors only), then the new one.
@@ -351,7 +366,7 @@ function mergeValues(lhs: JsonValue | undefined, rhs: JsonValue | undefined, typ
 }
 
 function mergeLeaf(lhs: JsonValue | undefined, rhs: JsonValue | undefined): MergeResult {
-  return { out: rhs !== undefined ? rhs : lhs, errs: [] };
+  return { out: rhs !== undefined ? rhs : lhs, errs: noErrors };
 }
 
 function mergeAtom(atom: Atom, type: TypeRef | undefined, lhs: JsonValue | undefined, rhs: JsonValue | undefined): MergeResult {
@@ -364,13 +379,8 @@ function mergeAtom(atom: Atom, type: TypeRef | undefined, lhs: JsonValue | undef
     if (t.elementRelationship === 'atomic' || (lEmpty && rEmpty)) return mergeLeaf(lhs, rhs);
     const out: JsonObject = {};
     const errs: ValidationError[] = [];
-    const visit = (key: string) => {
-      const child = mergeValues(l && Object.hasOwn(l, key) ? l[key] : undefined, r && Object.hasOwn(r, key) ? r[key] : undefined, fieldType(t, key));
-      if (child.errs.length) errs.push(...prefixed(child.errs, `.${key}`));
-      if (child.out !== undefined) out[key] = child.out;
-    };
-    if (l) for (const key of Object.keys(l)) visit(key);
-    if (r) for (const key of Object.keys(r)) if (!l || !Object.hasOwn(l, key)) visit(key);
+    if (l) for (const key in l) mergeMapItem(t, key, l[key], r && Object.hasOwn(r, key) ? r[key] : undefined, out, errs);
+    if (r) for (const key in r) if (!l || !Object.hasOwn(l, key)) mergeMapItem(t, key, undefined, r[key], out, errs);
     return { out: isEmptyObject(out) ? undefined : out, errs };
   }
   if (atom.scalar) {
@@ -389,6 +399,12 @@ function mergeAtom(atom: Atom, type: TypeRef | undefined, lhs: JsonValue | undef
   return { out: undefined, errs: invalidAtom(type) };
 }
 
+function mergeMapItem(t: MapAtom, key: string, l: JsonValue | undefined, r: JsonValue | undefined, out: JsonObject, errs: ValidationError[]): void {
+  const child = mergeValues(l, r, fieldType(t, key));
+  if (child.errs.length) errs.push(...prefixed(child.errs, `.${key}`));
+  if (child.out !== undefined) out[key] = child.out;
+}
+
 function isEmptyObject(o: JsonObject): boolean {
   for (const _ in o) return false;
   return true;
@@ -404,22 +420,18 @@ interface IndexedList {
 function indexList(t: ListAtom, list: JsonValue[] | undefined, allowDuplicates: boolean): IndexedList {
   const indexed: IndexedList = { elements: [], observed: new Map(), errs: [] };
   if (!list) return indexed;
-  list.forEach((child, i) => {
-    let pe: PathElement;
-    try {
-      pe = listItemToPathElement(t, child);
-    } catch (e) {
-      indexed.errs.push(...error(`element ${i}: ${(e as Error).message}`));
-      return;
-    }
+  for (let i = 0; i < list.length; i++) {
+    const child = list[i]!;
+    const pe = itemElementOr(t, child, i, indexed.errs);
+    if (!pe) continue;
     const found = indexed.observed.has(pe.id);
     if (found && !allowDuplicates) {
       indexed.errs.push(...error(`duplicate entries for key ${pathElementString(pe)}`));
-      return;
+      continue;
     }
     indexed.observed.set(pe.id, found ? null : child);
     indexed.elements.push(pe);
-  });
+  }
   return indexed;
 }
 
@@ -433,10 +445,6 @@ function mergeListItems(t: ListAtom, lhs: JsonValue[] | undefined, rhs: JsonValu
   const errs = [...right.errs, ...left.errs];
   if (errs.length) return { out: undefined, errs };
   const out: JsonValue[] = [];
-  const mergeItem = (l: JsonValue | undefined, r: JsonValue | undefined) => {
-    const item = mergeValues(l, r, t.elementType);
-    if (item.out !== undefined) out.push(item.out);
-  };
   const shared = right.elements.filter((pe) => left.observed.has(pe.id));
   let nextShared = shared.shift();
   const mergedRight = new Set<string>();
@@ -449,7 +457,7 @@ function mergeListItems(t: ListAtom, lhs: JsonValue[] | undefined, rhs: JsonValu
       const pe = left.elements[lI]!;
       if (pe.id === right.elements[rI]!.id) {
         mergedRight.add(pe.id);
-        mergeItem(left.observed.get(pe.id), right.observed.get(pe.id));
+        mergeItem(t, left.observed.get(pe.id), right.observed.get(pe.id), out);
         lI++;
         rI++;
         nextShared = shared.shift();
@@ -463,7 +471,7 @@ function mergeListItems(t: ListAtom, lhs: JsonValue[] | undefined, rhs: JsonValu
     if (lI < lLen) {
       const pe = left.elements[lI]!;
       if (!right.observed.has(pe.id)) {
-        mergeItem(lhs![lI], undefined);
+        mergeItem(t, lhs![lI], undefined, out);
         lI++;
         continue;
       } else if (mergedRight.has(pe.id)) {
@@ -473,12 +481,17 @@ function mergeListItems(t: ListAtom, lhs: JsonValue[] | undefined, rhs: JsonValu
     if (rI < rLen) {
       const pe = right.elements[rI]!;
       mergedRight.add(pe.id);
-      mergeItem(left.observed.get(pe.id), right.observed.get(pe.id));
+      mergeItem(t, left.observed.get(pe.id), right.observed.get(pe.id), out);
       rI++;
       if (nextShared !== undefined && nextShared.id === pe.id) nextShared = shared.shift();
     }
   }
-  return { out: out.length > 0 ? out : undefined, errs: [] };
+  return { out: out.length > 0 ? out : undefined, errs: noErrors };
+}
+
+function mergeItem(t: ListAtom, l: JsonValue | undefined, r: JsonValue | undefined, out: JsonValue[]): void {
+  const item = mergeValues(l, r, t.elementType);
+  if (item.out !== undefined) out.push(item.out);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -506,9 +519,9 @@ export function compare(lhs: TypedValue, rhs: TypedValue): Comparison {
 function compareValues(lhs: JsonValue | undefined, rhs: JsonValue | undefined, type: TypeRef | undefined, path: PathElement[], c: Comparison): ValidationError[] {
   if (lhs === undefined && rhs === undefined) return error('at least one of lhs and rhs must be provided');
   const r = resolve(type);
-  if ('errors' in r) return r.errors;
-  const alhs = deduceAtom(r.atom, lhs);
-  const arhs = deduceAtom(r.atom, rhs);
+  if (Array.isArray(r)) return r;
+  const alhs = deduceAtom(r, lhs);
+  const arhs = deduceAtom(r, rhs);
   let result: { leaf: boolean; errs: ValidationError[] };
   if (rhs === undefined) result = compareAtom(alhs, type, lhs, rhs, path, c);
   else if (lhs === undefined || alhs === arhs) result = compareAtom(arhs, type, lhs, rhs, path, c);
@@ -529,7 +542,7 @@ function compareLeaf(lhs: JsonValue | undefined, rhs: JsonValue | undefined, pat
   if (lhs === undefined) c.added.insert(path);
   else if (rhs === undefined) c.removed.insert(path);
   else if (!valuesEqual(rhs, lhs)) c.modified.insert(path);
-  return { leaf: true, errs: [] };
+  return { leaf: true, errs: noErrors };
 }
 
 function compareAtom(atom: Atom, type: TypeRef | undefined, lhs: JsonValue | undefined, rhs: JsonValue | undefined, path: PathElement[], c: Comparison): { leaf: boolean; errs: ValidationError[] } {
@@ -539,14 +552,8 @@ function compareAtom(atom: Atom, type: TypeRef | undefined, lhs: JsonValue | und
     const r = mapOrNothing(rhs);
     if (t.elementRelationship === 'atomic' || ((!l || isEmptyObject(l)) && (!r || isEmptyObject(r)))) return compareLeaf(lhs, rhs, path, c);
     const errs: ValidationError[] = [];
-    const visit = (key: string) => {
-      path.push(fieldElement(key));
-      const childErrs = compareValues(l && Object.hasOwn(l, key) ? l[key] : undefined, r && Object.hasOwn(r, key) ? r[key] : undefined, fieldType(t, key), path, c);
-      path.pop();
-      if (childErrs.length) errs.push(...prefixed(childErrs, `.${key}`));
-    };
-    if (l) for (const key of Object.keys(l)) visit(key);
-    if (r) for (const key of Object.keys(r)) if (!l || !Object.hasOwn(l, key)) visit(key);
+    if (l) for (const key in l) compareMapItem(t, key, l[key], r && Object.hasOwn(r, key) ? r[key] : undefined, path, c, errs);
+    if (r) for (const key in r) if (!l || !Object.hasOwn(l, key)) compareMapItem(t, key, undefined, r[key], path, c, errs);
     return { leaf: false, errs };
   }
   if (atom.scalar) {
@@ -565,54 +572,54 @@ function compareAtom(atom: Atom, type: TypeRef | undefined, lhs: JsonValue | und
   return { leaf: false, errs: invalidAtom(type) };
 }
 
+function compareMapItem(t: MapAtom, key: string, l: JsonValue | undefined, r: JsonValue | undefined, path: PathElement[], c: Comparison, errs: ValidationError[]): void {
+  path.push(fieldElement(key));
+  const childErrs = compareValues(l, r, fieldType(t, key), path, c);
+  path.pop();
+  if (childErrs.length) errs.push(...prefixed(childErrs, `.${key}`));
+}
+
+function compareItem(t: ListAtom, pe: PathElement, l: JsonValue | undefined, r: JsonValue | undefined, path: PathElement[], c: Comparison, errs: ValidationError[]): void {
+  path.push(pe);
+  const childErrs = compareValues(l, r, t.elementType, path, c);
+  path.pop();
+  if (childErrs.length) errs.push(...prefixed(childErrs, pathElementString(pe)));
+}
+
+function groupItems(t: ListAtom, list: JsonValue[] | undefined, into: Map<string, JsonValue[]>, order: PathElement[], errs: ValidationError[], other?: Map<string, JsonValue[]>): void {
+  if (!list) return;
+  for (let i = 0; i < list.length; i++) {
+    const child = list[i]!;
+    const pe = itemElementOr(t, child, i, errs);
+    if (!pe) continue;
+    const items = into.get(pe.id);
+    if (items) items.push(child);
+    else {
+      into.set(pe.id, [child]);
+      if (!other || !other.has(pe.id)) order.push(pe);
+    }
+  }
+}
+
 function compareListItems(t: ListAtom, lhs: JsonValue[] | undefined, rhs: JsonValue[] | undefined, path: PathElement[], c: Comparison): ValidationError[] {
   const errs: ValidationError[] = [];
   const order: PathElement[] = [];
-  const group = (list: JsonValue[] | undefined, into: Map<string, JsonValue[]>, other?: Map<string, JsonValue[]>) => {
-    (list ?? []).forEach((child, i) => {
-      let pe: PathElement;
-      try {
-        pe = listItemToPathElement(t, child);
-      } catch (e) {
-        errs.push(...error(`element ${i}: ${(e as Error).message}`));
-        return;
-      }
-      const items = into.get(pe.id);
-      if (items) items.push(child);
-      else {
-        into.set(pe.id, [child]);
-        if (!other || !other.has(pe.id)) order.push(pe);
-      }
-    });
-  };
   const left = new Map<string, JsonValue[]>();
   const right = new Map<string, JsonValue[]>();
-  group(lhs, left);
-  group(rhs, right, left);
+  groupItems(t, lhs, left, order, errs);
+  groupItems(t, rhs, right, order, errs, left);
   for (const pe of order) {
     const l = left.get(pe.id) ?? [];
     const r = right.get(pe.id) ?? [];
-    const item = (lv: JsonValue | undefined, rv: JsonValue | undefined) => {
-      path.push(pe);
-      const childErrs = compareValues(lv, rv, t.elementType, path, c);
-      path.pop();
-      if (childErrs.length) errs.push(...prefixed(childErrs, pathElementString(pe)));
-    };
-    const withItem = () => {
-      path.push(pe);
-      const p = [...path];
-      path.pop();
-      return p;
-    };
-    if (l.length <= 1 && r.length <= 1) item(l[0], r[0]);
+    if (l.length <= 1 && r.length <= 1) compareItem(t, pe, l[0], r[0], path, c, errs);
     else if (l.length >= 2 && r.length >= 2) {
-      if (l.length !== r.length || l.some((v, i) => !valuesEqual(v, r[i]))) c.modified.insert(withItem());
+      if (l.length !== r.length || l.some((v, i) => !valuesEqual(v, r[i]))) c.modified.insert([...path, pe]);
     } else if (l.length >= 2) {
-      if (r.length !== 0) item(undefined, r[0]);
-      c.removed.insert(withItem());
+      if (r.length !== 0) compareItem(t, pe, undefined, r[0], path, c, errs);
+      c.removed.insert([...path, pe]);
     } else {
-      if (l.length !== 0) item(l[0], undefined);
-      c.added.insert(withItem());
+      if (l.length !== 0) compareItem(t, pe, l[0], undefined, path, c, errs);
+      c.added.insert([...path, pe]);
     }
   }
   return errs;
@@ -633,14 +640,15 @@ export function extractItems(tv: TypedValue, set: FieldSet): TypedValue {
 
 function removeOrExtract(value: JsonValue, set: FieldSet, type: TypeRef | undefined, extract: boolean): JsonValue {
   const r = resolve(type);
-  if ('errors' in r) return null;
-  const atom = deduceAtom(r.atom, value);
+  if (Array.isArray(r)) return null;
+  const atom = deduceAtom(r, value);
   if (atom.map) {
     const t = atom.map;
     if (!isJsonObject(value)) return null;
     if (isEmptyObject(value) || t.elementRelationship === 'atomic') return extract ? value : null;
     const out: JsonObject = {};
-    for (const [key, child] of Object.entries(value)) {
+    for (const key in value) {
+      const child = value[key]!;
       const pe = fieldElement(key);
       const childType = fieldType(t, key);
       if (set.hasMember(pe)) {
@@ -683,76 +691,94 @@ function removeOrExtract(value: JsonValue, set: FieldSet, type: TypeRef | undefi
  * an atomic list or map collapse into it (ReconcileFieldSetWithSchema). Undefined when nothing changes.
  */
 export function reconcileFieldSetWithSchema(set: FieldSet, type: TypeRef): FieldSet | undefined {
-  const toRemove = new FieldSet();
-  const toAdd = new FieldSet();
-  let changed = false;
-  const errs: ValidationError[] = [];
-  const collapse = (path: PathElement[]) => {
-    toRemove.insert(path);
-    toAdd.insert(path);
-    changed = true;
-  };
-  const visitChildren = (node: FieldSet, path: PathElement[], typeOf: (pe: PathElement) => TypeRef | undefined) => {
-    const handle = (pe: PathElement, isMember: boolean) => {
-      const t = typeOf(pe);
-      if (!t) return;
-      const child = node.child(pe);
-      path.push(pe);
-      walk(child, t, path, isMember && !child);
-      path.pop();
-    };
-    for (const { pe } of node.sortedChildren()) if (!node.hasMember(pe)) handle(pe, false);
-    for (const pe of node.sortedMembers()) handle(pe, true);
-  };
-  const walk = (node: FieldSet | undefined, type: TypeRef, path: PathElement[], isAtomic: boolean) => {
-    const atom = type.atom;
-    if (!atom) {
-      errs.push(...error(`could not resolve ${type.describe()}`));
-      return;
-    }
-    if (atom.map) {
-      const t = atom.map;
-      if (isUntypedDeducedMap(t)) return;
-      if (!isAtomic && t.elementRelationship === 'atomic') {
-        if (node && node.size() > 0) collapse([...path]);
-        return;
+  const state: ReconcileState = { collapsed: new FieldSet(), changed: false, errs: [] };
+  reconcileNode(set, type, [], false, state);
+  if (state.errs.length) throw new Error(`errors reconciling field set with schema: ${new TypedValueError(state.errs).message}`);
+  if (!state.changed) return undefined;
+  return set.recursiveDifference(state.collapsed).union(state.collapsed);
+}
+
+interface ReconcileState {
+  /** Paths that became atomic: everything below them goes, they stay. */
+  collapsed: FieldSet;
+  changed: boolean;
+  errs: ValidationError[];
+}
+
+function reconcileNode(node: FieldSet | undefined, type: TypeRef | undefined, path: PathElement[], isAtomic: boolean, state: ReconcileState): void {
+  const atom = type?.atom;
+  if (!atom) {
+    state.errs.push(...error(`could not resolve ${type?.describe() ?? 'inlined type'}`));
+    return;
+  }
+  if (atom.map) {
+    const t = atom.map;
+    if (isUntypedDeducedMap(t)) return;
+    if (!isAtomic && t.elementRelationship === 'atomic') {
+      if (node && node.size() > 0) {
+        state.collapsed.insert(path);
+        state.changed = true;
       }
-      if (node) visitChildren(node, path, (pe) => (pe.kind === 'field' ? (t.fields.get(pe.name)?.type ?? t.elementType) : t.elementType));
       return;
     }
-    if (atom.scalar) return;
-    if (atom.list) {
-      const t = atom.list;
-      if (!isAtomic && t.elementRelationship === 'atomic') {
-        collapse([...path]);
-        return;
-      }
-      if (node) visitChildren(node, path, () => t.elementType);
+    if (node) reconcileChildren(node, t, undefined, path, state);
+    return;
+  }
+  if (atom.scalar) return;
+  if (atom.list) {
+    const t = atom.list;
+    if (!isAtomic && t.elementRelationship === 'atomic') {
+      state.collapsed.insert(path);
+      state.changed = true;
       return;
     }
-    errs.push(...invalidAtom(type));
-  };
-  walk(set, type, [], false);
-  if (errs.length) throw new Error(`errors reconciling field set with schema: ${new TypedValueError(errs).message}`);
-  if (!changed) return undefined;
-  return set.recursiveDifference(toRemove).union(toAdd);
+    if (node) reconcileChildren(node, undefined, t, path, state);
+    return;
+  }
+  state.errs.push(...invalidAtom(type));
+}
+
+function reconcileChildren(node: FieldSet, map: MapAtom | undefined, list: ListAtom | undefined, path: PathElement[], state: ReconcileState): void {
+  for (const c of node.children.values()) if (!node.hasMember(c.pe)) reconcileChild(node, c.pe, false, map, list, path, state);
+  for (const pe of node.members.values()) reconcileChild(node, pe, true, map, list, path, state);
+}
+
+function reconcileChild(node: FieldSet, pe: PathElement, isMember: boolean, map: MapAtom | undefined, list: ListAtom | undefined, path: PathElement[], state: ReconcileState): void {
+  // Fields the schema does not know are left alone.
+  const type = map ? (pe.kind === 'field' ? fieldType(map, pe.name) : map.elementType) : list!.elementType;
+  if (!type) return;
+  const child = node.child(pe);
+  path.push(pe);
+  reconcileNode(child, type, path, isMember && !child, state);
+  path.pop();
 }
 
 /** Adds, as members, the struct fields that only appear as parents in the set (Set.EnsureNamedFieldsAreMembers). */
 export function ensureNamedFieldsAreMembers(set: FieldSet, type: TypeRef | undefined): FieldSet {
   const atom = type?.atom ?? emptyAtom;
-  const out = new FieldSet();
-  for (const [id, pe] of set.members) out.members.set(id, pe);
-  for (const [id, c] of set.children) {
+  let out: FieldSet | undefined;
+  for (const c of set.children.values()) {
     let childType: TypeRef | undefined;
+    let addMember = false;
     if (c.pe.kind === 'field' && atom.map) {
-      if (atom.map.fields.has(c.pe.name)) out.members.set(id, c.pe);
+      addMember = atom.map.fields.has(c.pe.name) && !set.hasMember(c.pe);
       childType = fieldType(atom.map, c.pe.name);
     } else if (c.pe.kind === 'key' && atom.list) {
       childType = atom.list.elementType;
     }
-    out.children.set(id, { pe: c.pe, set: ensureNamedFieldsAreMembers(c.set, childType) });
+    const child = ensureNamedFieldsAreMembers(c.set, childType);
+    if (!addMember && child === c.set) continue;
+    out ??= shallowCopy(set);
+    if (addMember) out.addMember(c.pe);
+    if (child !== c.set) out.setChild(c.pe, child);
   }
+  return out ?? set;
+}
+
+function shallowCopy(set: FieldSet): FieldSet {
+  const out = new FieldSet();
+  for (const pe of set.members.values()) out.addMember(pe);
+  for (const c of set.children.values()) out.setChild(c.pe, c.set);
   return out;
 }
 

@@ -219,6 +219,10 @@ export class Updater {
    */
   private prune(merged: TypedValue, managers: ManagerSets, applyingManager: string, lastSet: VersionedSet | undefined): TypedValue {
     if (!lastSet || lastSet.set.empty()) return merged;
+    // Nothing can be pruned when the manager still applies everything it applied last time (whatever
+    // prune removes, the add-back steps restore); without conversions this skips the whole walk.
+    const applying = managers.get(applyingManager)!;
+    if (this.converter === identityConverter && lastSet.apiVersion === applying.apiVersion && lastSet.set.difference(applying.set).empty()) return merged;
     const version = lastSet.apiVersion;
     let convertedMerged: TypedValue;
     try {

@@ -4,9 +4,12 @@
 // operation is checked here (for kube-apiserver's outcome and error text) and then carried out by
 // fast-json-patch. Failures become the Status errors kube-apiserver answers with.
 
-import { _areEquals, applyOperation, deepClone, escapePathComponent, unescapePathComponent, type Operation } from 'fast-json-patch';
+import jsonPatch, { type Operation } from 'fast-json-patch';
 import { goQuote, isJsonObject, type JsonObject, type JsonValue } from '../apply/go-format.ts';
 import { patchErrors } from './patch-errors.ts';
+
+// fast-json-patch is CommonJS: under Node's ESM loader only its default export carries every function.
+const { _areEquals, applyOperation, deepClone, escapePathComponent, unescapePathComponent } = jsonPatch;
 
 const maxOperations = 10000;
 

@@ -77,7 +77,7 @@ export function vectorDefinitions(file: SmpVectorFile): SchemaDefinitions {
   return { definition: (nameOrRef) => defs.get(nameOrRef.slice(nameOrRef.lastIndexOf('/') + 1)) };
 }
 
-export function vectorKindSchema(file: SmpVectorFile, schema: string, definitions: SchemaDefinitions): KindSchema {
+export function vectorKindSchema(schema: string, definitions: SchemaDefinitions): KindSchema {
   return { schema: { $ref: `#/definitions/${schema}` }, definitions };
 }
 

@@ -12,7 +12,7 @@ import { loadSmpVectors, sortMergeListsByName, vectorDefinitions, vectorKindSche
 
 const file = loadSmpVectors();
 const definitions = vectorDefinitions(file);
-const schemaFor = (name: string) => PatchSchema.of(vectorKindSchema(file, name, definitions));
+const schemaFor = (name: string) => PatchSchema.of(vectorKindSchema(name, definitions));
 
 const clone = <T extends JsonValue>(v: T): T => structuredClone(v);
 const doc = (v: JsonValue | undefined): JsonObject => (v === null || v === undefined ? {} : clone(v as JsonObject));
