@@ -10,11 +10,12 @@ import { serviceAccountAdmission } from './admission/service-account.ts';
 import { serviceAllocation } from './admission/service-allocation.ts';
 import { CrdRegistrar } from './apiextensions/crd-registrar.ts';
 import { ApiCore } from './core.ts';
+import { installManagedFields } from './managed-fields.ts';
 import { setProtobufDecoder } from './handlers/content.ts';
 import { OpenApiPublisher } from './openapi/publisher.ts';
 import { registerOpenApiRoutes } from './openapi/routes.ts';
 import { decodeKubernetesProtobuf, ProtobufDecodeError } from './protobuf/kubernetes-protobuf.ts';
-import { apiResourceInfos, builtinKindSchema } from './schemas.ts';
+import { apiResourceInfos, kindSchemaOf } from './schemas.ts';
 import { errors } from './status.ts';
 import { registerBindingHandlers } from './handlers/binding.ts';
 import { registerReviewHandlers } from './handlers/reviews.ts';
@@ -36,6 +37,7 @@ export async function startApiCore(datastore: Datastore, log: Logger): Promise<A
   core.admission.add(serviceAccountAdmission(core));
   core.admission.add(limitRanger(core));
   core.admission.add(resourceQuotaAdmission(core));
+  installManagedFields(core);
   await core.start();
   new CrdRegistrar(core, log.child({ module: 'crd-registrar' })).start();
   return core;
@@ -46,7 +48,7 @@ export function installApi(app: FastifyInstance, core: ApiCore): Api {
   // Bodies are decoded by the handlers (JSON, YAML, protobuf, patch types), so take them raw.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxRequestBodyBytes }, (_request, body, done) => done(null, body));
-  core.kindSchema = (served) => served.versionDescription.schema ? { schema: served.versionDescription.schema } : builtinKindSchema(served);
+  core.kindSchema = kindSchemaOf;
   setProtobufDecoder((body) => {
     try {
       const decoded = decodeKubernetesProtobuf(body);

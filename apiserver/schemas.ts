@@ -1,9 +1,22 @@
 // Where the API finds each served kind's schema: the built-in schema facts by definition name
 // (CustomResourceDefinitions add their own), for OpenAPI, strict field validation and patch metadata.
+import { customResourceSchema } from './apply/openapi-types.ts';
 import { builtinSchemas } from './openapi/builtin-schemas.ts';
+import type { OpenApiSchema } from './openapi/schema.ts';
 import type { ApiResourceInfo } from './openapi/operations.ts';
 import type { KindSchema } from './patch/kind-schema.ts';
 import { servedSubresources, servedVerbs, type Registry, type ServedVersion } from './registry/registry.ts';
+
+const customSchemas = new WeakMap<OpenApiSchema, KindSchema>();
+
+/** The schema patch and apply read for a kind in a served version: a CRD's own, or the built-in facts. */
+export function kindSchemaOf(served: ServedVersion): KindSchema | undefined {
+  const inline = served.versionDescription.schema;
+  if (!inline) return builtinKindSchema(served);
+  let schema = customSchemas.get(inline);
+  if (!schema) customSchemas.set(inline, (schema = { schema: customResourceSchema(inline) }));
+  return schema;
+}
 
 /** The schema strategic merge and apply read for a built-in kind in a served version. */
 export function builtinKindSchema(served: ServedVersion): KindSchema | undefined {

@@ -5,7 +5,6 @@ import { applyPatch, patchTypeOf, PatchTypes } from '../patch/apply-patch.ts';
 import { applyMergePatch } from '../patch/merge-patch.ts';
 import type { JsonObject } from '../apply/go-format.ts';
 import { errors } from '../status.ts';
-import { decodeYaml } from './content.ts';
 
 export const patchTypes = new Set<string>(Object.values(PatchTypes));
 
@@ -15,14 +14,8 @@ export const patchTypes = new Set<string>(Object.values(PatchTypes));
  */
 export function applyPatchBody(contentType: string, current: unknown, body: Buffer, schema: KindSchema | undefined, isCustomResource = false): unknown {
   const patchType = patchTypeOf(contentType, isCustomResource);
-  if (patchType === PatchTypes.apply) {
-    // TODO(apply): server-side apply with managed fields lands with apiserver/apply's field manager.
-    return applyMergePatch(current as JsonObject, decodeYaml(body) as JsonObject);
-  }
-  if (patchType === PatchTypes.strategic && !schema && !isCustomResource) {
-    // TODO(openapi): built-in kinds get their schema (merge keys) from the schema facts once merged.
-    return applyMergePatch(current as JsonObject, JSON.parse(body.toString()) as JsonObject);
-  }
-  if (!patchTypes.has(contentType)) throw errors.unsupportedMediaType(contentType);
+  if (patchType === PatchTypes.apply) throw errors.internal('server-side apply is handled by the apply path');
+  // Built-in kinds without schema facts (the Scale view) merge without merge keys.
+  if (patchType === PatchTypes.strategic && !schema && !isCustomResource) return applyMergePatch(current as JsonObject, JSON.parse(body.toString()) as JsonObject);
   return applyPatch(patchType, current as JsonObject, body, schema);
 }

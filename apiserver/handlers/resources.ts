@@ -8,13 +8,18 @@ import type { ApiCore } from '../core.ts';
 import { fromServedVersion, toServedVersion } from '../registry/conversion.ts';
 import { groupVersion, storageResource, type ServedVersion } from '../registry/registry.ts';
 import { parseFieldSelector, parseLabelSelector } from '../registry/selectors.ts';
-import type { DeleteOptions, ListOptions, ResourceStore } from '../registry/store.ts';
+import type { DeleteOptions, ListOptions, ResourceStore, WriteOptions } from '../registry/store.ts';
 import type { KubeObject } from '../registry/types.ts';
 import { errors, StatusError } from '../status.ts';
 import { decodeObjectBody, negotiateOutput, type OutputShape } from './content.ts';
 import { builtinDecodeTarget, customResourceDecodeTarget, decodeRequestObject, type DecodeTarget } from '../openapi/request-decoding.ts';
 import { Discovery } from './discovery.ts';
 import { applyPatchBody, patchTypes } from './patch.ts';
+import { PatchTypes } from '../patch/apply-patch.ts';
+import { apply, keepManagedFieldsTimesOnNoop } from '../apply/field-manager.ts';
+import { decodeApplyPatch } from '../apply/apply-patch-body.ts';
+import type { JsonObject } from '../apply/go-format.ts';
+import { fieldManagerContext } from '../managed-fields.ts';
 import { parseRequestPath, type RequestInfo } from './request-info.ts';
 import { getScale, scaleFromBody, writeScale } from './scale.ts';
 import { renderList, renderObject, sendJson } from './output.ts';
@@ -339,14 +344,14 @@ export class ResourceHandlers {
     const { info, served, store, query, request, reply, user } = context;
     const shape = this.output(context);
     const object = decodeWrittenObject({ core: this.core, served, reply, fieldValidation: fieldValidationOf(query) }, request.headers['content-type'], request.body as Buffer | undefined);
-    const created = await store.create(info.namespace, object, { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager') });
+    const created = await store.create(info.namespace, object, { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager'), userAgent: request.headers['user-agent'] });
     return renderObject(reply, served, toServedVersion(served, created), shape, 201, query);
   }
 
   private async update(context: ResourceRequest): Promise<unknown> {
     const { info, served, store, query, request, reply, user } = context;
     const shape = this.output(context);
-    const options = { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager'), subresource: info.subresource };
+    const options = { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager'), userAgent: request.headers['user-agent'], subresource: info.subresource };
     if (info.subresource === 'scale') {
       const scale = scaleFromBody(request.headers['content-type'], request.body as Buffer | undefined);
       const updated = await writeScale(store, info.namespace, info.name!, () => scale, options);
@@ -364,16 +369,18 @@ export class ResourceHandlers {
     if (!patchTypes.has(contentType)) throw errors.unsupportedMediaType(contentType);
     const body = request.body as Buffer | undefined;
     if (!body || !body.length) throw errors.badRequest('the body of the request was empty');
-    const options = { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager'), subresource: info.subresource };
+    const options = { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager'), userAgent: request.headers['user-agent'], subresource: info.subresource };
+    if (contentType === PatchTypes.apply) return this.serverSideApply(context, body, options);
     if (info.subresource === 'scale') {
       const updated = await writeScale(store, info.namespace, info.name!, (current) => applyPatchBody(contentType, current, body, undefined) as KubeObject, options);
       return sendJson(reply, 200, getScale(served, updated));
     }
+    const isCustomResource = Boolean(served.versionDescription.schema);
     const updated = await store.guaranteedUpdate(
       info.namespace,
       info.name!,
       (current) => {
-        const patched = applyPatchBody(contentType, toServedVersion(served, current), body, this.core.kindSchema(served)) as KubeObject;
+        const patched = applyPatchBody(contentType, toServedVersion(served, current), body, this.core.kindSchema(served), isCustomResource) as KubeObject;
         // Only a resourceVersion the patch itself sets is a precondition; otherwise conflicts are retried.
         if (patched?.metadata?.resourceVersion === current.metadata.resourceVersion) delete patched.metadata.resourceVersion;
         return toStoredObject({ core: this.core, served, reply, fieldValidation: fieldValidationOf(query) }, patched);
@@ -382,6 +389,54 @@ export class ResourceHandlers {
     );
     return renderObject(reply, served, toServedVersion(served, updated), shape, 200, query);
   }
+
+  /** PATCH application/apply-patch+yaml: server-side apply, creating the object when it is missing. */
+  private async serverSideApply(context: ResourceRequest, body: Buffer, options: WriteOptions): Promise<unknown> {
+    const { info, served, store, query, reply } = context;
+    const shape = this.output(context);
+    const manager = options.fieldManager;
+    if (!manager) {
+      throw errors.invalid('PatchOptions', 'meta.k8s.io', '', [{ reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' }]);
+    }
+    if (info.subresource === 'scale') throw errors.methodNotAllowed('server-side apply of the scale subresource is not supported');
+    const applied = decodeApplyPatch(body);
+    const force = queryBoolean(query, 'force');
+    const fieldManager = fieldManagerContext(this.core, served, info.subresource);
+    const decode = { core: this.core, served, reply, fieldValidation: fieldValidationOf(query) };
+    const applyOnto = (live: KubeObject | undefined): KubeObject => {
+      const result = apply(live as JsonObject | undefined, applied, manager, undefined, { ...fieldManager, force });
+      const object = live ? keepManagedFieldsTimesOnNoop(live as JsonObject, result.object) : result.object;
+      return toStoredObject(decode, structuredClone(object));
+    };
+    const write = { ...options, managedFieldsDone: true };
+    if (!(await store.find(info.namespace, info.name!))) {
+      if (info.subresource) throw errors.notFound(served.description.plural, served.description.group, info.name!);
+      try {
+        const object = applyOnto(undefined);
+        object.metadata.name ??= info.name;
+        if (object.metadata.name !== info.name) throw errors.badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${info.name})`);
+        const created = await store.create(info.namespace, object, write);
+        return renderObject(reply, served, toServedVersion(served, created), shape, 201, query);
+      } catch (error) {
+        // Someone created it meanwhile: apply onto theirs.
+        if (!(error instanceof StatusError && error.reason === 'AlreadyExists')) throw error;
+      }
+    }
+    const updated = await store.guaranteedUpdate(
+      info.namespace,
+      info.name!,
+      (current) => {
+        const object = applyOnto(toServedVersion(served, current));
+        const wanted = (applied.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+        if (wanted) object.metadata.resourceVersion = wanted;
+        else delete object.metadata.resourceVersion;
+        return object;
+      },
+      write,
+    );
+    return renderObject(reply, served, toServedVersion(served, updated), shape, 200, query);
+  }
+
 
   private async delete(context: ResourceRequest): Promise<unknown> {
     const { info, served, store, query, request, reply, user } = context;

@@ -41,6 +41,10 @@ export interface WriteOptions {
   dryRun?: boolean;
   subresource?: string;
   fieldManager?: string;
+  /** The client's User-Agent (names the field manager when fieldManager is not given). */
+  userAgent?: string;
+  /** Server-side apply already recorded managedFields. */
+  managedFieldsDone?: boolean;
 }
 
 export interface DeleteOptions extends WriteOptions {

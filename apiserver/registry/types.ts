@@ -23,15 +23,8 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
-export interface ManagedFieldsEntry {
-  manager?: string;
-  operation?: 'Apply' | 'Update';
-  apiVersion?: string;
-  time?: string;
-  fieldsType?: 'FieldsV1';
-  fieldsV1?: Record<string, unknown>;
-  subresource?: string;
-}
+export type { ManagedFieldsEntry } from '../apply/managed-fields.ts';
+import type { ManagedFieldsEntry } from '../apply/managed-fields.ts';
 
 export interface ObjectMeta {
   name?: string;

@@ -6,9 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectlBinary, startServer, type TestServer } from './harness.ts';
 
 const scenariosDir = join(process.cwd(), '../shared/kubectl');
-/** Scenarios that need only the API server (issue "API server core"). */
-const apiScenarios = ['01_discovery', '02_configmap_crud', '06_output_formats', '07_watch', '09_namespace_lifecycle', '10_dryrun_validation', '11_diff_wait', '12_auth_scale_tables'];
-const kubectls = ['1.27', '1.30', '1.33', 'plain'];
+/** Each issue's scenarios and the kubectl versions its acceptance names. */
+const suites = [
+  {
+    issue: 'API server core',
+    scenarios: ['01_discovery', '02_configmap_crud', '06_output_formats', '07_watch', '09_namespace_lifecycle', '10_dryrun_validation', '11_diff_wait', '12_auth_scale_tables'],
+    kubectls: ['1.27', '1.30', '1.33', 'plain'],
+  },
+  { issue: 'apply, patch and CRDs', scenarios: ['03_apply_client_side', '04_server_side_apply', '05_patch_types', '08_crd'], kubectls: ['1.27', '1.30', '1.33'] },
+];
 
 function runScenario(server: TestServer, version: string, scenario: string): Promise<{ code: number; output: string }> {
   const binary = kubectlBinary(version);
@@ -32,13 +38,15 @@ describe('kubectl scenarios against k2', () => {
     await server?.stop();
   });
 
-  for (const version of kubectls) {
-    for (const scenario of apiScenarios) {
-      it(`${scenario} with kubectl ${version}`, async () => {
-        const result = await runScenario(server, version, scenario);
-        expect(result.output).toMatch(/1 passed, 0 failed/);
-        expect(result.code, result.output).toBe(0);
-      }, 200_000);
+  for (const suite of suites) {
+    for (const version of suite.kubectls) {
+      for (const scenario of suite.scenarios) {
+        it(`${suite.issue}: ${scenario} with kubectl ${version}`, async () => {
+          const result = await runScenario(server, version, scenario);
+          expect(result.output).toMatch(/1 passed, 0 failed/);
+          expect(result.code, result.output).toBe(0);
+        }, 200_000);
+      }
     }
   }
 });

@@ -1,0 +1,46 @@
+// managedFields on every write: who set which field (apiserver/apply's field manager), recorded for
+// creates, updates and non-apply patches, as kube-apiserver does. Server-side apply computes its
+// own entries in the PATCH handler.
+import { mainResourceResetFields, managerOrUserAgent, statusSubresourceResetFields, update } from './apply/field-manager.ts';
+import type { JsonObject } from './apply/go-format.ts';
+import type { ApiCore } from './core.ts';
+import { groupVersion, type ServedVersion } from './registry/registry.ts';
+import type { WriteOptions } from './registry/store.ts';
+import type { KubeObject, ResourceDescription } from './registry/types.ts';
+
+/** The stored form of a kind as a served version (managed fields are recorded in it). */
+function storedVersion(description: ResourceDescription): ServedVersion {
+  const versionDescription = description.versions[0]!;
+  return { group: versionDescription.group ?? description.group, version: versionDescription.version, description, versionDescription, isStorageVersion: true };
+}
+
+export interface FieldManagerContext {
+  apiVersion: string;
+  kind: string;
+  subresource: string;
+  schema: ReturnType<ApiCore['kindSchema']>;
+  resetFields: typeof mainResourceResetFields | undefined;
+}
+
+/** The field manager's view of a write to `served` (a subresource changes what is reset). */
+export function fieldManagerContext(core: ApiCore, served: ServedVersion, subresource: string | undefined): FieldManagerContext {
+  const onStatus = subresource === 'status';
+  return {
+    apiVersion: groupVersion(served.group, served.version),
+    kind: served.description.kind,
+    subresource: onStatus || subresource === 'scale' ? subresource! : '',
+    schema: core.kindSchema(served),
+    resetFields: served.description.status ? (onStatus ? statusSubresourceResetFields : mainResourceResetFields) : undefined,
+  };
+}
+
+export function installManagedFields(core: ApiCore): void {
+  core.hooks.beforeWrite = (description: ResourceDescription, object: KubeObject, old: KubeObject | undefined, options: WriteOptions) => {
+    if (options.managedFieldsDone || options.subresource === 'binding') return;
+    const manager = managerOrUserAgent(options.fieldManager, options.userAgent) || 'unknown';
+    const context = fieldManagerContext(core, storedVersion(description), options.subresource);
+    const result = update(old as JsonObject | undefined, object as JsonObject, manager, undefined, context);
+    if (result.managedFields?.length) object.metadata.managedFields = result.managedFields;
+    else delete object.metadata.managedFields;
+  };
+}
