@@ -2,6 +2,7 @@
 // pod subnet) and the safety routes that keep traffic to service and foreign pod addresses on the machine.
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -158,4 +159,14 @@ export async function safetyRoutes(bridge = serviceBridgeName): Promise<string[]
 /** Deletes a bridge k2 made (its routes go with it); absent is fine. */
 export async function removeBridge(bridge: string): Promise<void> {
   if (await linkExists(bridge)) await ip(['link', 'delete', bridge]);
+}
+
+/** The node's primary IPv4 address: the first non-internal interface address not on a k2 bridge or a pod veth. */
+export function primaryNodeAddress(): string {
+  for (const [name, addresses] of Object.entries(networkInterfaces())) {
+    if (name === podBridgeName || name === serviceBridgeName || name.startsWith('veth') || name.startsWith('cni')) continue;
+    const v4 = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
+    if (v4) return v4.address;
+  }
+  return '127.0.0.1';
 }

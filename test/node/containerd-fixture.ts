@@ -84,7 +84,7 @@ function unmountBelow(dir: string): void {
 export async function startTestContainerd(options: { podSubnet?: string } = {}): Promise<TestContainerd> {
   const release = await acquireLock();
   const dataDir = mkdtempSync(join(tmpdir(), 'k2-node-test-'));
-  const log = pino({ level: process.env.K2_TEST_LOG ?? 'warn' });
+  const log = pino({ level: process.env.K2_TEST_LOG ?? 'error' });
   const podSubnet = options.podSubnet ?? '10.42.0.0/24';
   let runtime: ContainerdSupervisor | undefined;
   try {
