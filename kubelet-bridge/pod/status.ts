@@ -112,7 +112,8 @@ export function podPhase(pod: Pod, init: ContainerStatus[], regular: ContainerSt
     }
     if (status.state.terminated?.exitCode === 0) return;
     pendingInit++;
-    if (status.state.terminated || status.lastState.terminated) failedInit = status.state.terminated ? status.state.terminated.exitCode !== 0 : true;
+    const exited = status.state.terminated ?? status.lastState.terminated;
+    if (exited && exited.exitCode !== 0) failedInit = true;
   });
   if (pendingInit > 0) return failedInit && restartPolicy === 'Never' ? 'Failed' : 'Pending';
   let waiting = 0;
