@@ -8,6 +8,7 @@ import { cidrContains, primaryNodeAddress } from '../../kubelet-bridge/network/c
 import { podCgroupUids } from '../../kubelet-bridge/pod/cgroups.ts';
 import type { PodObjectResolver } from '../../kubelet-bridge/pod/downward.ts';
 import { PodRuntime } from '../../kubelet-bridge/pod/runtime.ts';
+import { PodSyncLoop } from '../../kubelet-bridge/pod/sync-loop.ts';
 import type { Container, Pod, PodStatus } from '../../kubelet-bridge/pod/types.ts';
 import { busyboxImage, startTestContainerd, type TestContainerd } from './containerd-fixture.ts';
 
@@ -348,4 +349,39 @@ describe('pod variants and failures', () => {
     expect(await podCgroupUids('/kubepods')).not.toContain(orphan.metadata.uid);
     await runtime.remove(keep.metadata.uid!);
   });
+});
+
+describe('the sync loop the node agent drives', () => {
+  it('starts a pod, reports each status change, restarts on exit, and reports termination after deletion', async () => {
+    const statuses: PodStatus[] = [];
+    const terminated: string[] = [];
+    const loop = new PodSyncLoop(runtime, {
+      onStatus: (_pod, status) => void statuses.push(status),
+      onTerminated: (pod) => void terminated.push(pod.metadata.name!),
+      relistMs: 100,
+      resyncMs: 1000,
+    });
+    loop.start();
+    try {
+      const pod = makePod('looped', [{ name: 'c', command: ['sh', '-c', 'sleep 0.5; exit 1'] }]);
+      loop.update(pod);
+      const waitFor = async (check: () => boolean, what: string) => {
+        const deadline = Date.now() + 15_000;
+        while (!check()) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(statuses.at(-1))}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      await waitFor(() => statuses.some((s) => s.phase === 'Running'), 'Running');
+      // the container exits after 0.5 s; the relist notices and the loop restarts it after the back-off
+      await waitFor(() => (statuses.at(-1)?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 'a restart');
+      expect(statuses.at(-1)!.containerStatuses![0]!.lastState.terminated?.exitCode).toBe(1);
+      loop.update({ ...pod, metadata: { ...pod.metadata, deletionTimestamp: new Date().toISOString(), deletionGracePeriodSeconds: 1 } });
+      await waitFor(() => terminated.includes('looped'), 'termination');
+      loop.delete(pod.metadata.uid!);
+      await waitFor(() => !existsSync(runtime.podDir(pod.metadata.uid!)), 'removal');
+    } finally {
+      loop.stop();
+    }
+  }, 30_000);
 });
