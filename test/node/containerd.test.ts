@@ -9,6 +9,7 @@ import { containerdLayout, defaultSandboxImage } from '../../kubelet-bridge/cont
 import { formatImageTable, pauseImageArchive } from '../../kubelet-bridge/images/image-store.ts';
 import { pauseProgram } from '../../kubelet-bridge/images/pause-program.ts';
 import { cniConflist, nodePodSubnet } from '../../kubelet-bridge/network/cni.ts';
+import { testBundlePath } from '../e2e/harness.ts';
 import { busyboxArchive, startTestContainerd, type TestContainerd } from './containerd-fixture.ts';
 
 let containerd: TestContainerd;
@@ -120,6 +121,36 @@ describe('images without a registry', () => {
     expect(table.split('\n')[0]).toMatch(/^IMAGE\s+TAG\s+IMAGE ID\s+SIZE$/);
     expect(table).toMatch(/localhost\/k2-test\/tools\s+2\s+[0-9a-f]{13}\s+2\.\d+MB/);
     await expect(containerd.images.importFile(join(dir, 'missing.tar'))).rejects.toThrow(/does not exist/);
+  });
+});
+
+describe('k2 image', () => {
+  const k2 = (args: string[]) => {
+    try {
+      return { code: 0, stdout: execFileSync(process.execPath, [testBundlePath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }).toString(), stderr: '' };
+    } catch (error) {
+      const e = error as { status: number; stdout: Buffer; stderr: Buffer };
+      return { code: e.status, stdout: e.stdout.toString(), stderr: e.stderr.toString() };
+    }
+  };
+
+  it('imports archives and lists images of the node’s containerd', () => {
+    const archive = join(containerd.dataDir, 'cli.tar');
+    writeFileSync(archive, busyboxArchive('localhost/k2-test/cli:3'));
+    const imported = k2(['image', 'import', archive, '--data-dir', containerd.dataDir]);
+    expect(imported).toMatchObject({ code: 0, stdout: `${archive}: localhost/k2-test/cli:3\n` });
+    const listed = k2(['image', 'ls', '--data-dir', containerd.dataDir]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/localhost\/k2-test\/cli\s+3\s+[0-9a-f]{13}/);
+    expect(listed.stdout).toMatch(/localhost\/k2\/pause\s+1\s/);
+    const json = JSON.parse(k2(['image', 'ls', '-o', 'json', '--container-runtime-endpoint', containerd.runtime.endpoint]).stdout);
+    expect(json.some((i: { repoTags: string[] }) => i.repoTags.includes('localhost/k2-test/cli:3'))).toBe(true);
+  });
+
+  it('says clearly when no runtime answers', () => {
+    const result = k2(['image', 'ls', '--data-dir', join(containerd.dataDir, 'nowhere')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no container runtime answers at unix://');
   });
 });
 
