@@ -9,6 +9,8 @@ import { podCgroupUids } from '../../kubelet-bridge/pod/cgroups.ts';
 import type { PodObjectResolver } from '../../kubelet-bridge/pod/downward.ts';
 import { PodRuntime } from '../../kubelet-bridge/pod/runtime.ts';
 import { PodSyncLoop } from '../../kubelet-bridge/pod/sync-loop.ts';
+import { parseCriLog, streamContainerLog } from '../../kubelet-bridge/pod/logs.ts';
+import { Writable } from 'node:stream';
 import type { Container, Pod, PodStatus } from '../../kubelet-bridge/pod/types.ts';
 import { busyboxImage, startTestContainerd, type TestContainerd } from './containerd-fixture.ts';
 
@@ -384,4 +386,46 @@ describe('the sync loop the node agent drives', () => {
       loop.stop();
     }
   }, 30_000);
+});
+
+describe('container logs', () => {
+  const collect = () => {
+    let text = '';
+    return { out: new Writable({ write: (chunk, _e, cb) => ((text += chunk.toString()), cb()) }), text: () => text };
+  };
+
+  it('reads, tails, timestamps, follows and limits what a container wrote, and the previous attempt', async () => {
+    const pod = makePod('talker', [{ name: 'c', command: ['sh', '-c', 'echo one; sleep 0.1; echo two >&2; sleep 0.1; printf three; echo; sleep 1; echo late; sleep 2; exit 3'] }], { restartPolicy: 'OnFailure' });
+    await syncUntil(pod, running('c'));
+    await new Promise((r) => setTimeout(r, 300));
+    const path = (await runtime.logPath(pod, 'c'))!;
+    expect(path).toMatch(/talker_.*\/c\/0\.log$/);
+    const all = collect();
+    await streamContainerLog(path, {}, all.out, async () => true);
+    expect(all.text()).toBe('one\ntwo\nthree\n');
+    const tail = collect();
+    await streamContainerLog(path, { tailLines: 1, timestamps: true }, tail.out, async () => true);
+    expect(tail.text()).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z three\n$/);
+    const limited = collect();
+    await streamContainerLog(path, { limitBytes: 5 }, limited.out, async () => true);
+    expect(limited.text()).toBe('one\nt');
+    const followed = collect();
+    const containerId = (await runtime.streamEndpoints(pod).containerId('c'));
+    const stillRunning = async () => (await containerd.runtime.cri.call('ContainerStatus', { containerId })).status?.state === 'CONTAINER_RUNNING';
+    await streamContainerLog(path, { follow: true, sinceSeconds: 60 }, followed.out, stillRunning);
+    expect(followed.text()).toBe('one\ntwo\nthree\nlate\n');
+    await syncUntil(pod, (s) => s.containerStatuses![0]!.restartCount === 1);
+    const previous = collect();
+    await streamContainerLog((await runtime.logPath(pod, 'c', true))!, { tailLines: 1 }, previous.out, async () => false);
+    expect(previous.text()).toBe('late\n');
+    await runtime.kill(pod, 0);
+    await runtime.remove(pod.metadata.uid!);
+  }, 30_000);
+
+  it('joins partial CRI log entries', () => {
+    expect(parseCriLog('2024-01-01T00:00:00.1Z stdout P abc\n2024-01-01T00:00:00.2Z stdout F def\n2024-01-01T00:00:00.3Z stderr F x\n')).toEqual([
+      { time: '2024-01-01T00:00:00.1Z', stream: 'stdout', text: 'abcdef\n' },
+      { time: '2024-01-01T00:00:00.3Z', stream: 'stderr', text: 'x\n' },
+    ]);
+  });
 });
