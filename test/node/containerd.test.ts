@@ -96,7 +96,7 @@ describe('images without a registry', () => {
       // `unshare --fork` makes the program PID 1 of a new PID namespace, where unhandled signals are ignored.
       const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', program], { stdio: 'ignore' });
       await new Promise((r) => setTimeout(r, 300));
-      const pid = Number(execFileSync('pgrep', ['-P', String(child.pid)]).toString().trim());
+      const pid = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim());
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       process.kill(pid, signal);
       expect(await exited).toBe(0);

@@ -152,7 +152,9 @@ describe.each(versions)('kubectl %s', (version) => {
   });
 
   it('exec -it gets a terminal of the client’s size, and its resizes', async () => {
-    const output = await kubectlInTerminal(version, ['exec', '-it', 'web', '--', 'sh', '-c', 'test -t 0 && sleep 0.5 && stty size && sleep 2 && stty size'], [123, 45], [100, 30], 1500);
+    // Prints the size once, then waits (at most 10 s) for the resize and prints the new size.
+    const script = 'test -t 0 && sleep 0.5 && stty size && i=0; while [ "$(stty size)" != "30 100" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; stty size';
+    const output = await kubectlInTerminal(version, ['exec', '-it', 'web', '--', 'sh', '-c', script], [123, 45], [100, 30], 2500);
     expect(output).toMatch(/45 123\r?\n[^]*30 100/);
   });
 
