@@ -143,7 +143,12 @@ export class ContainerdSupervisor implements ContainerRuntime {
     await mkdir(layout.cniConfDir, { recursive: true });
     await writeFile(layout.configFile, containerdConfig(layout, { sandboxImage: options.sandboxImage ?? defaultSandboxImage, cniBinDir }));
     supervisor.logStream = createWriteStream(layout.logFile, { flags: 'a' });
-    await supervisor.launch();
+    try {
+      await supervisor.launch();
+    } catch (error) {
+      await supervisor.stop(); // no restarts for a containerd that never came up
+      throw error;
+    }
     return supervisor;
   }
 
@@ -164,7 +169,9 @@ export class ContainerdSupervisor implements ContainerRuntime {
     child.once('error', (error) => this.options.log.error({ err: error }, 'could not start containerd'));
     child.once('exit', (code, signal) => this.onExit(child, code, signal));
     const ready = this.cri.waitReady(this.options.readyTimeoutMs ?? 30_000);
-    const version = await Promise.race([ready, exited.then((why) => Promise.reject(new Error(why)))]);
+    const died = exited.then((why) => Promise.reject(new Error(why)));
+    died.catch(() => {}); // once CRI answered, a later exit is the restart logic's business
+    const version = await Promise.race([ready, died]);
     this.options.log.info(
       { pid: child.pid, runtime: `${version.runtimeName} ${version.runtimeVersion}`, endpoint: this.endpoint, readyMs: Math.round(performance.now() - started) },
       'containerd is ready',

@@ -44,6 +44,10 @@ class PodState {
   startTime?: string;
   /** Why each container is not running although it should be (back-off, errors), by container name. */
   readonly waiting = new Map<string, { reason: string; message?: string }>();
+  /** The exited attempt (container id) whose failure the back-off has counted, by container name. */
+  readonly backoffRecorded = new Map<string, string>();
+  /** The pod's addresses while its sandbox ran: a finished pod keeps showing them. */
+  lastPodIPs: string[] = [];
   /** Probe workers by container id. */
   readonly probes = new Map<string, ContainerProbes>();
   podFailure?: { reason: string; message: string };
@@ -117,7 +121,7 @@ export class PodRuntime {
   nextRetryMs(pod: Pod): number | undefined {
     const uid = pod.metadata.uid!;
     const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
-    const remaining = names.flatMap((name) => [this.backoff.remainingMs(`${uid}/${name}`), this.backoff.remainingMs(`pull/${uid}/${name}`)]).filter((ms) => ms > 0);
+    const remaining = [this.backoff.remainingMs(`sandbox/${uid}`), ...names.flatMap((name) => [this.backoff.remainingMs(`${uid}/${name}`), this.backoff.remainingMs(`pull/${uid}/${name}`)])].filter((ms) => ms > 0);
     return remaining.length ? Math.min(...remaining) : undefined;
   }
 
@@ -137,6 +141,7 @@ export class PodRuntime {
       sandboxes.push({ id: item.id, ready, attempt: item.metadata?.attempt ?? 0, createdAt: item.createdAt, podIPs });
     }
     const sandbox = sandboxes[0];
+    if (sandbox?.ready && sandbox.podIPs.length) state.lastPodIPs = sandbox.podIPs;
     const { containers } = await this.cri.call('ListContainers', { filter: { labelSelector: { [labels.podUid]: uid } } });
     const attempts: ContainerAttempt[] = [];
     for (const container of containers) {
@@ -166,7 +171,7 @@ export class PodRuntime {
     const view: PodView = {
       pod,
       sandboxReady: !!sandbox?.ready,
-      podIPs: sandbox?.ready ? sandbox.podIPs : [],
+      podIPs: sandbox?.ready ? sandbox.podIPs : state.killed ? state.lastPodIPs : [],
       hostIP: this.options.node.hostIP,
       startTime: state.startTime,
       initContainers: views(pod.spec.initContainers ?? [], 'init'),
@@ -267,14 +272,8 @@ export class PodRuntime {
     const remaining = this.backoff.remainingMs(`sandbox/${uid}`);
     if (remaining > 0) return undefined;
     const attempt = observed.sandboxes.length ? Math.max(...observed.sandboxes.map((s) => s.attempt)) + 1 : 0;
-    const logDirectory = this.logDirectory(pod);
-    await mkdir(logDirectory, { recursive: true });
-    const config = sandboxConfig(pod, {
-      attempt,
-      logDirectory,
-      cgroupParent: podCgroupParent(this.cgroupRoot, uid),
-      dns: this.options.dns ?? { clusterDns: [], clusterDomain: 'cluster.local' },
-    });
+    await mkdir(this.logDirectory(pod), { recursive: true });
+    const config = this.sandboxConfig(pod, attempt);
     try {
       const { podSandboxId } = await this.cri.call('RunPodSandbox', { config });
       this.backoff.forget(`sandbox/${uid}`);
@@ -288,6 +287,15 @@ export class PodRuntime {
       this.log?.warn({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err: error }, 'sandbox creation failed');
       return undefined;
     }
+  }
+
+  private sandboxConfig(pod: Pod, attempt: number) {
+    return sandboxConfig(pod, {
+      attempt,
+      logDirectory: this.logDirectory(pod),
+      cgroupParent: podCgroupParent(this.cgroupRoot, pod.metadata.uid!),
+      dns: this.options.dns ?? { clusterDns: [], clusterDomain: 'cluster.local' },
+    });
   }
 
   /** The pod's /etc/hosts (pod network only; host-network pods see the node's), as the kubelet manages it. */
@@ -384,12 +392,12 @@ export class PodRuntime {
     const key = `${pod.metadata.uid}/${view.spec.name}`;
     const current = view.current!;
     // One back-off step per exited attempt: record it the first time this attempt is seen.
-    const recorded = state.waiting.get(view.spec.name);
-    if (!recorded || recorded.reason !== 'CrashLoopBackOff' || !recorded.message?.includes(`attempt ${current.restartCount}`)) {
+    if (state.backoffRecorded.get(view.spec.name) !== current.id) {
+      state.backoffRecorded.set(view.spec.name, current.id);
       const delay = this.backoff.fail(key);
       state.waiting.set(view.spec.name, {
         reason: 'CrashLoopBackOff',
-        message: `back-off ${goDuration(delay)} restarting failed container=${view.spec.name} pod=${pod.metadata.name}_${pod.metadata.namespace ?? 'default'}(${pod.metadata.uid}) (attempt ${current.restartCount})`,
+        message: `back-off ${goDuration(delay)} restarting failed container=${view.spec.name} pod=${pod.metadata.name}_${pod.metadata.namespace ?? 'default'}(${pod.metadata.uid})`,
       });
     }
     return this.backoff.remainingMs(key) === 0;
@@ -455,10 +463,9 @@ export class PodRuntime {
         terminationMessageHostPath: terminationLog,
         terminationGracePeriodSeconds: pod.spec.terminationGracePeriodSeconds ?? 30,
       });
-      const sandboxConfigForCreate = sandboxConfig(pod, { attempt: sandbox.attempt, logDirectory: this.logDirectory(pod), cgroupParent: podCgroupParent(this.cgroupRoot, uid), dns: this.options.dns ?? { clusterDns: [], clusterDomain: 'cluster.local' } });
       stage = 'CreateContainerError';
       await mkdir(join(this.logDirectory(pod), spec.name), { recursive: true });
-      const { containerId } = await this.cri.call('CreateContainer', { podSandboxId: sandbox.id, config, sandboxConfig: sandboxConfigForCreate });
+      const { containerId } = await this.cri.call('CreateContainer', { podSandboxId: sandbox.id, config, sandboxConfig: this.sandboxConfig(pod, sandbox.attempt) });
       stage = 'RunContainerError';
       await this.cri.call('StartContainer', { containerId });
       state.waiting.delete(spec.name);

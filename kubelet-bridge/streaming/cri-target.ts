@@ -125,30 +125,15 @@ async function portForwardConnection(url: string, port: number, signal: AbortSig
 
 /** exec, attach and port-forward into one pod on this node through its CRI runtime. */
 export function criStreamTarget(cri: CriClient, pod: PodStreamEndpoints): StreamTarget {
+  // CRI Exec and Attach take the same streams (Attach has no command) and both answer with a streaming URL.
+  const remoteCommand = async (kind: 'Exec' | 'Attach', request: ExecRequest, io: ProcessIO): Promise<ExitResult> => {
+    const streams = { containerId: await pod.containerId(request.container), tty: request.tty, stdin: request.stdin, stdout: request.stdout, stderr: request.stderr && !request.tty };
+    const { url } = kind === 'Exec' ? await cri.call('Exec', { ...streams, cmd: request.command }) : await cri.call('Attach', streams);
+    return runRemoteCommand(url, request, io);
+  };
   return {
-    async exec(request, io) {
-      const containerId = await pod.containerId(request.container);
-      const { url } = await cri.call('Exec', {
-        containerId,
-        cmd: request.command,
-        tty: request.tty,
-        stdin: request.stdin,
-        stdout: request.stdout,
-        stderr: request.stderr && !request.tty,
-      });
-      return runRemoteCommand(url, request, io);
-    },
-    async attach(request, io) {
-      const containerId = await pod.containerId(request.container);
-      const { url } = await cri.call('Attach', {
-        containerId,
-        tty: request.tty,
-        stdin: request.stdin,
-        stdout: request.stdout,
-        stderr: request.stderr && !request.tty,
-      });
-      return runRemoteCommand(url, request, io);
-    },
+    exec: (request, io) => remoteCommand('Exec', request, io),
+    attach: (request, io) => remoteCommand('Attach', request, io),
     async portForward(port, signal) {
       const podSandboxId = await pod.sandboxId();
       const { url } = await cri.call('PortForward', { podSandboxId, port: [port] });

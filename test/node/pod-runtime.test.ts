@@ -255,6 +255,7 @@ describe('restarts, probes and completion', () => {
     const bad = makePod('done-bad', [{ name: 'c', command: ['sh', '-c', 'echo broken > /dev/termination-log; exit 7'] }], { restartPolicy: 'Never' });
     const okStatus = await syncUntil(ok, (s) => s.phase === 'Succeeded');
     expect(okStatus.containerStatuses![0]!.state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(okStatus.podIP && cidrContains(containerd.podSubnet, okStatus.podIP)).toBe(true); // kept after the sandbox stopped
     const badStatus = await syncUntil(bad, (s) => s.phase === 'Failed');
     expect(badStatus.containerStatuses![0]!.state.terminated).toMatchObject({ exitCode: 7, reason: 'Error', message: 'broken\n' });
     expect(badStatus.conditions!.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
