@@ -10,6 +10,7 @@ import type { PodObjectResolver } from '../../kubelet-bridge/pod/downward.ts';
 import { PodRuntime } from '../../kubelet-bridge/pod/runtime.ts';
 import { PodSyncLoop } from '../../kubelet-bridge/pod/sync-loop.ts';
 import { parseCriLog, streamContainerLog } from '../../kubelet-bridge/pod/logs.ts';
+import { PodMetricsCollector, podMetricsItem } from '../../kubelet-bridge/pod/metrics.ts';
 import { Writable } from 'node:stream';
 import type { Container, Pod, PodStatus } from '../../kubelet-bridge/pod/types.ts';
 import { busyboxImage, startTestContainerd, type TestContainerd } from './containerd-fixture.ts';
@@ -429,4 +430,28 @@ describe('container logs', () => {
       { time: '2024-01-01T00:00:00.3Z', stream: 'stderr', text: 'x\n' },
     ]);
   });
+});
+
+describe('metrics for kubectl top', () => {
+  it('measures a busy container’s CPU against its limit and its memory working set', async () => {
+    const pod = makePod('busy', [{ name: 'spin', command: ['sh', '-c', 'while :; do :; done'], resources: { limits: { cpu: '200m', memory: '32Mi' } } }]);
+    await syncUntil(pod, running('spin'));
+    const collector = new PodMetricsCollector(containerd.runtime.cri);
+    await collector.collect();
+    await new Promise((r) => setTimeout(r, 2000));
+    const usage = (await collector.collect()).find((p) => p.uid === pod.metadata.uid)!;
+    expect(usage).toMatchObject({ name: 'busy', namespace: 'default' });
+    expect(usage.windowMs).toBeGreaterThan(1500);
+    const spin = usage.containers[0]!;
+    // the CFS quota holds it near 200m
+    expect(spin.cpuNanoCores).toBeGreaterThan(120e6);
+    expect(spin.cpuNanoCores).toBeLessThan(260e6);
+    expect(spin.memoryWorkingSetBytes).toBeGreaterThan(0);
+    const item = podMetricsItem(usage) as { window: string; containers: { usage: { cpu: string; memory: string } }[] };
+    expect(item.window).toBe('2s');
+    expect(item.containers[0]!.usage.cpu).toMatch(/^\d+n$/);
+    expect(item.containers[0]!.usage.memory).toMatch(/^\d+Ki$/);
+    await runtime.kill(pod, 0);
+    await runtime.remove(pod.metadata.uid!);
+  }, 30_000);
 });
