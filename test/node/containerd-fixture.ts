@@ -25,7 +25,7 @@ function processAlive(pid: number): boolean {
 }
 
 /** Waits (up to 10 minutes) until no other live test process holds the containerd lock, then takes it. */
-async function acquireLock(): Promise<() => void> {
+export async function acquireContainerdLock(): Promise<() => void> {
   const deadline = Date.now() + 600_000;
   for (;;) {
     try {
@@ -66,7 +66,7 @@ export interface TestContainerd {
 }
 
 /** Unmounts whatever is still mounted below `dir` (deepest first), so that removing it cannot reach into a mount. */
-function unmountBelow(dir: string): void {
+export function unmountBelow(dir: string): void {
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((line) => line.split(' ')[4])
@@ -82,7 +82,7 @@ function unmountBelow(dir: string): void {
 }
 
 export async function startTestContainerd(options: { podSubnet?: string } = {}): Promise<TestContainerd> {
-  const release = await acquireLock();
+  const release = await acquireContainerdLock();
   const dataDir = mkdtempSync(join(tmpdir(), 'k2-node-test-'));
   const log = pino({ level: process.env.K2_TEST_LOG ?? 'error' });
   const podSubnet = options.podSubnet ?? '10.42.0.0/24';
@@ -126,7 +126,7 @@ export async function startTestContainerd(options: { podSubnet?: string } = {}):
 }
 
 /** Stops and removes every sandbox (and so every container) the runtime has. */
-export async function removeAllSandboxes(runtime: ContainerdSupervisor): Promise<void> {
+export async function removeAllSandboxes(runtime: Pick<ContainerdSupervisor, 'cri'>): Promise<void> {
   const { items } = await runtime.cri.call('ListPodSandbox', {});
   for (const sandbox of items) {
     await runtime.cri.call('StopPodSandbox', { podSandboxId: sandbox.id }).catch(() => {});
