@@ -320,6 +320,52 @@ describe('pod variants and failures', () => {
     await runtime.remove(pod.metadata.uid!);
   });
 
+  it('applies the security context: user, group, read-only root, capabilities', async () => {
+    const pod = makePod('secure', [
+      {
+        name: 'c',
+        command: ['sleep', '3600'],
+        securityContext: { runAsUser: 1000, runAsGroup: 3000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      },
+    ], { securityContext: { supplementalGroups: [4000] } });
+    await syncUntil(pod, running('c'));
+    expect((await exec(pod, 'c', ['id'])).stdout.trim()).toMatch(/^uid=1000 gid=3000 groups=(3000,)?4000/);
+    expect((await exec(pod, 'c', ['touch', '/written'])).exitCode).not.toBe(0);
+    const status = (await exec(pod, 'c', ['cat', '/proc/self/status'])).stdout;
+    expect(/CapEff:\s+(\S+)/.exec(status)![1]).toBe('0000000000000000');
+    expect(/NoNewPrivs:\s+(\d)/.exec(status)![1]).toBe('1');
+    await runtime.kill(pod, 0);
+    await runtime.remove(pod.metadata.uid!);
+  });
+
+  it('maps a hostPort to the pod', async () => {
+    const pod = makePod('porty', [{ name: 'web', command: ['sh', '-c', 'echo via-hostport > /var/www/index.html; exec httpd -f -p 80 -h /var/www'], ports: [{ containerPort: 80, hostPort: 18080 }] }]);
+    await syncUntil(pod, running('web'));
+    const { get } = await import('node:http');
+    const fetchOnce = () =>
+      new Promise<string>((resolve, reject) => {
+        const req = get({ host: hostIP, port: 18080, path: '/', timeout: 5000 }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve(text));
+        });
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', reject);
+      });
+    let body = '';
+    for (let attempt = 0; attempt < 20 && !body; attempt++) {
+      // httpd may still be starting right after the container does
+      body = await fetchOnce().catch(async (error: Error) => {
+        if (attempt === 19) throw error;
+        await new Promise((r) => setTimeout(r, 100));
+        return '';
+      });
+    }
+    expect(body).toBe('via-hostport\n');
+    await runtime.kill(pod, 0);
+    await runtime.remove(pod.metadata.uid!);
+  });
+
   it('reports ErrImagePull, then ImagePullBackOff, for an image that cannot be had', async () => {
     const pod = makePod('noimage', [{ name: 'c', image: 'localhost:1/absent/image:1', command: ['true'] }]);
     const first = await syncUntil(pod, (s) => !!s.containerStatuses?.[0]?.state.waiting?.reason?.startsWith('Err'));
