@@ -90,7 +90,8 @@ async function forward(data: SpdyStream, errorStream: SpdyStream, portHeader: st
       resolve();
     };
     connection.on('error', (error) => {
-      if (!errorStream.destroyed && !errorStream.writableEnded) errorStream.write(`error forwarding port ${port}: ${error.message}`);
+      // The runtime's own message already says "error forwarding port …"; pass it on as it is.
+      if (!errorStream.destroyed && !errorStream.writableEnded) errorStream.write(error.message);
       connection.destroy();
       finish();
     });

@@ -2,7 +2,7 @@
 // return a URL on the runtime's streaming server; k2 dials it with its own SPDY client (remotecommand v4 /
 // portforward.k8s.io) and bridges the streams. SPDY rather than the runtime's WebSocket endpoint because
 // containerd 1.6 speaks only v4 over WebSocket, which cannot say "stdin is closed" (kubectl cp needs that).
-import type { Duplex, Readable, Writable } from 'node:stream';
+import { Duplex, type Readable, type Writable } from 'node:stream';
 import { dialSpdy } from '../../apiserver/streaming/spdy-client.ts';
 import type { SpdyStream } from '../../apiserver/streaming/spdy.ts';
 import { StreamTargetError, type ExecRequest, type ExitResult, type ProcessIO, type StreamTarget, type TerminalSize } from '../../apiserver/streaming/target.ts';
@@ -108,6 +108,11 @@ async function runRemoteCommand(url: string, request: ExecRequest, io: ProcessIO
   }
 }
 
+/**
+ * A connection to a pod port through the runtime's port-forward streams. The runtime reports a failure (nothing
+ * listens, …) as text on the error stream and may close the data stream first: the end of the data is held back
+ * until the error stream is read, so that a failure surfaces as an 'error' rather than as a clean end.
+ */
 async function portForwardConnection(url: string, port: number, signal: AbortSignal): Promise<Duplex> {
   const { session } = await dialSpdy(url, { protocols: ['portforward.k8s.io'] });
   const headers = { port: String(port), requestid: '0' };
@@ -115,12 +120,31 @@ async function portForwardConnection(url: string, port: number, signal: AbortSig
   const data = await session.openStream({ ...headers, streamtype: 'data' });
   errorStream.end();
   errorStream.on('error', () => {});
-  void readAll(errorStream).then((message) => {
-    if (message.trim()) data.destroy(new Error(message.trim()));
+  data.on('error', () => {});
+  const failure = readAll(errorStream).then((text) => text.trim());
+  const connection = new Duplex({
+    read: () => data.resume(),
+    write: (chunk: Buffer, _encoding, callback) => {
+      if (data.destroyed) return callback(new Error('connection to the pod is closed'));
+      data.write(chunk, () => callback());
+    },
+    final: (callback) => data.end(() => callback()),
+    destroy: (error, callback) => {
+      void session.goAway();
+      callback(error);
+    },
   });
-  data.on('close', () => void session.goAway());
+  data.on('data', (chunk: Buffer) => {
+    if (!connection.push(chunk)) data.pause();
+  });
+  data.on('end', () => void failure.then((message) => (message ? connection.destroy(new Error(message)) : connection.push(null))));
+  data.on('close', () => void failure.then((message) => message && !connection.destroyed && connection.destroy(new Error(message))));
+  void failure.then((message) => {
+    if (message && !connection.destroyed) connection.destroy(new Error(message));
+  });
+  connection.on('close', () => void session.goAway());
   signal.addEventListener('abort', () => session.close());
-  return data;
+  return connection;
 }
 
 /** exec, attach and port-forward into one pod on this node through its CRI runtime. */

@@ -90,8 +90,23 @@ function kubectlInTerminal(version: string, args: string[], initial: [number, nu
   });
 }
 
+interface RunningKubectl {
+  match: RegExpMatchArray;
+  stop: () => void;
+  output: () => string;
+}
+
+/** Waits (up to 15 s) until a running kubectl has printed `pattern`. */
+async function kubectlUntilOutput(kubectl: RunningKubectl, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!pattern.test(kubectl.output())) {
+    if (Date.now() > deadline) throw new Error(`kubectl never printed ${pattern}: ${kubectl.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Starts a long-running kubectl, resolves with its output once `pattern` appears, and leaves it running. */
-function kubectlUntil(version: string, args: string[], pattern: RegExp, input?: string): Promise<{ match: RegExpMatchArray; stop: () => void }> {
+function kubectlUntil(version: string, args: string[], pattern: RegExp, input?: string): Promise<RunningKubectl> {
   const child = spawn(kubectlBinary(version), ['--kubeconfig', server.kubeconfig, ...args], {
     env: { ...process.env, KUBECACHEDIR: join(work, `cache-${version}`) },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -108,7 +123,7 @@ function kubectlUntil(version: string, args: string[], pattern: RegExp, input?: 
       const match = pattern.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve({ match, stop: () => child.kill('SIGTERM') });
+        resolve({ match, stop: () => child.kill('SIGTERM'), output: () => output });
       }
     };
     child.stdout.on('data', onData);
@@ -182,6 +197,17 @@ describe.each(versions)('kubectl %s', (version) => {
       expect(await httpGet(port)).toBe('hello-from-pod\n');
       const expected = version === '1.33' ? 'GET portforward websocket' : 'POST portforward SPDY/3.1';
       expect(server.upgrades.filter((u) => u.includes('portforward')).at(-1)).toBe(expected);
+    } finally {
+      forward.stop();
+    }
+  });
+
+  it('port-forward reports a port nothing listens on', async () => {
+    const forward = await kubectlUntil(version, ['port-forward', 'pod/web', ':9999'], /Forwarding from 127\.0\.0\.1:(\d+) -> 9999/);
+    try {
+      const failed = kubectlUntilOutput(forward, /an error occurred forwarding \d+ -> 9999: .*connection refused/);
+      await httpGet(Number(forward.match[1])).catch(() => '');
+      await failed;
     } finally {
       forward.stop();
     }
