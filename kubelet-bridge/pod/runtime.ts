@@ -245,9 +245,13 @@ export class PodRuntime {
     try {
       volumes = await state.volumes.setup(pod, sandbox.podIPs);
       await this.writeHostsFile(pod, sandbox.podIPs);
+      for (const [name, waiting] of state.waiting) if (waiting.reason === 'ContainerCreating') state.waiting.delete(name);
     } catch (error) {
-      const message = (error as Error).message;
-      for (const spec of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) state.waiting.set(spec.name, { reason: 'ContainerCreating', message: `MountVolume.SetUp failed: ${message}` });
+      // Containers not yet running wait for their volumes; running ones keep running with the content they have.
+      const message = `MountVolume.SetUp failed: ${(error as Error).message}`;
+      for (const view of [...observed.view.initContainers, ...observed.view.containers]) {
+        if (view.current?.state !== 'CONTAINER_RUNNING') state.waiting.set(view.spec.name, { reason: 'ContainerCreating', message });
+      }
       this.log?.warn({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err: error }, 'volume setup failed');
       return podStatus((await this.observe(pod, state)).view);
     }

@@ -386,6 +386,23 @@ describe('pod variants and failures', () => {
     await runtime.remove(pod.metadata.uid!);
   });
 
+  it('waits for a missing ConfigMap volume, then starts; fails a pod past its activeDeadlineSeconds', async () => {
+    const pod = makePod('deadline', [{ name: 'c', command: ['sleep', '3600'], volumeMounts: [{ name: 'v', mountPath: '/v' }] }], {
+      activeDeadlineSeconds: 3,
+      terminationGracePeriodSeconds: 1,
+      volumes: [{ name: 'v', configMap: { name: 'arrives-later' } }],
+    });
+    const waiting = await syncUntil(pod, (s) => !!s.containerStatuses?.[0]?.state.waiting?.message);
+    expect(waiting.containerStatuses![0]!.state.waiting).toEqual({ reason: 'ContainerCreating', message: 'MountVolume.SetUp failed: configmap "arrives-later" not found' });
+    configMaps.set('default/arrives-later', { k: 'v' });
+    const started = await syncUntil(pod, running('c'));
+    expect(started.containerStatuses![0]!.state.waiting).toBeUndefined();
+    const failed = await syncUntil(pod, (s) => s.phase === 'Failed', 10_000);
+    expect(failed).toMatchObject({ reason: 'DeadlineExceeded' });
+    expect(failed.containerStatuses![0]!.state.terminated).toBeDefined();
+    await runtime.remove(pod.metadata.uid!);
+  });
+
   it('garbage-collects sandboxes and cgroups of pods the node no longer runs', async () => {
     const keep = makePod('keep', [{ name: 'c', command: ['sleep', '3600'] }]);
     const orphan = makePod('orphan', [{ name: 'c', command: ['sleep', '3600'] }]);
