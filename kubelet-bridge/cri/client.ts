@@ -2,6 +2,7 @@
 // Messages are plain objects in the shapes of runtime-v1.generated.ts (camelCase, int64 as number, enums as
 // their names); requests may leave out any field.
 import * as grpc from '@grpc/grpc-js';
+import { existsSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import { criDescriptor, type ImageServiceRpcs, type RuntimeServiceRpcs } from './runtime-v1.generated.ts';
 
@@ -111,6 +112,10 @@ export class CriClient {
   async waitReady(timeoutMs: number): Promise<RuntimeServiceRpcs['Version'][1]> {
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
+    // Until the socket exists every connect fails and grpc-js backs off; a starting containerd creates it
+    // ~85 ms in and answers CRI ~50 ms later, so wait for the file first and connect once.
+    const socket = grpcTarget(this.endpoint).startsWith('unix:') ? grpcTarget(this.endpoint).slice('unix:'.length) : undefined;
+    while (socket && !existsSync(socket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     while (Date.now() < deadline) {
       try {
         return await this.call('Version', {}, Math.max(50, Math.min(1000, deadline - Date.now())));
