@@ -62,6 +62,8 @@ export interface TestContainerd {
   images: ImageStore;
   podSubnet: string;
   log: Logger;
+  /** containerd process start → CRI answering, in ms. */
+  criReadyMs: number;
   stop(): Promise<void>;
 }
 
@@ -88,7 +90,9 @@ export async function startTestContainerd(options: { podSubnet?: string } = {}):
   const podSubnet = options.podSubnet ?? '10.42.0.0/24';
   let runtime: ContainerdSupervisor | undefined;
   try {
+    const startedAt = performance.now();
     runtime = await ContainerdSupervisor.start({ dataDir, log });
+    const criReadyMs = performance.now() - startedAt;
     await writeCniConfig(runtime.layout.cniConfDir, { podSubnet, ipamDataDir: join(dataDir, 'agent', 'cni', 'networks') });
     const images = new ImageStore(runtime.cri, runtime.containerdSocket, log);
     await images.ensurePauseImage(defaultSandboxImage);
@@ -100,6 +104,7 @@ export async function startTestContainerd(options: { podSubnet?: string } = {}):
       images,
       podSubnet,
       log,
+      criReadyMs,
       stop: async () => {
         try {
           await removeAllSandboxes(started);
