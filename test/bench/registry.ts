@@ -1,10 +1,12 @@
 // One entry per benchmark; each lives in its own file.
 import { apiBenchmark } from './api.ts';
-import { startupBenchmark } from './startup.ts';
+import { nodeBenchmark } from './node.ts';
 import { patchBenchmark } from './patch.ts';
+import { startupBenchmark } from './startup.ts';
 
 export const benchmarks: Record<string, () => Promise<void>> = {
-  patch: patchBenchmark,
   startup: startupBenchmark,
   api: apiBenchmark,
+  patch: patchBenchmark,
+  node: nodeBenchmark,
 };

@@ -1,0 +1,215 @@
+// PodStatus from what the runtime knows: each container's current and previous attempt (from CRI), the reasons
+// the sync loop recorded (back-off, pull and config errors), probe results. Phase and conditions follow the
+// kubelet's rules (getPhase, generateAPIPodStatus).
+import type { ProbeResults } from './probes.ts';
+import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from './types.ts';
+
+export interface ContainerAttempt {
+  id: string;
+  name: string;
+  kind: 'init' | 'regular';
+  restartCount: number;
+  state: 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
+  /** Nanoseconds since the epoch, 0 when not reached. */
+  createdAt: number;
+  startedAt: number;
+  finishedAt: number;
+  exitCode: number;
+  reason: string;
+  message: string;
+  imageRef: string;
+}
+
+export interface ContainerView {
+  spec: Container;
+  kind: 'init' | 'regular';
+  current?: ContainerAttempt;
+  previous?: ContainerAttempt;
+  /** Why the container is not running although it should be (set by the sync loop). */
+  waiting?: { reason: string; message?: string };
+  probes?: ProbeResults;
+}
+
+export interface PodView {
+  pod: Pod;
+  sandboxReady: boolean;
+  podIPs: string[];
+  hostIP: string;
+  startTime: string;
+  initContainers: ContainerView[];
+  containers: ContainerView[];
+  /** Set when the pod was failed as a whole (e.g. DeadlineExceeded). */
+  podFailure?: { reason: string; message: string };
+}
+
+/** RFC 3339 with whole seconds, as Kubernetes writes times. */
+export function apiTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+const nsToTime = (ns: number) => (ns > 0 ? apiTime(ns / 1e6) : undefined);
+
+export function terminatedState(attempt: ContainerAttempt): ContainerState {
+  const reason = attempt.reason && attempt.reason !== 'Completed' && attempt.reason !== 'Error' ? attempt.reason : attempt.exitCode === 0 ? 'Completed' : 'Error';
+  return {
+    terminated: {
+      exitCode: attempt.exitCode,
+      reason,
+      ...(attempt.message ? { message: attempt.message } : {}),
+      startedAt: nsToTime(attempt.startedAt) ?? nsToTime(attempt.createdAt),
+      finishedAt: nsToTime(attempt.finishedAt),
+      containerID: `containerd://${attempt.id}`,
+    },
+  };
+}
+
+function containerStatus(view: ContainerView, initializing: boolean): ContainerStatus {
+  const { spec, current, previous } = view;
+  const image = spec.image ?? '';
+  const base = { name: spec.name, image, imageID: current?.imageRef ?? previous?.imageRef ?? '', restartCount: current?.restartCount ?? 0 };
+  let state: ContainerState;
+  let lastState: ContainerState = previous ? terminatedState(previous) : {};
+  let running = false;
+  if (view.waiting) {
+    // A waiting container (back-off, pull or config errors) shows its last run as lastState.
+    state = { waiting: { reason: view.waiting.reason, ...(view.waiting.message ? { message: view.waiting.message } : {}) } };
+    if (current?.state === 'CONTAINER_EXITED') lastState = terminatedState(current);
+  } else if (!current) {
+    state = { waiting: { reason: view.kind === 'regular' && initializing ? 'PodInitializing' : 'ContainerCreating' } };
+  } else if (current.state === 'CONTAINER_RUNNING') {
+    state = { running: { startedAt: nsToTime(current.startedAt) } };
+    running = true;
+  } else if (current.state === 'CONTAINER_EXITED') {
+    state = terminatedState(current);
+  } else if (current.state === 'CONTAINER_CREATED') {
+    state = { waiting: { reason: 'ContainerCreating' } };
+  } else {
+    state = { waiting: { reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' } };
+  }
+  const started = running && (view.probes?.started ?? true);
+  const ready = running && started && (view.probes?.ready ?? true);
+  return {
+    ...base,
+    state,
+    lastState,
+    ready,
+    started,
+    ...(current ? { containerID: `containerd://${current.id}` } : {}),
+  };
+}
+
+/** The kubelet's pod phase rules. */
+export function podPhase(pod: Pod, init: ContainerStatus[], regular: ContainerStatus[]): NonNullable<PodStatus['phase']> {
+  const restartPolicy = pod.spec.restartPolicy ?? 'Always';
+  const initSpecs = pod.spec.initContainers ?? [];
+  let pendingInit = 0;
+  let failedInit = false;
+  init.forEach((status, i) => {
+    const sidecar = initSpecs[i]?.restartPolicy === 'Always';
+    if (sidecar) {
+      if (!status.started) pendingInit++;
+      return;
+    }
+    if (status.state.terminated?.exitCode === 0) return;
+    pendingInit++;
+    const exited = status.state.terminated ?? status.lastState.terminated;
+    if (exited && exited.exitCode !== 0) failedInit = true;
+  });
+  if (pendingInit > 0) return failedInit && restartPolicy === 'Never' ? 'Failed' : 'Pending';
+  let waiting = 0;
+  let running = 0;
+  let stopped = 0;
+  let succeeded = 0;
+  for (const status of regular) {
+    if (status.state.running) running++;
+    else if (status.state.terminated) {
+      stopped++;
+      if (status.state.terminated.exitCode === 0) succeeded++;
+    } else if (status.state.waiting) {
+      if (status.lastState.terminated) stopped++;
+      else waiting++;
+    }
+  }
+  if (waiting > 0) return 'Pending';
+  if (running > 0) return 'Running';
+  if (stopped > 0) {
+    if (restartPolicy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    return restartPolicy === 'Never' ? 'Failed' : 'Running';
+  }
+  return 'Pending';
+}
+
+function condition(type: string, ok: boolean, previous: PodCondition[] | undefined, now: string, reason?: string, message?: string): PodCondition {
+  const status = ok ? 'True' : 'False';
+  const before = previous?.find((c) => c.type === type);
+  return {
+    type,
+    status,
+    lastProbeTime: null,
+    lastTransitionTime: before && before.status === status ? before.lastTransitionTime : now,
+    ...(!ok && reason ? { reason } : {}),
+    ...(!ok && message ? { message } : {}),
+  };
+}
+
+/** What the node reports for the pod (the status subresource's content). */
+export function podStatus(view: PodView, now = Date.now()): PodStatus {
+  const { pod } = view;
+  const initStatuses = view.initContainers.map((c) => containerStatus(c, true));
+  const initDone = view.initContainers.every((c, i) =>
+    c.spec.restartPolicy === 'Always' ? initStatuses[i]!.started : initStatuses[i]!.state.terminated?.exitCode === 0,
+  );
+  const containerStatuses = view.containers.map((c) => containerStatus(c, !initDone));
+  let phase = podPhase(pod, initStatuses, containerStatuses);
+  if (view.podFailure) phase = 'Failed';
+  const time = apiTime(now);
+  const previous = pod.status?.conditions;
+  const notReady = containerStatuses.filter((s) => !s.ready).map((s) => s.name);
+  const containersReady = notReady.length === 0 && phase === 'Running';
+  const terminal = phase === 'Succeeded' || phase === 'Failed';
+  const readyReason = terminal ? 'PodCompleted' : 'ContainersNotReady';
+  const readyMessage = terminal ? undefined : `containers with unready status: [${notReady.join(' ')}]`;
+  const conditions: PodCondition[] = [
+    condition('PodReadyToStartContainers', view.sandboxReady, previous, time),
+    condition('Initialized', initDone, previous, time, 'ContainersNotInitialized', `containers with incomplete status: [${view.initContainers.filter((_, i) => initStatuses[i]!.state.terminated?.exitCode !== 0).map((c) => c.spec.name).join(' ')}]`),
+    condition('Ready', containersReady, previous, time, readyReason, readyMessage),
+    condition('ContainersReady', containersReady, previous, time, readyReason, readyMessage),
+    ...(previous ?? []).filter((c) => c.type === 'PodScheduled'),
+  ];
+  const podIP = pod.spec.hostNetwork ? view.hostIP : view.podIPs[0];
+  const status: PodStatus = {
+    phase,
+    conditions,
+    hostIP: view.hostIP,
+    hostIPs: [{ ip: view.hostIP }],
+    ...(podIP ? { podIP, podIPs: (pod.spec.hostNetwork ? [view.hostIP] : view.podIPs).map((ip) => ({ ip })) } : {}),
+    startTime: view.startTime,
+    ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}),
+    containerStatuses,
+    qosClass: qosClass(pod),
+  };
+  if (view.podFailure) {
+    status.reason = view.podFailure.reason;
+    status.message = view.podFailure.message;
+  }
+  return status;
+}
+
+/** Guaranteed when every container has equal cpu and memory requests and limits; BestEffort when none has any. */
+export function qosClass(pod: Pod): NonNullable<PodStatus['qosClass']> {
+  const containers = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+  let any = false;
+  let guaranteed = true;
+  for (const container of containers) {
+    const requests = container.resources?.requests ?? {};
+    const limits = container.resources?.limits ?? {};
+    for (const resource of ['cpu', 'memory']) {
+      const request = requests[resource] ?? limits[resource];
+      if (request !== undefined || limits[resource] !== undefined) any = true;
+      if (limits[resource] === undefined || String(request) !== String(limits[resource])) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
