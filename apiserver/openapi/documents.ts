@@ -24,11 +24,6 @@ type Json = Record<string, unknown>;
 
 const objectMetaDefinition = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 const listMetaDefinition = 'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta';
-/** Meta kinds whose x-kubernetes-group-version-kind lists every served group version. */
-const perGroupVersionMetaKinds = new Map([
-  [deleteOptionsDefinition, 'DeleteOptions'],
-  [watchEventDefinition, 'WatchEvent'],
-]);
 const responseDescriptions: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 401: 'Unauthorized' };
 export const documentInfo = { title: 'Kubernetes', version: 'v1.33.1' };
 
@@ -211,19 +206,6 @@ function reachableDefinitions(roots: string[], lookup: (name: string) => OpenApi
   return new Map([...found].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** DeleteOptions and WatchEvent name every served group version, as in kube-apiserver. */
-function withServedMetaKinds(name: string, schema: OpenApiSchema, served: { group: string; version: string }[]): OpenApiSchema {
-  const kind = perGroupVersionMetaKinds.get(name);
-  if (!kind) return schema;
-  const gvks = [...(schema['x-kubernetes-group-version-kind'] ?? [])];
-  const known = new Set(gvks.map((g) => `${g.group}/${g.version}`));
-  for (const { group, version } of served) {
-    if (!known.has(`${group}/${version}`)) gvks.push({ group, version, kind });
-    known.add(`${group}/${version}`);
-  }
-  return { ...schema, 'x-kubernetes-group-version-kind': gvks };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Swagger 2.0
 
@@ -282,7 +264,7 @@ export function renderSwagger(contents: GroupVersionContent[], builtins: Builtin
   const roots = contents.flatMap((c) => payloadDefinitions(c.paths));
   const definitions: Json = {};
   for (const [name, schema] of reachableDefinitions(roots, (name) => custom.get(name) ?? builtins.definition(name))) {
-    definitions[name] = withServedMetaKinds(name, schema, contents);
+    definitions[name] = schema;
   }
   return { swagger: '2.0', info: documentInfo, paths, definitions };
 }
@@ -348,12 +330,7 @@ function v3Operation(operation: Operation): Json {
  * One group version's OpenAPI 3.0 document. `converted` memoizes v3 forms of definitions across
  * the documents of one resource set (most documents share the core definitions).
  */
-export function renderOpenApiV3(
-  content: GroupVersionContent,
-  builtins: BuiltinSchemas,
-  served: { group: string; version: string }[],
-  converted = new Map<string, unknown>(),
-): Json {
+export function renderOpenApiV3(content: GroupVersionContent, builtins: BuiltinSchemas, converted = new Map<string, unknown>()): Json {
   const paths: Json = {};
   for (const entry of content.paths) {
     const item: Json = {};
@@ -373,7 +350,7 @@ export function renderOpenApiV3(
     }
     let v3 = converted.get(name);
     if (v3 === undefined) {
-      v3 = toV3Schema(withServedMetaKinds(name, builtins.v3Variant(name) ?? schema, served));
+      v3 = toV3Schema(builtins.v3Variant(name) ?? schema);
       converted.set(name, v3);
     }
     schemas[name] = v3;

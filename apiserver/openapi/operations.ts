@@ -300,8 +300,15 @@ function subresourcePaths(
   const operations: Operation[] = [];
   if (connectSubresources.has(name)) {
     for (const method of ['get', 'post'] as const) {
-      const operation = base(method, `connect${method === 'get' ? 'Get' : 'Post'}`, 'connect', `Connects to ${name} of a ${resource.kind}.`);
-      operations.push({ ...operation, query: connectParameters[name] ?? [], responses: [{ code: 200, payload: { text: true } }], produces: ['*/*'] });
+      const operation = base(method, 'connect', 'connect', `Connects to ${name} of a ${resource.kind}.`);
+      operations.push({
+        ...operation,
+        // connectCoreV1GetNamespacedPodExec: the HTTP method follows the group version.
+        operationId: `connect${context.idPrefix}${method === 'get' ? 'Get' : 'Post'}${context.scope}${resource.kind}${title}`,
+        query: connectParameters[name] ?? [],
+        responses: [{ code: 200, payload: { text: true } }],
+        produces: ['*/*'],
+      });
     }
     return [{ path, pathParameters: context.itemParameters, operations }];
   }

@@ -165,6 +165,8 @@ function refsOf(schema: unknown, into: string[] = []): string[] {
   } else if (schema && typeof schema === 'object') {
     for (const [key, value] of Object.entries(schema)) {
       if (key === '$ref' && typeof value === 'string') into.push(definitionNameOfRef(value));
+      // Property names are not keywords (JSONSchemaProps has properties called `default` and `enum`).
+      else if (key === 'properties' && value && typeof value === 'object') Object.values(value).forEach((property) => refsOf(property, into));
       else if (key !== 'default' && key !== 'enum' && key !== 'example' && !key.startsWith('x-')) refsOf(value, into);
     }
   }
