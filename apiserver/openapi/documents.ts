@@ -209,8 +209,17 @@ function reachableDefinitions(roots: string[], lookup: (name: string) => OpenApi
 // ---------------------------------------------------------------------------------------------
 // Swagger 2.0
 
+/** Query parameters are shared constants; sharing their JSON lets the protobuf encoder reuse bytes. */
+const v2QueryParameters = new WeakMap<QueryParameter, Json>();
+const v2PathParameters = new Map<string, Json>();
+
 function v2Parameter(parameter: QueryParameter, location: 'query' | 'path' = 'query'): Json {
-  return { description: parameter.description, in: location, name: parameter.name, type: parameter.type, uniqueItems: true, ...(location === 'path' ? { required: true } : {}) };
+  const cache = location === 'query' ? v2QueryParameters.get(parameter) : v2PathParameters.get(parameter.name);
+  if (cache) return cache;
+  const json = { description: parameter.description, in: location, name: parameter.name, type: parameter.type, uniqueItems: true, ...(location === 'path' ? { required: true } : {}) };
+  if (location === 'query') v2QueryParameters.set(parameter, json);
+  else v2PathParameters.set(parameter.name, json);
+  return json;
 }
 
 const pathParameterDescriptions = { name: 'Name of the object.', namespace: 'Namespace of the object.', path: 'Path to proxy to.' };

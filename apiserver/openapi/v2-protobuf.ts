@@ -33,6 +33,13 @@ export function encodeSwaggerProtobuf(swagger: Json): Buffer {
   return Buffer.from(writer.finish());
 }
 
+/**
+ * Parameters repeat across thousands of operations as the same JSON objects: their gnostic form
+ * and its encoding are made once per object.
+ */
+const gnosticParameters = new WeakMap<Json, Json>();
+const encodedMessages = new WeakMap<Json, Uint8Array>();
+
 function writeMessage(writer: protobuf.Writer, type: string, value: Json): void {
   const { fields } = gnosticMessages()[type] ?? {};
   if (!fields) throw new Error(`unknown gnostic message openapi.v2.${type}`);
@@ -64,8 +71,20 @@ function writeField(writer: protobuf.Writer, field: DescriptorField, value: unkn
       return;
     default: {
       if (!field.type.startsWith('openapi.v2.')) throw new Error(`unsupported gnostic field type ${field.type}`);
+      const type = field.type.slice('openapi.v2.'.length);
+      if (type === 'ParametersItem') {
+        let bytes = encodedMessages.get(value as Json);
+        if (!bytes) {
+          const own = protobuf.Writer.create();
+          writeMessage(own, type, value as Json);
+          bytes = own.finish();
+          encodedMessages.set(value as Json, bytes);
+        }
+        writer.uint32((field.id << 3) | 2).bytes(bytes);
+        return;
+      }
       writer.uint32((field.id << 3) | 2).fork();
-      writeMessage(writer, field.type.slice('openapi.v2.'.length), value as Json);
+      writeMessage(writer, type, value as Json);
       writer.ldelim();
     }
   }
@@ -123,6 +142,15 @@ function operation(source: Json): Json {
 }
 
 function parameter(source: Json): Json {
+  let converted = gnosticParameters.get(source);
+  if (!converted) {
+    converted = gnosticParameter(source);
+    gnosticParameters.set(source, converted);
+  }
+  return converted;
+}
+
+function gnosticParameter(source: Json): Json {
   if (source.in === 'body') {
     return {
       parameter: {
