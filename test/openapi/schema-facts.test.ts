@@ -130,6 +130,13 @@ describe('schema facts', () => {
     }
   });
 
+  it('describe the GA kinds of 1.33 that the 1.31 document lacks, from their beta siblings', () => {
+    expect(definitionNameFor({ group: 'networking.k8s.io', version: 'v1', kind: 'ServiceCIDR' })).toBe('io.k8s.api.networking.v1.ServiceCIDR');
+    expect(definitionNameFor({ group: 'networking.k8s.io', version: 'v1', kind: 'IPAddressList' })).toBe('io.k8s.api.networking.v1.IPAddressList');
+    expect(property('io.k8s.api.networking.v1.ServiceCIDR', 'spec.cidrs')).toEqual(property('io.k8s.api.networking.v1beta1.ServiceCIDR', 'spec.cidrs'));
+    expect(facts.definition('io.k8s.api.networking.v1.IPAddressSpec')!.required).toEqual(['parentRef']);
+  });
+
   it('give removed versions the fields they gained after the document that describes them', () => {
     // networking.k8s.io/v1beta1 is in no document: built from the Go types and extensions/v1beta1.
     expect(property('io.k8s.api.networking.v1beta1.IngressSpec', 'ingressClassName')?.type).toBe('string');

@@ -49,6 +49,9 @@ export const removedGroupVersions = [
   'authorization.k8s.io/v1beta1',
 ];
 
+/** Kinds Kubernetes 1.33 serves as GA (enabled by default) that no document here describes. */
+export const newerStableKinds: Record<string, string[]> = { 'networking.k8s.io/v1': ['IPAddress', 'ServiceCIDR'] };
+
 /** Where the kinds of a group moved when the group itself was retired. */
 const successorGroups: Record<string, string[]> = { extensions: ['apps', 'networking.k8s.io', 'policy'] };
 
@@ -74,6 +77,8 @@ export interface SchemaFactsReport {
   kindsNewerThanDocuments: string[];
   /** Where the 1.31 document's patch/list extensions differ from the Go markers (kept as documented). */
   markerDifferences: string[];
+  /** Removed apiVersion/kinds (../shared/facts/removed-versions.json) the facts do not describe. */
+  removedKindsNotDescribed: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,7 +216,7 @@ export function buildSchemaFacts(go: GoTypeFacts): SchemaFacts {
   }
   const definitions: Definitions = new Map();
   const origins = new Map<string, string>();
-  const report: SchemaFactsReport = { origins: {}, backfilled: [], newerThanDocuments: [], kindsNewerThanDocuments: [], markerDifferences: [] };
+  const report: SchemaFactsReport = { origins: {}, backfilled: [], newerThanDocuments: [], kindsNewerThanDocuments: [], markerDifferences: [], removedKindsNotDescribed: [] };
   const groupOfPackage = (pkg: string): string | undefined => go.groups.get(pkg);
   const packageOfGroupVersion = (group: string, version: string): string | undefined => {
     const fromGo = [...go.groups].find(([pkg, g]) => g === group && pkg.endsWith(`.${version}`))?.[0];
@@ -278,7 +283,8 @@ export function buildSchemaFacts(go: GoTypeFacts): SchemaFacts {
     const fields = jsonFields(name);
     if (!fields) throw new Error(`no document or Go type describes ${name}`);
     const schema: OpenApiSchema = { type: 'object', properties: {} };
-    const required = fields.filter((f) => !f.optional && !f.omitempty).map((f) => f.json);
+    // openapi-gen's rule: `+required` wins, then `+optional`, then omitempty means optional.
+    const required = fields.filter((f) => f.required || (!f.optional && !f.omitempty)).map((f) => f.json);
     if (required.length) schema.required = required;
     definitions.set(name, schema);
     origins.set(name, 'go');
@@ -368,8 +374,10 @@ export function buildSchemaFacts(go: GoTypeFacts): SchemaFacts {
     }
   };
 
-  // Kinds of the removed versions, from the documents and from the Go types.
-  for (const groupVersion of removedGroupVersions) {
+  // Kinds of the removed versions, from the documents and from the Go types; and the GA kinds of
+  // 1.33 no document here describes (from the Go types and their beta siblings).
+  const goOnlyKinds = (groupVersion: string) => [...(removedKinds.get(groupVersion) ?? []), ...(newerStableKinds[groupVersion] ?? [])];
+  for (const groupVersion of [...removedGroupVersions, ...Object.keys(newerStableKinds)]) {
     const [group, version] = groupVersion.includes('/') ? groupVersion.split('/') as [string, string] : ['', groupVersion];
     const pkg = packageOfGroupVersion(group, version);
     if (!pkg) throw new Error(`no Go package for ${groupVersion}`);
@@ -384,7 +392,7 @@ export function buildSchemaFacts(go: GoTypeFacts): SchemaFacts {
     // Kinds no document describes (networking.k8s.io/v1beta1 Ingress): from the Go types, but
     // only those Kubernetes really served in this version (the Go packages of old versions also
     // gained kinds that never were, like admissionregistration/v1beta1 MutatingAdmissionPolicy).
-    for (const kind of removedKinds.get(groupVersion) ?? []) {
+    for (const kind of goOnlyKinds(groupVersion)) {
       const model = `${pkg}.${kind}`;
       if (go.structs.has(model) && !kinds.has(model)) {
         kinds.add(model);
@@ -434,6 +442,15 @@ export function buildSchemaFacts(go: GoTypeFacts): SchemaFacts {
       if (goType !== goTypeNameFromSchema(property)) (goTypes[name] ??= {})[field.json] = goType;
     }
   }
+
+  const describedKinds = new Set<string>();
+  for (const schema of definitions.values()) {
+    for (const gvk of schema['x-kubernetes-group-version-kind'] ?? []) describedKinds.add(`${gvk.group ? `${gvk.group}/` : ''}${gvk.version} ${gvk.kind}`);
+  }
+  for (const [apiVersion, kinds] of removedKinds) {
+    for (const kind of kinds) if (!describedKinds.has(`${apiVersion} ${kind}`)) report.removedKindsNotDescribed.push(`${apiVersion} ${kind}`);
+  }
+  report.removedKindsNotDescribed.sort();
 
   const v3Variants: Record<string, OpenApiSchema> = {};
   for (const document of withDefaults) {
