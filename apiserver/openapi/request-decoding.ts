@@ -83,6 +83,43 @@ export function cannotBeHandled(gvk: GroupVersionKind, detail: string): StatusEr
 }
 
 /**
+ * Strict errors of a patch body itself. A patch decodes into a map, so only repeated keys count;
+ * JSON patches (`application/json-patch+json`) prefix theirs with `json patch `.
+ */
+export function patchBodyStrictErrors(rawPatch: string, jsonPatch: boolean): string[] {
+  return findDuplicateKeys(rawPatch).map((path) => `${jsonPatch ? 'json patch ' : ''}duplicate field ${goQuote(pathText(path))}`);
+}
+
+/**
+ * The 422 kube-apiserver answers when a patched object fails decoding (kubectl prints "The request
+ * is invalid: patch: Invalid value: …"). `printedPatch` is the patched object's JSON text for JSON
+ * and merge patches, and goPrintValue(patch) for strategic merge patches.
+ */
+export function invalidPatch(printedPatch: string, detail: string): StatusError {
+  const message = `Invalid value: ${goQuote(printedPatch)}: ${detail}`;
+  return new StatusError(422, 'Invalid', ` "" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
+}
+
+/** Go's `%v` of a decoded JSON value: `map[a:1 b:[x y]]`, keys sorted, nil as `<nil>`. */
+export function goPrintValue(value: unknown): string {
+  if (value === null || value === undefined) return '<nil>';
+  if (Array.isArray(value)) return `[${value.map(goPrintValue).join(' ')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.keys(value).sort();
+    return `map[${entries.map((key) => `${key}:${goPrintValue((value as Record<string, unknown>)[key])}`).join(' ')}]`;
+  }
+  // Integers decode as int64; floats print like JavaScript's, but with two-digit exponents.
+  if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) < 1e21 ? String(value) : String(value).replace(/e([+-])(\d)$/, 'e$10$2');
+  return String(value);
+}
+
+function pathText(path: PathSegment[]): string {
+  let out = '';
+  for (const segment of path) out += typeof segment === 'number' ? `[${segment}]` : out === '' ? segment : `.${segment}`;
+  return out;
+}
+
+/**
  * The decoding checks without throwing: finds strict errors (only when fieldValidation is Strict
  * or Warn) and the typed decoding error, and removes unknown fields (and, as decoding does,
  * nulls) from the object.

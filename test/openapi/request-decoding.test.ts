@@ -6,6 +6,10 @@ import {
   checkAndPrune,
   customResourceDecodeTarget,
   decodeRequestObject,
+  goPrintValue,
+  invalidPatch,
+  patchBodyStrictErrors,
+  strictDecodingError,
   type DecodeTarget,
 } from '../../apiserver/openapi/request-decoding.ts';
 import type { OpenApiSchema } from '../../apiserver/openapi/schema.ts';
@@ -326,5 +330,34 @@ describe('speed', () => {
     const perObject = (performance.now() - started) / objects.length;
     // Measured ~0.01 ms on an idle machine; the bound leaves room for a loaded CI runner.
     expect(perObject).toBeLessThan(0.1);
+  });
+});
+
+describe('patches', () => {
+  it('report repeated keys of the patch body, prefixed for JSON patches', () => {
+    expect(patchBodyStrictErrors('{"spec":{"replicas":1,"replicas":2}}', false)).toEqual(['duplicate field "spec.replicas"']);
+    expect(patchBodyStrictErrors('[{"op":"add","op":"replace","path":"/a","value":1}]', true)).toEqual(['json patch duplicate field "[0].op"']);
+  });
+
+  it('answer 422 with the patched object quoted, as kube-apiserver does', () => {
+    const error = invalidPatch('{"spec":{"x":1}}', strictDecodingError(['unknown field "spec.x"']));
+    expect(error.code).toBe(422);
+    expect(error.toStatus()).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: ' "" is invalid: patch: Invalid value: "{\\"spec\\":{\\"x\\":1}}": strict decoding error: unknown field "spec.x"',
+      reason: 'Invalid',
+      details: { causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: "{\\"spec\\":{\\"x\\":1}}": strict decoding error: unknown field "spec.x"', field: 'patch' }] },
+      code: 422,
+    });
+  });
+
+  it("print strategic merge patches with Go's %v", () => {
+    expect(goPrintValue({ spec: { volumes: [{ name: 'v', hostPath: { path: '/x', type: 'DirectoryOrCreate' } }], replicas: 2 }, metadata: null })).toBe(
+      'map[metadata:<nil> spec:map[replicas:2 volumes:[map[hostPath:map[path:/x type:DirectoryOrCreate] name:v]]]]',
+    );
+    expect(goPrintValue([1.5, true, 'a b', 1e-7, 1e21])).toBe('[1.5 true a b 1e-07 1e+21]');
   });
 });
