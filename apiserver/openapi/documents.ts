@@ -3,7 +3,7 @@
 // with the definitions its operations reach. Schemas are the structure-only schema facts (built-in
 // kinds) or the CRD's own schema, shaped as kube-apiserver shapes CRD schemas.
 import type { BuiltinSchemas } from './builtin-schemas.ts';
-import { definitionNameOfRef } from './go-type-names.ts';
+import { definitionNameOfRef, referencedDefinitions } from './schema-refs.ts';
 import {
   deleteOptionsDefinition,
   groupVersionRoot,
@@ -186,22 +186,13 @@ function payloadDefinitions(paths: PathEntry[]): string[] {
 function reachableDefinitions(roots: string[], lookup: (name: string) => OpenApiSchema | undefined): Map<string, OpenApiSchema> {
   const found = new Map<string, OpenApiSchema>();
   const pending = [...roots, deleteOptionsDefinition, statusDefinition, watchEventDefinition, patchDefinition];
-  const visit = (schema: unknown): void => {
-    if (Array.isArray(schema)) return schema.forEach(visit);
-    if (!schema || typeof schema !== 'object') return;
-    for (const [key, value] of Object.entries(schema)) {
-      if (key === '$ref' && typeof value === 'string') pending.push(definitionNameOfRef(value));
-      else if (key === 'properties' && value && typeof value === 'object') Object.values(value).forEach(visit);
-      else if (key !== 'default' && key !== 'enum' && key !== 'example' && !key.startsWith('x-')) visit(value);
-    }
-  };
   while (pending.length) {
     const name = pending.pop()!;
     if (found.has(name)) continue;
     const schema = lookup(name);
     if (!schema) throw new Error(`OpenAPI definition ${name} is referenced but unknown`);
     found.set(name, schema);
-    visit(schema);
+    referencedDefinitions(schema, pending);
   }
   return new Map([...found].sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -14,7 +14,8 @@ import { StatusError } from '../status.ts';
 import { builtinSchemas, type BuiltinSchemas } from './builtin-schemas.ts';
 import { findDuplicateKeys, type PathSegment } from './duplicate-fields.ts';
 import { base64Error, quantityError, rfc3339Error, goQuote } from './go-decoding-errors.ts';
-import { definitionNameOfRef, goNameOfDefinition, goTypeNameFromSchema } from './go-type-names.ts';
+import { goNameOfDefinition, goTypeNameFromSchema } from './go-type-names.ts';
+import { definitionNameOfRef } from './schema-refs.ts';
 import type { GroupVersionKind, OpenApiSchema, SchemaDefinitions } from './schema.ts';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -113,9 +114,10 @@ export function goPrintValue(value: unknown): string {
   return String(value);
 }
 
-function pathText(path: PathSegment[]): string {
+/** `spec.containers[0].image`: keys joined by dots, indices in brackets (strict decoding's paths). */
+function pathText(path: PathSegment[], last?: string): string {
   let out = '';
-  for (const segment of path) out += typeof segment === 'number' ? `[${segment}]` : out === '' ? segment : `.${segment}`;
+  for (const segment of last === undefined ? path : [...path, last]) out += typeof segment === 'number' ? `[${segment}]` : out === '' ? segment : `.${segment}`;
   return out;
 }
 
@@ -362,15 +364,6 @@ class Walker {
 
   constructor(readonly collect: boolean) {}
 
-  #strictPath(last: string): string {
-    let out = '';
-    for (const segment of this.#path) {
-      if (typeof segment === 'number') out += `[${segment}]`;
-      else out += out === '' ? segment : `.${segment}`;
-    }
-    return out === '' ? last : `${out}.${last}`;
-  }
-
   #strict(kind: 'unknown field' | 'duplicate field', path: string): void {
     const text = `${kind} ${goQuote(path)}`;
     // Go keeps at most 100 strict errors and reports each once.
@@ -397,7 +390,7 @@ class Walker {
         for (const key in value) {
           const field = node.fields.get(key);
           if (!field) {
-            if (this.collect) this.#strict('unknown field', this.#strictPath(key));
+            if (this.collect) this.#strict('unknown field', pathText(this.#path, key));
             delete value[key];
             continue;
           }
@@ -504,19 +497,13 @@ class Walker {
     const pruned: string[] = [];
     const embeddedMetadata: string[] = [];
     const path: PathSegment[] = [];
-    const pathText = (last?: string) => {
-      let out = '';
-      for (const segment of path) out += typeof segment === 'number' ? `[${segment}]` : out === '' ? segment : `.${segment}`;
-      if (last === undefined) return out;
-      return out === '' ? last : `${out}.${last}`;
-    };
     const metaFields = new Set(['apiVersion', 'kind', 'metadata']);
     const visit = (value: unknown, node: Node | undefined, embedded: boolean, isRoot: boolean): void => {
       if (node?.preserveUnknownFields) return skipPrune(value, node);
       if (isPlainObject(value)) {
         if (!node) {
           for (const key of Object.keys(value)) {
-            if (collect) pruned.push(pathText(key));
+            if (collect) pruned.push(pathText(path, key));
             delete value[key];
           }
           return;
@@ -526,7 +513,7 @@ class Walker {
           if (embedded && metaFields.has(key)) continue;
           const child = node.kind === 'map' ? node.elem : node.fields.get(key)?.node;
           if (child === undefined) {
-            if (collect && (!metaFields.has(key) || path.length > 0)) pruned.push(pathText(key));
+            if (collect && (!metaFields.has(key) || path.length > 0)) pruned.push(pathText(path, key));
             delete value[key];
             continue;
           }
@@ -584,11 +571,7 @@ class Walker {
   addDuplicates(rawJson: string, root: Node | undefined, typed: boolean): void {
     for (const duplicate of findDuplicateKeys(rawJson)) {
       if (typed && !reachesKnownField(duplicate, root!)) continue;
-      const last = duplicate[duplicate.length - 1] as string;
-      const parent = duplicate.slice(0, -1);
-      this.#path.splice(0, this.#path.length, ...parent);
-      this.#strict('duplicate field', this.#strictPath(last));
-      this.#path.length = 0;
+      this.#strict('duplicate field', pathText(duplicate));
     }
   }
 }

@@ -6,7 +6,8 @@
 // no document describes (networking.k8s.io/v1beta1 Ingress).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { definitionNameOfRef, goTypeNameFromSchema } from '../go-type-names.ts';
+import { goTypeNameFromSchema } from '../go-type-names.ts';
+import { definitionNameOfRef, referencedDefinitions } from '../schema-refs.ts';
 import type { GroupVersionKind, OpenApiSchema } from '../schema.ts';
 import { goTypeDisplay, type GoField, type GoType, type GoTypeFacts } from './go-types.ts';
 import { readSharedJson, sharedDir } from './shared-material.ts';
@@ -164,20 +165,6 @@ function packageOf(definitionName: string): string {
   return definitionName.slice(0, definitionName.lastIndexOf('.'));
 }
 
-function refsOf(schema: unknown, into: string[] = []): string[] {
-  if (Array.isArray(schema)) {
-    for (const item of schema) refsOf(item, into);
-  } else if (schema && typeof schema === 'object') {
-    for (const [key, value] of Object.entries(schema)) {
-      if (key === '$ref' && typeof value === 'string') into.push(definitionNameOfRef(value));
-      // Property names are not keywords (JSONSchemaProps has properties called `default` and `enum`).
-      else if (key === 'properties' && value && typeof value === 'object') Object.values(value).forEach((property) => refsOf(property, into));
-      else if (key !== 'default' && key !== 'enum' && key !== 'example' && !key.startsWith('x-')) refsOf(value, into);
-    }
-  }
-  return into;
-}
-
 function clone<T>(value: T): T {
   return structuredClone(value);
 }
@@ -277,7 +264,7 @@ export function buildSchemaFacts(go: GoTypeFacts): SchemaFacts {
       definitions.set(name, clone(schema));
       origins.set(name, document.label);
       pending.push(name);
-      for (const ref of refsOf(schema)) ensureDefinition(ref);
+      for (const ref of referencedDefinitions(schema)) ensureDefinition(ref);
       return;
     }
     const fields = jsonFields(name);
@@ -368,7 +355,7 @@ export function buildSchemaFacts(go: GoTypeFacts): SchemaFacts {
         property = propertyFor(name, field);
         schema.properties[field.json] = property;
         if (origins.get(name) !== 'go') report.backfilled.push(`${name}.${field.json}`);
-        for (const ref of refsOf(property)) ensureDefinition(ref);
+        for (const ref of referencedDefinitions(property)) ensureDefinition(ref);
       }
       applyMarkers(property, field);
     }
