@@ -25,7 +25,7 @@ type Json = Record<string, unknown>;
 const objectMetaDefinition = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 const listMetaDefinition = 'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta';
 const responseDescriptions: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 401: 'Unauthorized' };
-export const documentInfo = { title: 'Kubernetes', version: 'v1.33.1' };
+const documentInfo = { title: 'Kubernetes', version: 'v1.33.1' };
 
 /** The paths of one group version and the definitions they reach. */
 export interface GroupVersionContent {
@@ -86,7 +86,7 @@ export function groupVersionContents(resources: ApiResourceInfo[], builtins: Bui
 // Custom resources
 
 /** `stable.example.com`, `v1`, `CronTab` → `com.example.stable.v1.CronTab`, as kube-apiserver names it. */
-export function customModelName(group: string, version: string, kind: string): string {
+function customModelName(group: string, version: string, kind: string): string {
   return `${group.split('.').reverse().join('.')}.${version}.${kind}`;
 }
 
@@ -134,7 +134,7 @@ function addEmbeddedResourceProperties(schema: OpenApiSchema, v2: boolean): void
 }
 
 /** What kube-apiserver drops from a CRD's structural schema for Swagger 2.0 (no nullable, no oneOf…). */
-export function structuralSchemaForV2(source: OpenApiSchema): OpenApiSchema {
+function structuralSchemaForV2(source: OpenApiSchema): OpenApiSchema {
   const schema = { ...source } as OpenApiSchema & Json;
   for (const key of ['allOf', 'oneOf', 'anyOf', 'not']) delete schema[key];
   if (schema.nullable) {
@@ -273,7 +273,7 @@ export function renderSwagger(contents: GroupVersionContent[], builtins: Builtin
 // OpenAPI 3.0
 
 /** v2 refs → v3 refs; a `$ref` with siblings is wrapped in `allOf`, as kube-openapi writes v3. */
-export function toV3Schema(schema: unknown): unknown {
+function toV3Schema(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(toV3Schema);
   if (!schema || typeof schema !== 'object') return schema;
   const out: Json = {};

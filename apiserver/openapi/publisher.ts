@@ -31,7 +31,7 @@ export class PublishedDocument {
   }
 }
 
-export interface OpenApiV3Root {
+interface OpenApiV3Root {
   paths: Record<string, { serverRelativeURL: string }>;
 }
 

@@ -16,7 +16,7 @@ import { findDuplicateKeys, type PathSegment } from './duplicate-fields.ts';
 import { base64Error, quantityError, rfc3339Error, goQuote } from './go-decoding-errors.ts';
 import { goNameOfDefinition, goTypeNameFromSchema } from './go-type-names.ts';
 import { definitionNameOfRef } from './schema-refs.ts';
-import type { GroupVersionKind, OpenApiSchema, SchemaDefinitions } from './schema.ts';
+import type { GroupVersionKind, OpenApiSchema } from './schema.ts';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -318,11 +318,6 @@ function compiledCustom(schema: OpenApiSchema): Node {
 function objectMetaNode(): Node {
   builtinCompiler ??= new BuiltinCompiler(builtinSchemas());
   return builtinCompiler.definitionNode(objectMetaDefinition);
-}
-
-/** A definitions lookup over the built-in facts, for callers that need one with the target. */
-export function builtinDefinitions(): SchemaDefinitions {
-  return builtinSchemas();
 }
 
 // ---------------------------------------------------------------------------------------------

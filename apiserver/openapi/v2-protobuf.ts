@@ -25,7 +25,7 @@ function gnosticMessages(): Record<string, { fields: Record<string, DescriptorFi
 /**
  * Encodes a Swagger 2.0 document as gnostic protobuf. The gnostic object is written straight
  * from the descriptor's field numbers (protobufjs' Writer does the wire format): going through
- * protobufjs message objects costs ten times more on a 1.5 MB document.
+ * protobufjs message objects (fromObject, encode) took three to four times as long.
  */
 export function encodeSwaggerProtobuf(swagger: Json): Buffer {
   const writer = protobuf.Writer.create();
@@ -197,7 +197,7 @@ const copiedKeywords: Record<string, string> = {
   readOnly: 'read_only',
 };
 
-export function gnosticSchema(source: Json): Json {
+function gnosticSchema(source: Json): Json {
   const out: Json = {};
   for (const [key, value] of Object.entries(source)) {
     if (key === '$ref') out._ref = value;
