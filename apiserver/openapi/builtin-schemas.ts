@@ -2,7 +2,7 @@
 // definitions by name, the definition of a group/version/kind, and the Go type names typed
 // decoding prints where the schema does not imply them.
 import { schemaFactsJson } from './generated/schema-facts.ts';
-import { definitionNameOfRef } from './go-type-names.ts';
+import { definitionNameOfRef } from './schema-refs.ts';
 import type { GroupVersionKind, OpenApiSchema, SchemaDefinitions } from './schema.ts';
 
 interface SchemaFactsFile {

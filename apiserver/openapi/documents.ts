@@ -3,7 +3,7 @@
 // with the definitions its operations reach. Schemas are the structure-only schema facts (built-in
 // kinds) or the CRD's own schema, shaped as kube-apiserver shapes CRD schemas.
 import type { BuiltinSchemas } from './builtin-schemas.ts';
-import { definitionNameOfRef } from './go-type-names.ts';
+import { definitionNameOfRef, referencedDefinitions } from './schema-refs.ts';
 import {
   deleteOptionsDefinition,
   groupVersionRoot,
@@ -24,13 +24,8 @@ type Json = Record<string, unknown>;
 
 const objectMetaDefinition = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 const listMetaDefinition = 'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta';
-/** Meta kinds whose x-kubernetes-group-version-kind lists every served group version. */
-const perGroupVersionMetaKinds = new Map([
-  [deleteOptionsDefinition, 'DeleteOptions'],
-  [watchEventDefinition, 'WatchEvent'],
-]);
 const responseDescriptions: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 401: 'Unauthorized' };
-export const documentInfo = { title: 'Kubernetes', version: 'v1.33.1' };
+const documentInfo = { title: 'Kubernetes', version: 'v1.33.1' };
 
 /** The paths of one group version and the definitions they reach. */
 export interface GroupVersionContent {
@@ -91,7 +86,7 @@ export function groupVersionContents(resources: ApiResourceInfo[], builtins: Bui
 // Custom resources
 
 /** `stable.example.com`, `v1`, `CronTab` → `com.example.stable.v1.CronTab`, as kube-apiserver names it. */
-export function customModelName(group: string, version: string, kind: string): string {
+function customModelName(group: string, version: string, kind: string): string {
   return `${group.split('.').reverse().join('.')}.${version}.${kind}`;
 }
 
@@ -139,7 +134,7 @@ function addEmbeddedResourceProperties(schema: OpenApiSchema, v2: boolean): void
 }
 
 /** What kube-apiserver drops from a CRD's structural schema for Swagger 2.0 (no nullable, no oneOf…). */
-export function structuralSchemaForV2(source: OpenApiSchema): OpenApiSchema {
+function structuralSchemaForV2(source: OpenApiSchema): OpenApiSchema {
   const schema = { ...source } as OpenApiSchema & Json;
   for (const key of ['allOf', 'oneOf', 'anyOf', 'not']) delete schema[key];
   if (schema.nullable) {
@@ -191,44 +186,31 @@ function payloadDefinitions(paths: PathEntry[]): string[] {
 function reachableDefinitions(roots: string[], lookup: (name: string) => OpenApiSchema | undefined): Map<string, OpenApiSchema> {
   const found = new Map<string, OpenApiSchema>();
   const pending = [...roots, deleteOptionsDefinition, statusDefinition, watchEventDefinition, patchDefinition];
-  const visit = (schema: unknown): void => {
-    if (Array.isArray(schema)) return schema.forEach(visit);
-    if (!schema || typeof schema !== 'object') return;
-    for (const [key, value] of Object.entries(schema)) {
-      if (key === '$ref' && typeof value === 'string') pending.push(definitionNameOfRef(value));
-      else if (key === 'properties' && value && typeof value === 'object') Object.values(value).forEach(visit);
-      else if (key !== 'default' && key !== 'enum' && key !== 'example' && !key.startsWith('x-')) visit(value);
-    }
-  };
   while (pending.length) {
     const name = pending.pop()!;
     if (found.has(name)) continue;
     const schema = lookup(name);
     if (!schema) throw new Error(`OpenAPI definition ${name} is referenced but unknown`);
     found.set(name, schema);
-    visit(schema);
+    referencedDefinitions(schema, pending);
   }
   return new Map([...found].sort(([a], [b]) => a.localeCompare(b)));
-}
-
-/** DeleteOptions and WatchEvent name every served group version, as in kube-apiserver. */
-function withServedMetaKinds(name: string, schema: OpenApiSchema, served: { group: string; version: string }[]): OpenApiSchema {
-  const kind = perGroupVersionMetaKinds.get(name);
-  if (!kind) return schema;
-  const gvks = [...(schema['x-kubernetes-group-version-kind'] ?? [])];
-  const known = new Set(gvks.map((g) => `${g.group}/${g.version}`));
-  for (const { group, version } of served) {
-    if (!known.has(`${group}/${version}`)) gvks.push({ group, version, kind });
-    known.add(`${group}/${version}`);
-  }
-  return { ...schema, 'x-kubernetes-group-version-kind': gvks };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Swagger 2.0
 
+/** Query parameters are shared constants; sharing their JSON lets the protobuf encoder reuse bytes. */
+const v2QueryParameters = new WeakMap<QueryParameter, Json>();
+const v2PathParameters = new Map<string, Json>();
+
 function v2Parameter(parameter: QueryParameter, location: 'query' | 'path' = 'query'): Json {
-  return { description: parameter.description, in: location, name: parameter.name, type: parameter.type, uniqueItems: true, ...(location === 'path' ? { required: true } : {}) };
+  const cache = location === 'query' ? v2QueryParameters.get(parameter) : v2PathParameters.get(parameter.name);
+  if (cache) return cache;
+  const json = { description: parameter.description, in: location, name: parameter.name, type: parameter.type, uniqueItems: true, ...(location === 'path' ? { required: true } : {}) };
+  if (location === 'query') v2QueryParameters.set(parameter, json);
+  else v2PathParameters.set(parameter.name, json);
+  return json;
 }
 
 const pathParameterDescriptions = { name: 'Name of the object.', namespace: 'Namespace of the object.', path: 'Path to proxy to.' };
@@ -282,7 +264,7 @@ export function renderSwagger(contents: GroupVersionContent[], builtins: Builtin
   const roots = contents.flatMap((c) => payloadDefinitions(c.paths));
   const definitions: Json = {};
   for (const [name, schema] of reachableDefinitions(roots, (name) => custom.get(name) ?? builtins.definition(name))) {
-    definitions[name] = withServedMetaKinds(name, schema, contents);
+    definitions[name] = schema;
   }
   return { swagger: '2.0', info: documentInfo, paths, definitions };
 }
@@ -291,7 +273,7 @@ export function renderSwagger(contents: GroupVersionContent[], builtins: Builtin
 // OpenAPI 3.0
 
 /** v2 refs → v3 refs; a `$ref` with siblings is wrapped in `allOf`, as kube-openapi writes v3. */
-export function toV3Schema(schema: unknown): unknown {
+function toV3Schema(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(toV3Schema);
   if (!schema || typeof schema !== 'object') return schema;
   const out: Json = {};
@@ -348,12 +330,7 @@ function v3Operation(operation: Operation): Json {
  * One group version's OpenAPI 3.0 document. `converted` memoizes v3 forms of definitions across
  * the documents of one resource set (most documents share the core definitions).
  */
-export function renderOpenApiV3(
-  content: GroupVersionContent,
-  builtins: BuiltinSchemas,
-  served: { group: string; version: string }[],
-  converted = new Map<string, unknown>(),
-): Json {
+export function renderOpenApiV3(content: GroupVersionContent, builtins: BuiltinSchemas, converted = new Map<string, unknown>()): Json {
   const paths: Json = {};
   for (const entry of content.paths) {
     const item: Json = {};
@@ -373,7 +350,7 @@ export function renderOpenApiV3(
     }
     let v3 = converted.get(name);
     if (v3 === undefined) {
-      v3 = toV3Schema(withServedMetaKinds(name, builtins.v3Variant(name) ?? schema, served));
+      v3 = toV3Schema(builtins.v3Variant(name) ?? schema);
       converted.set(name, v3);
     }
     schemas[name] = v3;

@@ -1,12 +1,8 @@
 // The Go type names kube-apiserver's typed JSON decoding prints in its errors
 // (`… of type int32`, `… of type []v1.Container`). Most follow from the schema; the schema facts
 // carry the exceptions (named types such as `v1.Protocol`) as overrides.
+import { definitionNameOfRef } from './schema-refs.ts';
 import type { OpenApiSchema } from './schema.ts';
-
-/** `#/definitions/io.k8s.api.core.v1.Container` or `#/components/schemas/…` → the bare name. */
-export function definitionNameOfRef(ref: string): string {
-  return ref.slice(ref.lastIndexOf('/') + 1);
-}
 
 /** `io.k8s.api.core.v1.Container` → `v1.Container` (the Go package name and the type name). */
 export function goNameOfDefinition(definitionName: string): string {

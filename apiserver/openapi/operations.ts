@@ -129,7 +129,7 @@ export const watchEventDefinition = 'io.k8s.apimachinery.pkg.apis.meta.v1.WatchE
 export const patchDefinition = 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch';
 
 /** `rbac.authorization.k8s.io` → `RbacAuthorization`; `""` → `Core` (operation ids). */
-export function groupIdentifier(group: string): string {
+function groupIdentifier(group: string): string {
   if (group === '') return 'Core';
   const trimmed = group.endsWith('.k8s.io') ? group.slice(0, -'.k8s.io'.length) : group;
   return trimmed
@@ -140,7 +140,7 @@ export function groupIdentifier(group: string): string {
 }
 
 /** `apps_v1`, `core_v1`, `rbacAuthorization_v1`: the tag kube-apiserver gives a group version. */
-export function groupVersionTag(group: string, version: string): string {
+function groupVersionTag(group: string, version: string): string {
   const identifier = groupIdentifier(group);
   return `${identifier[0]!.toLowerCase()}${identifier.slice(1)}_${version}`;
 }
@@ -300,8 +300,15 @@ function subresourcePaths(
   const operations: Operation[] = [];
   if (connectSubresources.has(name)) {
     for (const method of ['get', 'post'] as const) {
-      const operation = base(method, `connect${method === 'get' ? 'Get' : 'Post'}`, 'connect', `Connects to ${name} of a ${resource.kind}.`);
-      operations.push({ ...operation, query: connectParameters[name] ?? [], responses: [{ code: 200, payload: { text: true } }], produces: ['*/*'] });
+      const operation = base(method, 'connect', 'connect', `Connects to ${name} of a ${resource.kind}.`);
+      operations.push({
+        ...operation,
+        // connectCoreV1GetNamespacedPodExec: the HTTP method follows the group version.
+        operationId: `connect${context.idPrefix}${method === 'get' ? 'Get' : 'Post'}${context.scope}${resource.kind}${title}`,
+        query: connectParameters[name] ?? [],
+        responses: [{ code: 200, payload: { text: true } }],
+        produces: ['*/*'],
+      });
     }
     return [{ path, pathParameters: context.itemParameters, operations }];
   }

@@ -31,7 +31,7 @@ export class PublishedDocument {
   }
 }
 
-export interface OpenApiV3Root {
+interface OpenApiV3Root {
   paths: Record<string, { serverRelativeURL: string }>;
 }
 
@@ -94,10 +94,9 @@ export class OpenApiPublisher {
   v3(key: string): PublishedDocument | undefined {
     const cached = this.#v3.get(key);
     if (cached) return cached;
-    const contents = this.#groupVersions();
-    const content = contents.find((c) => c.key === key);
+    const content = this.#groupVersions().find((c) => c.key === key);
     if (!content) return undefined;
-    const document = new PublishedDocument(Buffer.from(JSON.stringify(renderOpenApiV3(content, this.#schemas(), contents, this.#v3Definitions))));
+    const document = new PublishedDocument(Buffer.from(JSON.stringify(renderOpenApiV3(content, this.#schemas(), this.#v3Definitions))));
     this.#v3.set(key, document);
     return document;
   }

@@ -14,8 +14,9 @@ import { StatusError } from '../status.ts';
 import { builtinSchemas, type BuiltinSchemas } from './builtin-schemas.ts';
 import { findDuplicateKeys, type PathSegment } from './duplicate-fields.ts';
 import { base64Error, quantityError, rfc3339Error, goQuote } from './go-decoding-errors.ts';
-import { definitionNameOfRef, goNameOfDefinition, goTypeNameFromSchema } from './go-type-names.ts';
-import type { GroupVersionKind, OpenApiSchema, SchemaDefinitions } from './schema.ts';
+import { goNameOfDefinition, goTypeNameFromSchema } from './go-type-names.ts';
+import { definitionNameOfRef } from './schema-refs.ts';
+import type { GroupVersionKind, OpenApiSchema } from './schema.ts';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -80,6 +81,44 @@ export function strictDecodingError(errors: string[]): string {
 /** kube-apiserver's wrapper around decoding failures of create and update bodies. */
 export function cannotBeHandled(gvk: GroupVersionKind, detail: string): StatusError {
   return new StatusError(400, 'BadRequest', `${gvk.kind} in version ${goQuote(gvk.version)} cannot be handled as a ${gvk.kind}: ${detail}`);
+}
+
+/**
+ * Strict errors of a patch body itself. A patch decodes into a map, so only repeated keys count;
+ * JSON patches (`application/json-patch+json`) prefix theirs with `json patch `.
+ */
+export function patchBodyStrictErrors(rawPatch: string, jsonPatch: boolean): string[] {
+  return findDuplicateKeys(rawPatch).map((path) => `${jsonPatch ? 'json patch ' : ''}duplicate field ${goQuote(pathText(path))}`);
+}
+
+/**
+ * The 422 kube-apiserver answers when a patched object fails decoding (kubectl prints "The request
+ * is invalid: patch: Invalid value: …"). `printedPatch` is the patched object's JSON text for JSON
+ * and merge patches, and goPrintValue(patch) for strategic merge patches.
+ */
+export function invalidPatch(printedPatch: string, detail: string): StatusError {
+  const message = `Invalid value: ${goQuote(printedPatch)}: ${detail}`;
+  return new StatusError(422, 'Invalid', ` "" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
+}
+
+/** Go's `%v` of a decoded JSON value: `map[a:1 b:[x y]]`, keys sorted, nil as `<nil>`. */
+export function goPrintValue(value: unknown): string {
+  if (value === null || value === undefined) return '<nil>';
+  if (Array.isArray(value)) return `[${value.map(goPrintValue).join(' ')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.keys(value).sort();
+    return `map[${entries.map((key) => `${key}:${goPrintValue((value as Record<string, unknown>)[key])}`).join(' ')}]`;
+  }
+  // Integers decode as int64; floats print like JavaScript's, but with two-digit exponents.
+  if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) < 1e21 ? String(value) : String(value).replace(/e([+-])(\d)$/, 'e$10$2');
+  return String(value);
+}
+
+/** `spec.containers[0].image`: keys joined by dots, indices in brackets (strict decoding's paths). */
+function pathText(path: PathSegment[], last?: string): string {
+  let out = '';
+  for (const segment of last === undefined ? path : [...path, last]) out += typeof segment === 'number' ? `[${segment}]` : out === '' ? segment : `.${segment}`;
+  return out;
 }
 
 /**
@@ -281,11 +320,6 @@ function objectMetaNode(): Node {
   return builtinCompiler.definitionNode(objectMetaDefinition);
 }
 
-/** A definitions lookup over the built-in facts, for callers that need one with the target. */
-export function builtinDefinitions(): SchemaDefinitions {
-  return builtinSchemas();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Walking
 
@@ -325,15 +359,6 @@ class Walker {
 
   constructor(readonly collect: boolean) {}
 
-  #strictPath(last: string): string {
-    let out = '';
-    for (const segment of this.#path) {
-      if (typeof segment === 'number') out += `[${segment}]`;
-      else out += out === '' ? segment : `.${segment}`;
-    }
-    return out === '' ? last : `${out}.${last}`;
-  }
-
   #strict(kind: 'unknown field' | 'duplicate field', path: string): void {
     const text = `${kind} ${goQuote(path)}`;
     // Go keeps at most 100 strict errors and reports each once.
@@ -360,7 +385,7 @@ class Walker {
         for (const key in value) {
           const field = node.fields.get(key);
           if (!field) {
-            if (this.collect) this.#strict('unknown field', this.#strictPath(key));
+            if (this.collect) this.#strict('unknown field', pathText(this.#path, key));
             delete value[key];
             continue;
           }
@@ -467,19 +492,13 @@ class Walker {
     const pruned: string[] = [];
     const embeddedMetadata: string[] = [];
     const path: PathSegment[] = [];
-    const pathText = (last?: string) => {
-      let out = '';
-      for (const segment of path) out += typeof segment === 'number' ? `[${segment}]` : out === '' ? segment : `.${segment}`;
-      if (last === undefined) return out;
-      return out === '' ? last : `${out}.${last}`;
-    };
     const metaFields = new Set(['apiVersion', 'kind', 'metadata']);
     const visit = (value: unknown, node: Node | undefined, embedded: boolean, isRoot: boolean): void => {
       if (node?.preserveUnknownFields) return skipPrune(value, node);
       if (isPlainObject(value)) {
         if (!node) {
           for (const key of Object.keys(value)) {
-            if (collect) pruned.push(pathText(key));
+            if (collect) pruned.push(pathText(path, key));
             delete value[key];
           }
           return;
@@ -489,7 +508,7 @@ class Walker {
           if (embedded && metaFields.has(key)) continue;
           const child = node.kind === 'map' ? node.elem : node.fields.get(key)?.node;
           if (child === undefined) {
-            if (collect && (!metaFields.has(key) || path.length > 0)) pruned.push(pathText(key));
+            if (collect && (!metaFields.has(key) || path.length > 0)) pruned.push(pathText(path, key));
             delete value[key];
             continue;
           }
@@ -547,11 +566,7 @@ class Walker {
   addDuplicates(rawJson: string, root: Node | undefined, typed: boolean): void {
     for (const duplicate of findDuplicateKeys(rawJson)) {
       if (typed && !reachesKnownField(duplicate, root!)) continue;
-      const last = duplicate[duplicate.length - 1] as string;
-      const parent = duplicate.slice(0, -1);
-      this.#path.splice(0, this.#path.length, ...parent);
-      this.#strict('duplicate field', this.#strictPath(last));
-      this.#path.length = 0;
+      this.#strict('duplicate field', pathText(duplicate));
     }
   }
 }

@@ -20,7 +20,7 @@ interface MediaRange {
 }
 
 /** Accept's media ranges, best first (by q, then specificity), as goautoneg orders them. */
-export function parseAccept(header: string | undefined): MediaRange[] {
+function parseAccept(header: string | undefined): MediaRange[] {
   const ranges: MediaRange[] = [];
   for (const [index, part] of (header || '*/*').split(',').entries()) {
     const [mediaType = '', ...parameters] = part.split(';').map((p) => p.trim());

@@ -18,7 +18,7 @@ export interface DecodedKubernetesObject {
 /** A body that is not a well-formed Kubernetes protobuf message; the API answers 400. */
 export class ProtobufDecodeError extends Error {}
 
-export const kubernetesProtobufMagic = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+const kubernetesProtobufMagic = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 const typeMetaMessage = 'k8s.io.apimachinery.pkg.runtime.TypeMeta';
 const metaPackage = 'k8s.io.apimachinery.pkg.apis.meta.v1';

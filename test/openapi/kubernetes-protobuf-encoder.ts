@@ -37,34 +37,43 @@ export function kubernetesRoot(): protobuf.Root {
 }
 
 /**
+ * Where Go's JSON differs from the protobuf field names: `inline` names fields holding an embedded
+ * struct (Volume's volumeSource), whose JSON lives in the parent object; `renamed` maps protobuf
+ * names to JSON names (BoundObjectReference's uID is uid). Stated per test, from the Go types.
+ */
+export interface GoJsonLayout {
+  inline?: Record<string, string[]>;
+  renamed?: Record<string, Record<string, string>>;
+}
+
+/**
  * Converts a JSON-shaped wire object into a protobufjs message object: RFC 3339 strings in Time
  * fields become {seconds, nanos}, IntOrString values {type, intVal, strVal}, quantities {string},
- * base64 strings in bytes fields Buffers, embedded objects JSON bytes. `inline` names the fields
- * that hold an embedded struct (Volume's volumeSource): their JSON lives in the parent object.
+ * base64 strings in bytes fields Buffers, embedded objects JSON bytes.
  */
-function toMessage(value: Record<string, unknown>, messageName: string, inline: Record<string, string[]>): Record<string, unknown> {
+function toMessage(value: Record<string, unknown>, messageName: string, layout: GoJsonLayout): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const message = messageFacts()[messageName];
   if (!message) throw new Error(`no message ${messageName}`);
   for (const field of message.fields) {
-    if ((inline[messageName] ?? []).includes(field.name)) {
-      out[field.name] = toMessage(value, field.type!, inline);
+    if ((layout.inline?.[messageName] ?? []).includes(field.name)) {
+      out[field.name] = toMessage(value, field.type!, layout);
       continue;
     }
-    const fieldValue = value[field.name];
+    const fieldValue = value[layout.renamed?.[messageName]?.[field.name] ?? field.name];
     if (fieldValue === undefined) continue;
     if (field.map) {
-      out[field.name] = Object.fromEntries(Object.entries(fieldValue as Record<string, unknown>).map(([k, v]) => [k, toValue(v, field.map![1], inline)]));
+      out[field.name] = Object.fromEntries(Object.entries(fieldValue as Record<string, unknown>).map(([k, v]) => [k, toValue(v, field.map![1], layout)]));
     } else if (field.repeated) {
-      out[field.name] = (fieldValue as unknown[]).map((item) => toValue(item, field.type!, inline));
+      out[field.name] = (fieldValue as unknown[]).map((item) => toValue(item, field.type!, layout));
     } else {
-      out[field.name] = toValue(fieldValue, field.type!, inline);
+      out[field.name] = toValue(fieldValue, field.type!, layout);
     }
   }
   return out;
 }
 
-function toValue(value: unknown, type: string, inline: Record<string, string[]>): unknown {
+function toValue(value: unknown, type: string, layout: GoJsonLayout): unknown {
   switch (type) {
     case 'bytes':
       return Buffer.from(value as string, 'base64');
@@ -89,18 +98,20 @@ function toValue(value: unknown, type: string, inline: Record<string, string[]>)
     case 'k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1':
       return { Raw: Buffer.from(JSON.stringify(value)) };
     default:
-      return toMessage(value as Record<string, unknown>, type, inline);
+      // Named slices (ExtraValue) are messages of `items` on the wire, arrays in JSON.
+      if (Array.isArray(value)) return { items: value };
+      return toMessage(value as Record<string, unknown>, type, layout);
   }
 }
 
-export function encodeMessage(wireObject: Record<string, unknown>, messageName: string, inline: Record<string, string[]> = {}): Buffer {
+export function encodeMessage(wireObject: Record<string, unknown>, messageName: string, layout: GoJsonLayout = {}): Buffer {
   const type = kubernetesRoot().lookupType(messageName);
-  return Buffer.from(type.encode(type.fromObject(toMessage(wireObject, messageName, inline))).finish());
+  return Buffer.from(type.encode(type.fromObject(toMessage(wireObject, messageName, layout))).finish());
 }
 
 /** `k8s\0` + runtime.Unknown{typeMeta, raw}, as kubectl 1.32+ sends it. */
-export function encodeKubernetesProtobuf(apiVersion: string, kind: string, messageName: string, wireObject: Record<string, unknown>, inline: Record<string, string[]> = {}): Buffer {
-  const raw = encodeMessage(wireObject, messageName, inline);
+export function encodeKubernetesProtobuf(apiVersion: string, kind: string, messageName: string, wireObject: Record<string, unknown>, layout: GoJsonLayout = {}): Buffer {
+  const raw = encodeMessage(wireObject, messageName, layout);
   const unknown = kubernetesRoot().lookupType('k8s.io.apimachinery.pkg.runtime.Unknown');
   const envelope = unknown.encode(unknown.fromObject({ typeMeta: { apiVersion, kind }, raw, contentEncoding: '', contentType: '' })).finish();
   return Buffer.concat([Buffer.from('k8s\0', 'latin1'), envelope]);

@@ -36,6 +36,8 @@ export interface GoField {
   inline: boolean;
   /** Marked `+optional`. */
   optional: boolean;
+  /** Marked `+required` (required even with omitempty). */
+  required: boolean;
   protobuf?: { number: number; name: string };
   patchStrategy?: string;
   patchMergeKey?: string;
@@ -269,6 +271,7 @@ function readStructs(text: string, prefix: string, resolve: (expression: string)
       omitempty: jsonOptions.includes('omitempty'),
       inline,
       optional: markers.includes('+optional'),
+      required: markers.includes('+required'),
     };
     const protobuf = tags.get('protobuf');
     const protobufName = protobuf ? /(?:^|,)name=([^,]+)/.exec(protobuf)?.[1] : undefined;

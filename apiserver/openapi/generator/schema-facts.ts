@@ -6,7 +6,8 @@
 // no document describes (networking.k8s.io/v1beta1 Ingress).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { definitionNameOfRef, goTypeNameFromSchema } from '../go-type-names.ts';
+import { goTypeNameFromSchema } from '../go-type-names.ts';
+import { definitionNameOfRef, referencedDefinitions } from '../schema-refs.ts';
 import type { GroupVersionKind, OpenApiSchema } from '../schema.ts';
 import { goTypeDisplay, type GoField, type GoType, type GoTypeFacts } from './go-types.ts';
 import { readSharedJson, sharedDir } from './shared-material.ts';
@@ -49,6 +50,9 @@ export const removedGroupVersions = [
   'authorization.k8s.io/v1beta1',
 ];
 
+/** Kinds Kubernetes 1.33 serves as GA (enabled by default) that no document here describes. */
+export const newerStableKinds: Record<string, string[]> = { 'networking.k8s.io/v1': ['IPAddress', 'ServiceCIDR'] };
+
 /** Where the kinds of a group moved when the group itself was retired. */
 const successorGroups: Record<string, string[]> = { extensions: ['apps', 'networking.k8s.io', 'policy'] };
 
@@ -74,6 +78,8 @@ export interface SchemaFactsReport {
   kindsNewerThanDocuments: string[];
   /** Where the 1.31 document's patch/list extensions differ from the Go markers (kept as documented). */
   markerDifferences: string[];
+  /** Removed apiVersion/kinds (../shared/facts/removed-versions.json) the facts do not describe. */
+  removedKindsNotDescribed: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -159,18 +165,6 @@ function packageOf(definitionName: string): string {
   return definitionName.slice(0, definitionName.lastIndexOf('.'));
 }
 
-function refsOf(schema: unknown, into: string[] = []): string[] {
-  if (Array.isArray(schema)) {
-    for (const item of schema) refsOf(item, into);
-  } else if (schema && typeof schema === 'object') {
-    for (const [key, value] of Object.entries(schema)) {
-      if (key === '$ref' && typeof value === 'string') into.push(definitionNameOfRef(value));
-      else if (key !== 'default' && key !== 'enum' && key !== 'example' && !key.startsWith('x-')) refsOf(value, into);
-    }
-  }
-  return into;
-}
-
 function clone<T>(value: T): T {
   return structuredClone(value);
 }
@@ -209,7 +203,7 @@ export function buildSchemaFacts(go: GoTypeFacts): SchemaFacts {
   }
   const definitions: Definitions = new Map();
   const origins = new Map<string, string>();
-  const report: SchemaFactsReport = { origins: {}, backfilled: [], newerThanDocuments: [], kindsNewerThanDocuments: [], markerDifferences: [] };
+  const report: SchemaFactsReport = { origins: {}, backfilled: [], newerThanDocuments: [], kindsNewerThanDocuments: [], markerDifferences: [], removedKindsNotDescribed: [] };
   const groupOfPackage = (pkg: string): string | undefined => go.groups.get(pkg);
   const packageOfGroupVersion = (group: string, version: string): string | undefined => {
     const fromGo = [...go.groups].find(([pkg, g]) => g === group && pkg.endsWith(`.${version}`))?.[0];
@@ -270,13 +264,14 @@ export function buildSchemaFacts(go: GoTypeFacts): SchemaFacts {
       definitions.set(name, clone(schema));
       origins.set(name, document.label);
       pending.push(name);
-      for (const ref of refsOf(schema)) ensureDefinition(ref);
+      for (const ref of referencedDefinitions(schema)) ensureDefinition(ref);
       return;
     }
     const fields = jsonFields(name);
     if (!fields) throw new Error(`no document or Go type describes ${name}`);
     const schema: OpenApiSchema = { type: 'object', properties: {} };
-    const required = fields.filter((f) => !f.optional && !f.omitempty).map((f) => f.json);
+    // openapi-gen's rule: `+required` wins, then `+optional`, then omitempty means optional.
+    const required = fields.filter((f) => f.required || (!f.optional && !f.omitempty)).map((f) => f.json);
     if (required.length) schema.required = required;
     definitions.set(name, schema);
     origins.set(name, 'go');
@@ -360,14 +355,16 @@ export function buildSchemaFacts(go: GoTypeFacts): SchemaFacts {
         property = propertyFor(name, field);
         schema.properties[field.json] = property;
         if (origins.get(name) !== 'go') report.backfilled.push(`${name}.${field.json}`);
-        for (const ref of refsOf(property)) ensureDefinition(ref);
+        for (const ref of referencedDefinitions(property)) ensureDefinition(ref);
       }
       applyMarkers(property, field);
     }
   };
 
-  // Kinds of the removed versions, from the documents and from the Go types.
-  for (const groupVersion of removedGroupVersions) {
+  // Kinds of the removed versions, from the documents and from the Go types; and the GA kinds of
+  // 1.33 no document here describes (from the Go types and their beta siblings).
+  const goOnlyKinds = (groupVersion: string) => [...(removedKinds.get(groupVersion) ?? []), ...(newerStableKinds[groupVersion] ?? [])];
+  for (const groupVersion of [...removedGroupVersions, ...Object.keys(newerStableKinds)]) {
     const [group, version] = groupVersion.includes('/') ? groupVersion.split('/') as [string, string] : ['', groupVersion];
     const pkg = packageOfGroupVersion(group, version);
     if (!pkg) throw new Error(`no Go package for ${groupVersion}`);
@@ -382,7 +379,7 @@ export function buildSchemaFacts(go: GoTypeFacts): SchemaFacts {
     // Kinds no document describes (networking.k8s.io/v1beta1 Ingress): from the Go types, but
     // only those Kubernetes really served in this version (the Go packages of old versions also
     // gained kinds that never were, like admissionregistration/v1beta1 MutatingAdmissionPolicy).
-    for (const kind of removedKinds.get(groupVersion) ?? []) {
+    for (const kind of goOnlyKinds(groupVersion)) {
       const model = `${pkg}.${kind}`;
       if (go.structs.has(model) && !kinds.has(model)) {
         kinds.add(model);
@@ -432,6 +429,15 @@ export function buildSchemaFacts(go: GoTypeFacts): SchemaFacts {
       if (goType !== goTypeNameFromSchema(property)) (goTypes[name] ??= {})[field.json] = goType;
     }
   }
+
+  const describedKinds = new Set<string>();
+  for (const schema of definitions.values()) {
+    for (const gvk of schema['x-kubernetes-group-version-kind'] ?? []) describedKinds.add(`${gvk.group ? `${gvk.group}/` : ''}${gvk.version} ${gvk.kind}`);
+  }
+  for (const [apiVersion, kinds] of removedKinds) {
+    for (const kind of kinds) if (!describedKinds.has(`${apiVersion} ${kind}`)) report.removedKindsNotDescribed.push(`${apiVersion} ${kind}`);
+  }
+  report.removedKindsNotDescribed.sort();
 
   const v3Variants: Record<string, OpenApiSchema> = {};
   for (const document of withDefaults) {
