@@ -5,7 +5,6 @@ export const ipAddresses = defineKind({
   kind: 'IPAddress',
   plural: 'ipaddresses',
   namespaced: false,
-  // networking.k8s.io/v1 (GA in 1.33) has the shape of v1beta1, the newest the schema facts describe.
-  versions: [{ version: 'v1', definitionName: 'io.k8s.api.networking.v1beta1.IPAddress' }],
+  versions: ['v1'],
   shortNames: ['ip'],
 });
