@@ -28,6 +28,7 @@ import {
   type WatchHandle,
   type WriteOptions,
 } from '../types.ts';
+import { claimDatastore } from './owner.ts';
 import { openSqliteFile, readStoredRevisions } from './schema.ts';
 
 export interface SqliteDatastoreOptions {
@@ -135,6 +136,7 @@ export class SqliteDatastore implements Datastore {
   private closed = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly expiring = new Set<string>();
+  private releaseOwnership?: () => void;
   private readonly bus: EventBus;
   private readonly log: DatastoreLog;
   private readonly compaction: CompactionPolicy;
@@ -149,7 +151,15 @@ export class SqliteDatastore implements Datastore {
   async start(): Promise<void> {
     if (this.db) return;
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const db = openSqliteFile(this.path, this.options.nativeBinding);
+    // A server owns the file: a second server or a restore under it would lose writes.
+    if (this.options.background) this.releaseOwnership = claimDatastore(this.path);
+    let db: Database.Database;
+    try {
+      db = openSqliteFile(this.path, this.options.nativeBinding);
+    } catch (error) {
+      this.releaseOwnership?.();
+      throw error;
+    }
     this.db = db;
     const stored = readStoredRevisions(db);
     this.revision = stored.revision;
@@ -224,6 +234,7 @@ export class SqliteDatastore implements Datastore {
     this.closed = true;
     await this.purging;
     this.db.close();
+    this.releaseOwnership?.();
   }
 
   healthy(): boolean {
