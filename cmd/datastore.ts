@@ -1,7 +1,7 @@
 // `k2 datastore migrate --from … --to …`: copies every key from one backend to another while the
 // source keeps serving (SQLite → etcd to scale out, etcd → SQLite to simplify), without a file.
 import type { CommandModule } from 'yargs';
-import { describeLocation, locateDatastore, nativeBindingFor } from '../datastore/open.ts';
+import { checkEndpoint, describeLocation, locateDatastore, nativeBindingFor } from '../datastore/open.ts';
 import { migrateDatastore } from '../datastore/snapshot/snapshots.ts';
 import { defaultConfigFile, defaultDataDir } from './paths.ts';
 import { configFileFor, datastoreFlags, toDatastoreConfig } from './server-options.ts';
@@ -24,16 +24,16 @@ const migrate: CommandModule<object, Args> = {
       .default('config', defaultConfigFile())
       .options({
         'data-dir': { type: 'string', default: defaultDataDir(), describe: 'The k2 data dir: its SQLite datastore is the default --from' },
-        from: { type: 'string', default: '', describe: 'Source: sqlite:///path/state.db or http(s)://etcd:2379 [default: the data dir\'s SQLite datastore]' },
-        to: { type: 'string', demandOption: true, describe: 'Target: sqlite:///path/state.db (no server may be using it) or http(s)://etcd:2379' },
+        from: { type: 'string', default: '', coerce: (value: unknown) => checkEndpoint(value, '--from'), describe: 'Source: sqlite:///path/state.db or http(s)://etcd:2379 [default: the data dir\'s SQLite datastore]' },
+        to: { type: 'string', demandOption: true, coerce: (value: unknown) => checkEndpoint(value, '--to'), describe: 'Target: sqlite:///path/state.db (no server may be using it) or http(s)://etcd:2379' },
         replace: { type: 'boolean', default: false, describe: 'Overwrite a target that already holds keys' },
         ...tlsFlags,
       }),
   handler: async (argv) => {
     const base = toDatastoreConfig(argv);
+    if (!(argv.to as string)) throw new Error('--to names no datastore');
     const from = locateDatastore({ ...base, endpoint: argv.from as string });
     const to = locateDatastore({ ...base, endpoint: argv.to as string });
-    if (!(argv.to as string).trim()) throw new Error('--to names no datastore');
     const started = performance.now();
     const result = await migrateDatastore(from, to, {
       dataDir: base.dataDir,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import YAML from 'yaml';
 import type { CompactionPolicy } from '../datastore/background.ts';
-import type { DatastoreConfig } from '../datastore/open.ts';
+import { checkEndpoint, type DatastoreConfig } from '../datastore/open.ts';
 import type { S3Options } from '../datastore/snapshot/s3-storage.ts';
 import { logLevels, type LogFormat, type LogLevel } from './logging.ts';
 import { defaultConfigFile, defaultDataDir } from './paths.ts';
@@ -85,6 +85,7 @@ export const datastoreFlags = {
   'datastore-endpoint': {
     type: 'string',
     default: '',
+    coerce: (value: unknown) => checkEndpoint(value),
     describe: 'The datastore: sqlite:///path/state.db, or etcd at http(s)://host:2379 (comma-separated for several) [default: SQLite at <data-dir>/db/state.db]',
     group: 'Datastore:',
   },

@@ -34,23 +34,38 @@ function readTlsFile(path: string | undefined, flag: string): Buffer | undefined
   }
 }
 
-export function locateDatastore(config: DatastoreConfig): DatastoreLocation {
-  const endpoint = config.endpoint.trim();
-  if (!endpoint) return { kind: 'sqlite', path: defaultSqlitePath(config.dataDir) };
+/** Checks a --datastore-endpoint's form (for flag parsing); returns it unchanged. */
+export function checkEndpoint(value: unknown, flag = '--datastore-endpoint'): string {
+  const endpoint = String(value ?? '').trim();
+  if (!endpoint) return endpoint;
   if (endpoint.startsWith('sqlite://')) {
-    const path = endpoint.slice('sqlite://'.length);
-    if (!path) throw new Error(`invalid --datastore-endpoint "${endpoint}": name the file, e.g. sqlite:///var/lib/k2/db/state.db`);
-    return { kind: 'sqlite', path: resolve(path) };
+    if (endpoint === 'sqlite://') throw new Error(`invalid ${flag} "${endpoint}": name the file, e.g. sqlite:///var/lib/k2/db/state.db`);
+    return endpoint;
   }
+  for (const part of endpoint.split(',')) {
+    let url: URL | undefined;
+    try {
+      url = new URL(part.trim());
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || !url.hostname || (url.pathname !== '/' && url.pathname !== '')) {
+      throw new Error(`invalid ${flag} "${endpoint}": want sqlite:///path/state.db, http://host:2379 or https://host:2379`);
+    }
+  }
+  return endpoint;
+}
+
+export function locateDatastore(config: DatastoreConfig): DatastoreLocation {
+  const endpoint = checkEndpoint(config.endpoint);
+  if (!endpoint) return { kind: 'sqlite', path: defaultSqlitePath(config.dataDir) };
+  if (endpoint.startsWith('sqlite://')) return { kind: 'sqlite', path: resolve(endpoint.slice('sqlite://'.length)) };
   const endpoints = endpoint.split(',').map((part) => part.trim()).filter(Boolean);
-  if (endpoints.every((part) => /^https?:\/\//.test(part))) {
-    const tls = { ca: readTlsFile(config.caFile, '--datastore-cafile'), cert: readTlsFile(config.certFile, '--datastore-certfile'), key: readTlsFile(config.keyFile, '--datastore-keyfile') };
-    if (!!tls.cert !== !!tls.key) throw new Error('give both --datastore-certfile and --datastore-keyfile, or neither');
-    const secure = endpoints.some((part) => part.startsWith('https://'));
-    if (!secure && (tls.ca || tls.cert)) throw new Error('--datastore-cafile, --datastore-certfile and --datastore-keyfile need an https:// endpoint');
-    return { kind: 'etcd', endpoints, tls: secure ? tls : undefined };
-  }
-  throw new Error(`invalid --datastore-endpoint "${endpoint}": want sqlite:///path/state.db, http://host:2379 or https://host:2379`);
+  const tls = { ca: readTlsFile(config.caFile, '--datastore-cafile'), cert: readTlsFile(config.certFile, '--datastore-certfile'), key: readTlsFile(config.keyFile, '--datastore-keyfile') };
+  if (!!tls.cert !== !!tls.key) throw new Error('give both --datastore-certfile and --datastore-keyfile, or neither');
+  const secure = endpoints.some((part) => part.startsWith('https://'));
+  if (!secure && (tls.ca || tls.cert)) throw new Error('--datastore-cafile, --datastore-certfile and --datastore-keyfile need an https:// endpoint');
+  return { kind: 'etcd', endpoints, tls: secure ? tls : undefined };
 }
 
 export function describeLocation(location: DatastoreLocation): string {

@@ -38,11 +38,17 @@ export class S3Storage implements SnapshotStorage {
   }
 
   private connect() {
+    // k2 pins the SDK and carries its own Node runtime: the SDK's advice to upgrade Node is not the user's to act on.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client ??= import('@aws-sdk/client-s3').then((sdk) => {
       const { endpoint, region, accessKey, secretKey, insecure } = this.options;
       const custom = endpoint && endpoint !== awsEndpoint;
       const client = new sdk.S3Client({
         region: region || 'us-east-1',
+        // Checksums only where S3 requires them: the SDK's default (aws-chunked uploads with
+        // trailing checksums) is not understood by many S3-compatible stores.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
         // Custom endpoints (MinIO, test servers) address buckets by path, not by host name.
         ...(custom ? { endpoint: /^https?:\/\//.test(endpoint) ? endpoint : `${insecure ? 'http' : 'https'}://${endpoint}`, forcePathStyle: true } : {}),
         ...(accessKey ? { credentials: { accessKeyId: accessKey, secretAccessKey: secretKey! } } : {}),
