@@ -1,10 +1,54 @@
-// `k2 datastore migrate --from … --to …`: copies every key from one backend to another while the
-// source keeps serving (SQLite → etcd to scale out, etcd → SQLite to simplify), without a file.
+// The datastore in the command line: `k2 server` opens it (with scheduled snapshots) from its
+// flags, and `k2 datastore migrate --from … --to …` copies every key from one backend to another
+// while the source keeps serving (SQLite → etcd to scale out, etcd → SQLite to simplify).
 import type { CommandModule } from 'yargs';
-import { checkEndpoint, describeLocation, locateDatastore, nativeBindingFor } from '../datastore/open.ts';
+import { k2Version } from '../apiserver/version.ts';
+import type { EtcdDatastore } from '../datastore/etcd/etcd-datastore.ts';
+import { checkEndpoint, describeLocation, locateDatastore, nativeBindingFor, openDatastore } from '../datastore/open.ts';
+import { SnapshotSchedule } from '../datastore/snapshot/scheduler.ts';
+import { S3Storage } from '../datastore/snapshot/s3-storage.ts';
 import { migrateDatastore } from '../datastore/snapshot/snapshots.ts';
+import { FolderStorage } from '../datastore/snapshot/storage.ts';
+import type { SqliteDatastore } from '../datastore/sqlite/sqlite-datastore.ts';
+import type { Logger } from './logging.ts';
 import { defaultConfigFile, defaultDataDir } from './paths.ts';
-import { configFileFor, datastoreFlags, toDatastoreConfig } from './server-options.ts';
+import { configFileFor, datastoreFlags, toDatastoreConfig, type ServerOptions } from './server-options.ts';
+
+/**
+ * Opens the server's datastore from its flags (compaction and TTL expiry running) and starts the
+ * scheduled snapshots; `close` stops the snapshots, then closes the datastore.
+ */
+export async function openServerDatastore(options: ServerOptions, log: Logger): Promise<{ datastore: SqliteDatastore | EtcdDatastore; close(): Promise<void> }> {
+  const datastoreLog = log.child({ component: 'datastore' });
+  const datastore = await openDatastore(options.datastore, { background: true, log: datastoreLog });
+  datastoreLog.info({ datastore: describeLocation(locateDatastore(options.datastore)), revision: await datastore.currentRevision() }, `opened the ${datastore.backend} datastore`);
+  let snapshots: SnapshotSchedule | undefined;
+  try {
+    if (!options.snapshots.disabled) {
+      const { dir, compress, s3, cron, retention } = options.snapshots;
+      snapshots = new SnapshotSchedule(datastore, {
+        folder: new FolderStorage(dir),
+        s3: s3 && new S3Storage(s3),
+        compress,
+        cron,
+        retention,
+        k2Version,
+        log: log.child({ component: 'snapshots' }),
+      });
+      log.info({ cron, retention, dir, s3: s3 ? `s3://${s3.bucket}/${s3.folder}` : undefined, next: snapshots.nextRun() }, 'scheduled snapshots are on');
+    }
+  } catch (error) {
+    await datastore.close();
+    throw error;
+  }
+  return {
+    datastore,
+    close: async () => {
+      await snapshots?.stop();
+      await datastore.close();
+    },
+  };
+}
 
 type Args = Record<string, unknown>;
 

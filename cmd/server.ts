@@ -9,13 +9,9 @@ import { createHttpServer } from '../apiserver/http-server.ts';
 import { HealthChecks } from '../apiserver/health.ts';
 import { writeKubeconfig } from '../apiserver/kubeconfig.ts';
 import { loadOrCreatePki } from '../apiserver/pki.ts';
-import { gitVersion, k2Version } from '../apiserver/version.ts';
-import { describeLocation, locateDatastore, openDatastore } from '../datastore/open.ts';
-import { SnapshotSchedule } from '../datastore/snapshot/scheduler.ts';
-import { S3Storage } from '../datastore/snapshot/s3-storage.ts';
-import { FolderStorage } from '../datastore/snapshot/storage.ts';
-import type { SnapshotSource } from '../datastore/snapshot/source.ts';
+import { gitVersion } from '../apiserver/version.ts';
 import type { Datastore } from '../datastore/types.ts';
+import { openServerDatastore } from './datastore.ts';
 import { createLogger, type Logger } from './logging.ts';
 import { defaultKubeconfig } from './paths.ts';
 import { serverOptionsBuilder, toServerOptions, type ServerOptions } from './server-options.ts';
@@ -64,22 +60,6 @@ function servingSans(options: ServerOptions): string[] {
   return [...sans];
 }
 
-/** Scheduled snapshots of the datastore into the snapshot folder (and S3), with retention. */
-function scheduleSnapshots(options: ServerOptions, datastore: Datastore & SnapshotSource, log: Logger): SnapshotSchedule {
-  const { dir, compress, s3, cron, retention } = options.snapshots;
-  const schedule = new SnapshotSchedule(datastore, {
-    folder: new FolderStorage(dir),
-    s3: s3 && new S3Storage(s3),
-    compress,
-    cron,
-    retention,
-    k2Version,
-    log: log.child({ component: 'snapshots' }),
-  });
-  log.info({ cron, retention, dir, s3: s3 ? `s3://${s3.bucket}/${s3.folder}` : undefined, next: schedule.nextRun() }, 'scheduled snapshots are on');
-  return schedule;
-}
-
 /** The URL this machine's kubectl should use to reach the server. */
 function localServerUrl(bindAddress: string, port: number): string {
   if (bindAddress === '0.0.0.0' || bindAddress === '') return `https://127.0.0.1:${port}`;
@@ -96,7 +76,8 @@ export class K2Server {
     readonly kubeconfigPath: string,
     /** The one datastore of this server; the API server and every module read and write through it. */
     readonly datastore: Datastore,
-    private readonly snapshots?: SnapshotSchedule,
+    /** Stops scheduled snapshots, then closes the datastore. */
+    private readonly closeDatastore: () => Promise<void>,
   ) {}
 
   static async start(options: ServerOptions, log: Logger): Promise<K2Server> {
@@ -113,22 +94,14 @@ export class K2Server {
     health.addReadiness('k2-modules', () => modulesStarted || 'starting');
 
     // The datastore opens before the API listens: no request ever finds it missing.
-    const datastoreLog = log.child({ component: 'datastore' });
-    const datastore = await openDatastore(options.datastore, { background: true, log: datastoreLog });
-    datastoreLog.info({ datastore: describeLocation(locateDatastore(options.datastore)), revision: await datastore.currentRevision() }, `opened the ${datastore.backend} datastore`);
+    const { datastore, close: closeDatastore } = await openServerDatastore(options, log);
     health.addLiveness('datastore', () => datastore.healthy() || `the ${datastore.backend} datastore is unavailable`);
 
-    let snapshots: SnapshotSchedule | undefined;
-    let http: FastifyInstance;
-    try {
-      snapshots = options.snapshots.disabled ? undefined : scheduleSnapshots(options, datastore, log);
-      http = createHttpServer({ log, caPem: pki.ca.certPem, servingCertPem: pki.serving.certPem, servingKeyPem: pki.serving.keyPem, health });
-      await http.listen({ host: options.bindAddress, port: options.httpsListenPort });
-    } catch (error) {
-      await snapshots?.stop();
-      await datastore.close();
+    const http = createHttpServer({ log, caPem: pki.ca.certPem, servingCertPem: pki.serving.certPem, servingKeyPem: pki.serving.keyPem, health });
+    await http.listen({ host: options.bindAddress, port: options.httpsListenPort }).catch(async (error: Error) => {
+      await closeDatastore();
       throw error;
-    }
+    });
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : options.httpsListenPort;
     const url = localServerUrl(options.bindAddress, port);
@@ -141,14 +114,13 @@ export class K2Server {
       { version: gitVersion, url, port, kubeconfig: kubeconfigPath, dataDir, nodeName, startupMs: Math.round(performance.now() - started) },
       `k2 is ready; kubeconfig written to ${kubeconfigPath}`,
     );
-    return new K2Server(options, log, http, url, kubeconfigPath, datastore, snapshots);
+    return new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore);
   }
 
   /** Stops accepting requests, lets in-flight ones finish, then closes the modules. */
   async stop(): Promise<void> {
     await this.http.close();
-    await this.snapshots?.stop();
-    await this.datastore.close();
+    await this.closeDatastore();
     this.log.info('k2 server stopped');
   }
 }

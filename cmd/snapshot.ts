@@ -53,7 +53,7 @@ const save: CommandModule<object, Args> = {
   builder: (y) => withSharedFlags(y).option('name', { type: 'string', default: 'on-demand', describe: 'Snapshot name; the file is <name>-<time>.k2snap[.gz]' }),
   handler: async (argv) => {
     const config = toDatastoreConfig(argv);
-    const store = createDatastore(locateDatastore(config), config, { background: false });
+    const store = await createDatastore(locateDatastore(config), config, { background: false });
     await store.start();
     try {
       await withPlaces(argv, async (where) => {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultCompactionPolicy, type CompactionPolicy, type DatastoreLog } from './background.ts';
 import type { EtcdTls } from './etcd/etcd-client.ts';
-import { EtcdDatastore } from './etcd/etcd-datastore.ts';
+import type { EtcdDatastore } from './etcd/etcd-datastore.ts';
 import { sqliteNativeBinding } from './sqlite/native-addon.ts';
 import { SqliteDatastore } from './sqlite/sqlite-datastore.ts';
 
@@ -84,17 +84,23 @@ export interface OpenOptions {
 }
 
 /** A datastore for the location, not yet started. */
-export function createDatastore(location: DatastoreLocation, config: Pick<DatastoreConfig, 'dataDir' | 'compaction'>, options: OpenOptions): SqliteDatastore | EtcdDatastore {
+export async function createDatastore(
+  location: DatastoreLocation,
+  config: Pick<DatastoreConfig, 'dataDir' | 'compaction'>,
+  options: OpenOptions,
+): Promise<SqliteDatastore | EtcdDatastore> {
   const compaction = config.compaction ?? defaultCompactionPolicy;
   if (location.kind === 'sqlite') {
     return new SqliteDatastore({ path: location.path, nativeBinding: nativeBindingFor(config.dataDir), background: options.background, compaction, log: options.log });
   }
+  // gRPC and the etcd messages load only for etcd: a SQLite server starts without them.
+  const { EtcdDatastore } = await import('./etcd/etcd-datastore.ts');
   return new EtcdDatastore({ endpoints: location.endpoints, tls: location.tls, background: options.background, compaction, log: options.log });
 }
 
 /** Opens (starts) the datastore a configuration names. */
 export async function openDatastore(config: DatastoreConfig, options: OpenOptions): Promise<SqliteDatastore | EtcdDatastore> {
-  const store = createDatastore(locateDatastore(config), config, options);
+  const store = await createDatastore(locateDatastore(config), config, options);
   await store.start();
   return store;
 }

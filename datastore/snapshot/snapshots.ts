@@ -2,7 +2,6 @@
 // `k2 snapshot …`, `k2 datastore migrate` and the server's scheduled snapshots call.
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { EtcdDatastore } from '../etcd/etcd-datastore.ts';
 import { createDatastore, describeLocation, type DatastoreLocation } from '../open.ts';
 import { restoreSqliteFile } from '../sqlite/restore.ts';
 import { openSnapshotFile, snapshotFileName, writeSnapshotFile, type SnapshotManifest } from './format.ts';
@@ -85,6 +84,7 @@ export interface CopyResult {
 /** Writes a snapshot's keys into a stopped SQLite datastore or into an etcd, replacing what it held. */
 export async function writeInto(reader: SnapshotReader, target: DatastoreLocation, nativeBinding?: object): Promise<CopyResult> {
   if (target.kind === 'sqlite') return restoreSqliteFile(target.path, reader, nativeBinding);
+  const { EtcdDatastore } = await import('../etcd/etcd-datastore.ts');
   const etcd = new EtcdDatastore({ endpoints: target.endpoints, tls: target.tls });
   try {
     await etcd.start();
@@ -114,7 +114,7 @@ export async function migrateDatastore(
 ): Promise<CopyResult & { sourceRevision: number }> {
   if (describeLocation(from) === describeLocation(to)) throw new Error('--from and --to name the same datastore');
   if (!options.replace) {
-    const target = createDatastore(to, { dataDir: options.dataDir }, { background: false });
+    const target = await createDatastore(to, { dataDir: options.dataDir }, { background: false });
     await target.start();
     try {
       const reader = await target.readSnapshot();
@@ -125,7 +125,7 @@ export async function migrateDatastore(
       await target.close();
     }
   }
-  const source = createDatastore(from, { dataDir: options.dataDir }, { background: false });
+  const source = await createDatastore(from, { dataDir: options.dataDir }, { background: false });
   await source.start();
   try {
     const reader = await source.readSnapshot();
