@@ -4,43 +4,21 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdDatastore } from '../../datastore/etcd/etcd-datastore.ts';
 import { S3Storage } from '../../datastore/snapshot/s3-storage.ts';
-import { SqliteDatastore } from '../../datastore/sqlite/sqlite-datastore.ts';
 import { startServer, tempDir, type TestServer } from '../e2e/harness.ts';
-import { contents, fill } from './contents.ts';
+import { contents, fill, withEtcd, withSqlite } from './contents.ts';
 import { startEtcd, type EtcdServer } from './etcd-server.ts';
 import { k2 } from './k2-cli.ts';
 import { startS3, type S3Server } from './s3-server.ts';
 
 async function filledDataDir(objects: number): Promise<string> {
   const dataDir = tempDir('k2-cmd-');
-  const store = new SqliteDatastore({ path: join(dataDir, 'db/state.db') });
-  await store.start();
-  await fill(store, '/registry/configmaps/', objects);
-  await store.close();
+  await withSqlite(join(dataDir, 'db/state.db'), (store) => fill(store, '/registry/configmaps/', objects));
   return dataDir;
 }
 
-async function sqliteContents(path: string) {
-  const store = new SqliteDatastore({ path });
-  await store.start();
-  try {
-    return await contents(store);
-  } finally {
-    await store.close();
-  }
-}
-
-async function etcdContents(endpoint: string) {
-  const store = new EtcdDatastore({ endpoints: [endpoint] });
-  await store.start();
-  try {
-    return await contents(store);
-  } finally {
-    await store.close();
-  }
-}
+const sqliteContents = (path: string) => withSqlite(path, (store) => contents(store));
+const etcdContents = (endpoint: string) => withEtcd(endpoint, (store) => contents(store));
 
 async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,7 +1,22 @@
 // Helpers that fill a datastore and read all of it back, for comparing stores after a snapshot,
 // a restore or a migration.
 import { createHash } from 'node:crypto';
+import { EtcdDatastore } from '../../datastore/etcd/etcd-datastore.ts';
+import { SqliteDatastore } from '../../datastore/sqlite/sqlite-datastore.ts';
 import type { Datastore } from '../../datastore/types.ts';
+
+/** Opens a store, runs `use` on it and closes it again. */
+async function using<S extends Datastore, T>(store: S, use: (store: S) => Promise<T>): Promise<T> {
+  await store.start();
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export const withSqlite = <T>(path: string, use: (store: SqliteDatastore) => Promise<T>) => using(new SqliteDatastore({ path }), use);
+export const withEtcd = <T>(endpoint: string, use: (store: EtcdDatastore) => Promise<T>) => using(new EtcdDatastore({ endpoints: [endpoint] }), use);
 
 /** A ConfigMap-like JSON value of realistic size. */
 export function objectValue(i: number): string {

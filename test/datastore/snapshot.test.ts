@@ -3,37 +3,16 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdDatastore } from '../../datastore/etcd/etcd-datastore.ts';
 import { SnapshotCorruptError } from '../../datastore/snapshot/format.ts';
 import { restoreSnapshot, takeSnapshot } from '../../datastore/snapshot/snapshots.ts';
+import type { SnapshotSource } from '../../datastore/snapshot/source.ts';
 import { FolderStorage } from '../../datastore/snapshot/storage.ts';
-import { SqliteDatastore } from '../../datastore/sqlite/sqlite-datastore.ts';
 import type { Datastore } from '../../datastore/types.ts';
 import { tempDir } from '../e2e/harness.ts';
-import { contents, fill } from './contents.ts';
+import { contents, fill, withEtcd, withSqlite } from './contents.ts';
 import { startEtcd, type EtcdServer } from './etcd-server.ts';
 
 const k2Version = 'test';
-
-async function withSqlite<T>(path: string, run: (store: SqliteDatastore) => Promise<T>): Promise<T> {
-  const store = new SqliteDatastore({ path });
-  await store.start();
-  try {
-    return await run(store);
-  } finally {
-    await store.close();
-  }
-}
-
-async function withEtcd<T>(endpoint: string, run: (store: EtcdDatastore) => Promise<T>): Promise<T> {
-  const store = new EtcdDatastore({ endpoints: [endpoint] });
-  await store.start();
-  try {
-    return await run(store);
-  } finally {
-    await store.close();
-  }
-}
 
 describe('snapshots', () => {
   let dir: string;
@@ -85,19 +64,13 @@ describe('snapshots', () => {
   }, 180_000);
 
   it.each(['sqlite', 'etcd'])('is consistent at its revision while writes go on (%s)', async (backend) => {
-    const open = async (): Promise<Datastore & { readSnapshot: SqliteDatastore['readSnapshot'] }> => {
-      const store = backend === 'sqlite' ? new SqliteDatastore({ path: join(dir, 'online/state.db') }) : new EtcdDatastore({ endpoints: [etcd.endpoint] });
-      await store.start();
-      return store;
-    };
-    const store = await open();
-    try {
-      await fill(store, '/registry/online/', 2_000);
+    const check = async (store: Datastore & SnapshotSource) => {
+      await fill(store, '/registry/online/', 500);
       let writing = true;
       let written = 0;
       const writer = (async () => {
         while (writing) {
-          const key = `/registry/online/${String(written % 2_000).padStart(7, '0')}`;
+          const key = `/registry/online/${String(written % 500).padStart(7, '0')}`;
           const { kv } = await store.get(key);
           await store.update(key, `changed-${written++}`, kv!.modRevision);
         }
@@ -115,9 +88,9 @@ describe('snapshots', () => {
       const restored = await withSqlite(restoredPath, (copy) => contents(copy));
       expect(restored.count).toBe(whenTaken.count);
       expect(restored.sha256).toBe(whenTaken.sha256);
-    } finally {
-      await store.close();
-    }
+    };
+    if (backend === 'sqlite') await withSqlite(join(dir, 'online/state.db'), check);
+    else await withEtcd(etcd.endpoint, check);
   }, 60_000);
 
   it('refuses a corrupted, truncated or foreign file and leaves the datastore as it was', async () => {
