@@ -31,7 +31,15 @@ export class SnapshotSchedule {
   ) {
     validateCron(options.cron);
     if (!Number.isInteger(options.retention) || options.retention < 1) throw new Error(`invalid --snapshot-retention ${options.retention}: want at least 1`);
-    this.task = cron.schedule(options.cron, () => this.run(), { name: 'k2-snapshots', noOverlap: true });
+    const { log } = options;
+    // node-cron's own notices (a run missed while the machine slept) go to k2's log, not to the console.
+    const logger = {
+      info: (message: string) => log.info({}, message),
+      warn: (message: string) => log.warn({}, message),
+      error: (message: string | Error) => log.error({ err: message }, 'snapshot schedule error'),
+      debug: () => {},
+    };
+    this.task = cron.schedule(options.cron, () => this.run(), { name: 'k2-snapshots', noOverlap: true, logger });
   }
 
   /** When the next snapshot is due. */

@@ -57,21 +57,21 @@ export async function findSnapshot(reference: string, places: SnapshotPlaces): P
     return { path: reference, ...local };
   }
   const inFolder = await places.folder.list();
-  const fromS3 = places.s3 ? await places.s3.list() : [];
-  const exact = inFolder.find((snapshot) => snapshot.file === reference);
-  if (exact) return { path: exact.location, ...local };
-  const s3Exact = fromS3.find((snapshot) => snapshot.file === reference);
-  const newestNamed = [...inFolder, ...fromS3].filter((snapshot) => snapshot.name === reference).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).pop();
-  const chosen = s3Exact ?? newestNamed;
-  if (!chosen) {
+  const all = [...inFolder, ...(places.s3 ? await places.s3.list() : [])];
+  const exact = all.filter((snapshot) => snapshot.file === reference);
+  const candidates = exact.length ? exact : all.filter((snapshot) => snapshot.name === reference);
+  const newest = candidates.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).pop();
+  if (!newest) {
     if (existsSync(reference)) return { path: reference, ...local };
     const where = [places.folder.description, places.s3?.description].filter(Boolean).join(' or ');
     throw new Error(`no snapshot "${reference}" in ${where}: give a file path, a file name from \`k2 snapshot ls\`, or a snapshot name`);
   }
-  if (!chosen.location.startsWith('s3://')) return { path: chosen.location, ...local };
+  // A copy in the folder beats downloading the same file from S3.
+  const inFolderCopy = inFolder.find((snapshot) => snapshot.file === newest.file);
+  if (inFolderCopy) return { path: inFolderCopy.location, ...local };
   await places.folder.ensure();
-  const download = places.folder.path(`.download-${process.pid}-${chosen.file}`);
-  await places.s3!.download(chosen.file, download);
+  const download = places.folder.path(`.download-${process.pid}-${newest.file}.partial`);
+  await places.s3!.download(newest.file, download);
   return { path: download, done: () => rm(download, { force: true }) };
 }
 

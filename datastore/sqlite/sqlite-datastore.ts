@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { compactionTarget, defaultCompactionPolicy, silentLog, type CompactionPolicy, type DatastoreLog } from '../background.ts';
 import { EventBus } from '../event-bus.ts';
 import { prefixEnd } from '../keys.ts';
-import type { SnapshotReader } from '../snapshot/source.ts';
+import type { SnapshotReader, SnapshotSource } from '../snapshot/source.ts';
 import {
   CompactedError,
   ConflictError,
@@ -110,7 +110,7 @@ class RangeStatement {
   }
 }
 
-export class SqliteDatastore implements Datastore {
+export class SqliteDatastore implements Datastore, SnapshotSource {
   readonly backend = 'sqlite';
   readonly path: string;
   private db?: Database.Database;
