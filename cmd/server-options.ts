@@ -8,6 +8,7 @@ import YAML from 'yaml';
 import type { CompactionPolicy } from '../datastore/background.ts';
 import { checkEndpoint, type DatastoreConfig } from '../datastore/open.ts';
 import type { S3Options } from '../datastore/snapshot/s3-storage.ts';
+import { validateCron } from '../datastore/snapshot/scheduler.ts';
 import { logLevels, type LogFormat, type LogLevel } from './logging.ts';
 import { defaultConfigFile, defaultDataDir } from './paths.ts';
 
@@ -114,7 +115,7 @@ export const snapshotStorageFlags = {
 } as const;
 
 const snapshotScheduleFlags = {
-  'snapshot-schedule-cron': { type: 'string', default: '0 */12 * * *', describe: 'When scheduled snapshots are taken (cron)', group: 'Snapshots:' },
+  'snapshot-schedule-cron': { type: 'string', default: '0 */12 * * *', coerce: (value: unknown) => (validateCron(String(value)), String(value)), describe: 'When scheduled snapshots are taken (cron)', group: 'Snapshots:' },
   'snapshot-retention': { type: 'string', default: 5, coerce: positiveInteger, describe: 'Scheduled snapshots kept (in the folder and on S3)', group: 'Snapshots:' },
   'disable-snapshots': { type: 'boolean', default: false, describe: 'Take no scheduled snapshots', group: 'Snapshots:' },
 } as const;

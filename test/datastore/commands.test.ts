@@ -162,6 +162,18 @@ describe('datastore commands', () => {
     expect(String(bad)).toContain('k2: invalid --datastore-endpoint "mysql://db:3306": want sqlite:///path/state.db, http://host:2379 or https://host:2379');
     const unreachable = await startServer({ args: ['--datastore-endpoint', 'http://127.0.0.1:9'] }).catch((error: Error) => error);
     expect(String(unreachable)).toContain('cannot reach etcd at http://127.0.0.1:9');
+    const flagsDir = tempDir('k2-cmd-flags-');
+    dirs.push(flagsDir);
+    for (const [flag, value, message] of [
+      ['--datastore-compact-interval', 'soon', 'k2: invalid duration "soon": want e.g. 30s, 5m, 1h30m (0 disables)'],
+      ['--datastore-compact-retain', '0', 'k2: invalid number "0": want a whole number of at least 1'],
+      ['--snapshot-schedule-cron', 'every day', 'k2: invalid --snapshot-schedule-cron "every day"'],
+      ['--snapshot-retention', 'x', 'k2: invalid number "x"'],
+    ]) {
+      const refused = await k2(['server', '--data-dir', flagsDir, flag, value!]);
+      expect(refused.code, flag).toBe(1);
+      expect(refused.stderr, flag).toContain(message);
+    }
   }, 60_000);
 
   it('k2 datastore migrate moves a datastore from SQLite to etcd and back', async () => {
