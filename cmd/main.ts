@@ -6,6 +6,8 @@ import { serverCommand } from './server.ts';
 import { versionCommand } from './version.ts';
 import { kubectlCommand } from './kubectl.ts';
 import { imageCommand } from './image.ts';
+import { snapshotCommand } from './snapshot.ts';
+import { datastoreCommand } from './datastore.ts';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -14,6 +16,8 @@ export async function main(argv: string[]): Promise<void> {
     .command(serverCommand)
     .command(kubectlCommand)
     .command(imageCommand)
+    .command(snapshotCommand)
+    .command(datastoreCommand)
     .command(versionCommand)
     .demandCommand(1, 'Name a command; `k2 --help` lists them.')
     .strict()

@@ -2,8 +2,13 @@
 // (same keys) or a K2_* environment variable (K2_DATA_DIR for --data-dir); flags win over the
 // environment, which wins over the file.
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import YAML from 'yaml';
+import type { CompactionPolicy } from '../datastore/background.ts';
+import { checkEndpoint, type DatastoreConfig } from '../datastore/open.ts';
+import type { S3Options } from '../datastore/snapshot/s3-storage.ts';
+import { validateCron } from '../datastore/snapshot/scheduler.ts';
 import { logLevels, type LogFormat, type LogLevel } from './logging.ts';
 import { defaultConfigFile, defaultDataDir } from './paths.ts';
 
@@ -17,6 +22,22 @@ export interface ServerOptions {
   nodeName: string;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  datastore: DatastoreConfig & { compaction: CompactionPolicy };
+  snapshots: SnapshotOptions;
+}
+
+/** Where snapshots go (shared by the server's schedule and `k2 snapshot`). */
+export interface SnapshotStorageOptions {
+  dir: string;
+  compress: boolean;
+  /** Set when --snapshot-s3 is on. */
+  s3?: S3Options;
+}
+
+export interface SnapshotOptions extends SnapshotStorageOptions {
+  disabled: boolean;
+  cron: string;
+  retention: number;
 }
 
 export function port(value: unknown): number {
@@ -31,6 +52,22 @@ export function fileMode(value: unknown): number {
   return parseInt(text, 8);
 }
 
+/** A duration such as 30s, 5m, 1h30m or 250ms (a bare number is seconds), in milliseconds. */
+export function duration(value: unknown): number {
+  const text = String(value).trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (!parts.length || parts.map((part) => part[0]).join('') !== text) throw new Error(`invalid duration "${text}": want e.g. 30s, 5m, 1h30m (0 disables)`);
+  return parts.reduce((total, part) => total + Number(part[1]) * units[part[2]!]!, 0);
+}
+
+export function positiveInteger(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`invalid number "${value}": want a whole number of at least 1`);
+  return n;
+}
+
 /** Reads the YAML config file; a missing default file is fine, a missing named one is not. */
 export function loadConfigFile(path: string): Record<string, unknown> {
   const explicit = path !== defaultConfigFile();
@@ -42,6 +79,80 @@ export function loadConfigFile(path: string): Record<string, unknown> {
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`config file ${path}: want a YAML mapping of flag names to values`);
   return parsed as Record<string, unknown>;
+}
+
+/** Flags naming the datastore; the server and the snapshot and datastore commands share them. */
+export const datastoreFlags = {
+  'datastore-endpoint': {
+    type: 'string',
+    default: '',
+    coerce: (value: unknown) => checkEndpoint(value),
+    describe: 'The datastore: sqlite:///path/state.db, or etcd at http(s)://host:2379 (comma-separated for several) [default: SQLite at <data-dir>/db/state.db]',
+    group: 'Datastore:',
+  },
+  'datastore-cafile': { type: 'string', describe: 'CA certificate that signed etcd\'s serving certificate', group: 'Datastore:' },
+  'datastore-certfile': { type: 'string', describe: 'Client certificate for etcd', group: 'Datastore:' },
+  'datastore-keyfile': { type: 'string', describe: 'Client key for etcd', group: 'Datastore:' },
+} as const;
+
+const compactionFlags = {
+  'datastore-compact-interval': { type: 'string', default: '5m', coerce: duration, describe: 'How often old datastore history is compacted (0: only when it outgrows the retained window)', group: 'Datastore:' },
+  'datastore-compact-retain': { type: 'string', default: 10_000, coerce: positiveInteger, describe: 'Revisions of history kept for watches and paginated lists; compaction also runs once history is twice this', group: 'Datastore:' },
+} as const;
+
+/** Where snapshots are stored; shared with `k2 snapshot`. */
+export const snapshotStorageFlags = {
+  'snapshot-dir': { type: 'string', describe: 'Folder for snapshots [default: <data-dir>/snapshots]', group: 'Snapshots:' },
+  'snapshot-compress': { type: 'boolean', default: true, describe: 'gzip snapshots (--snapshot-compress=false to store them plain)', group: 'Snapshots:' },
+  'snapshot-s3': { type: 'boolean', default: false, describe: 'Also upload snapshots to S3', group: 'Snapshots:' },
+  'snapshot-s3-endpoint': { type: 'string', default: 's3.amazonaws.com', describe: 'S3 endpoint (host[:port])', group: 'Snapshots:' },
+  'snapshot-s3-bucket': { type: 'string', default: '', describe: 'S3 bucket', group: 'Snapshots:' },
+  'snapshot-s3-region': { type: 'string', default: 'us-east-1', describe: 'S3 region', group: 'Snapshots:' },
+  'snapshot-s3-folder': { type: 'string', default: '', describe: 'Folder (key prefix) in the bucket', group: 'Snapshots:' },
+  'snapshot-s3-access-key': { type: 'string', default: '', describe: 'S3 access key [default: the AWS SDK\'s credential chain]', group: 'Snapshots:' },
+  'snapshot-s3-secret-key': { type: 'string', default: '', describe: 'S3 secret key', group: 'Snapshots:' },
+  'snapshot-s3-insecure': { type: 'boolean', default: false, describe: 'Talk to S3 over plain HTTP', group: 'Snapshots:' },
+} as const;
+
+const snapshotScheduleFlags = {
+  'snapshot-schedule-cron': { type: 'string', default: '0 */12 * * *', coerce: (value: unknown) => (validateCron(String(value)), String(value)), describe: 'When scheduled snapshots are taken (cron)', group: 'Snapshots:' },
+  'snapshot-retention': { type: 'string', default: 5, coerce: positiveInteger, describe: 'Scheduled snapshots kept (in the folder and on S3)', group: 'Snapshots:' },
+  'disable-snapshots': { type: 'boolean', default: false, describe: 'Take no scheduled snapshots', group: 'Snapshots:' },
+} as const;
+
+export function toDatastoreConfig(argv: Record<string, unknown>): DatastoreConfig {
+  return {
+    endpoint: (argv['datastore-endpoint'] as string | undefined) ?? '',
+    dataDir: argv['data-dir'] as string,
+    caFile: argv['datastore-cafile'] as string | undefined,
+    certFile: argv['datastore-certfile'] as string | undefined,
+    keyFile: argv['datastore-keyfile'] as string | undefined,
+  };
+}
+
+export function toSnapshotStorage(argv: Record<string, unknown>): SnapshotStorageOptions {
+  const dataDir = argv['data-dir'] as string;
+  return {
+    dir: (argv['snapshot-dir'] as string | undefined) || join(dataDir, 'snapshots'),
+    compress: argv['snapshot-compress'] as boolean,
+    s3: argv['snapshot-s3']
+      ? {
+          endpoint: argv['snapshot-s3-endpoint'] as string,
+          bucket: argv['snapshot-s3-bucket'] as string,
+          region: argv['snapshot-s3-region'] as string,
+          folder: argv['snapshot-s3-folder'] as string,
+          accessKey: (argv['snapshot-s3-access-key'] as string) || undefined,
+          secretKey: (argv['snapshot-s3-secret-key'] as string) || undefined,
+          insecure: argv['snapshot-s3-insecure'] as boolean,
+        }
+      : undefined,
+  };
+}
+
+/** The config file's values for the keys a command knows (a server's file also holds the server's other flags). */
+export function configFileFor(known: string[]) {
+  const keys = new Set(known);
+  return (path: string) => Object.fromEntries(Object.entries(loadConfigFile(path)).filter(([key]) => keys.has(key)));
 }
 
 export function serverOptionsBuilder<T>(y: Argv<T>) {
@@ -59,6 +170,10 @@ export function serverOptionsBuilder<T>(y: Argv<T>) {
       'node-name': { type: 'string', default: '', describe: 'Name of this node [default: the host name]', group: 'Server:' },
       'log-level': { type: 'string', choices: logLevels, default: 'info' as LogLevel, describe: 'Log level', group: 'Logging:' },
       'log-format': { type: 'string', choices: ['json', 'text'] as const, default: 'json' as LogFormat, describe: 'Log line format', group: 'Logging:' },
+      ...datastoreFlags,
+      ...compactionFlags,
+      ...snapshotStorageFlags,
+      ...snapshotScheduleFlags,
     })
     .strict();
 }
@@ -74,5 +189,15 @@ export function toServerOptions(argv: Record<string, unknown>): ServerOptions {
     nodeName: argv['node-name'] as string,
     logLevel: argv['log-level'] as LogLevel,
     logFormat: argv['log-format'] as LogFormat,
+    datastore: {
+      ...toDatastoreConfig(argv),
+      compaction: { intervalMs: argv['datastore-compact-interval'] as number, retain: argv['datastore-compact-retain'] as number },
+    },
+    snapshots: {
+      ...toSnapshotStorage(argv),
+      disabled: argv['disable-snapshots'] as boolean,
+      cron: argv['snapshot-schedule-cron'] as string,
+      retention: argv['snapshot-retention'] as number,
+    },
   };
 }

@@ -12,13 +12,12 @@ import { createHttpServer } from '../apiserver/http-server.ts';
 import { ApiMetrics } from '../apiserver/metrics.ts';
 import { defaultServiceNetwork } from '../apiserver/admission/service-allocation.ts';
 import { ControllerManager } from '../controllers/manager.ts';
-import type { Datastore } from '../datastore/types.ts';
-import { sqliteNativeBinding } from '../datastore/sqlite/native-addon.ts';
-import { SqliteDatastore } from '../datastore/sqlite/sqlite-datastore.ts';
 import { HealthChecks } from '../apiserver/health.ts';
 import { writeKubeconfig } from '../apiserver/kubeconfig.ts';
 import { loadOrCreatePki } from '../apiserver/pki.ts';
 import { gitVersion } from '../apiserver/version.ts';
+import type { Datastore } from '../datastore/types.ts';
+import { openServerDatastore } from './datastore.ts';
 import { createLogger, type Logger } from './logging.ts';
 import { defaultKubeconfig } from './paths.ts';
 import { serverOptionsBuilder, toServerOptions, type ServerOptions } from './server-options.ts';
@@ -81,7 +80,10 @@ export class K2Server {
     readonly http: FastifyInstance,
     readonly url: string,
     readonly kubeconfigPath: string,
+    /** The one datastore of this server; the API server and every module read and write through it. */
     readonly datastore: Datastore,
+    /** Stops scheduled snapshots, then closes the datastore. */
+    private readonly closeDatastore: () => Promise<void>,
     readonly core: ApiCore,
     readonly controllers: ControllerManager,
   ) {}
@@ -100,23 +102,22 @@ export class K2Server {
     health.addReadiness('k2-modules', () => modulesStarted || 'starting');
 
     const metrics = new ApiMetrics();
-    // The datastore module replaces this with its flag-driven opener (sqlite default, etcd optional).
-    const sqlite = new SqliteDatastore({
-      path: resolve(dataDir, 'db', 'state.db'),
-      nativeBinding: sqliteNativeBinding(resolve(dataDir, 'cache')),
-      background: true,
-      log: log.child({ module: 'datastore' }),
-    });
-    await sqlite.start();
-    const datastore = metrics.measure(sqlite);
-    health.addLiveness('datastore', () => datastore.healthy() || 'datastore unavailable');
+    // The datastore opens before the API listens: no request ever finds it missing.
+    const opened = await openServerDatastore(options, log);
+    const closeDatastore = opened.close;
+    const datastore = metrics.measure(opened.datastore);
+    health.addLiveness('datastore', () => datastore.healthy() || `the ${datastore.backend} datastore is unavailable`);
     const core = await startApiCore(datastore, log);
     health.addLiveness('watch-cache', () => core.cache.healthy() || 'watch cache lost the datastore');
 
     const http = createHttpServer({ log, caPem: pki.ca.certPem, servingCertPem: pki.serving.certPem, servingKeyPem: pki.serving.keyPem, health });
     metrics.register(http);
     installApi(http, core);
-    await http.listen({ host: options.bindAddress, port: options.httpsListenPort });
+    await http.listen({ host: options.bindAddress, port: options.httpsListenPort }).catch(async (error: Error) => {
+      core.stop();
+      await closeDatastore();
+      throw error;
+    });
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : options.httpsListenPort;
     const url = localServerUrl(options.bindAddress, port);
@@ -133,7 +134,7 @@ export class K2Server {
       { version: gitVersion, url, port, kubeconfig: kubeconfigPath, dataDir, nodeName, startupMs: Math.round(performance.now() - started) },
       `k2 is ready; kubeconfig written to ${kubeconfigPath}`,
     );
-    return new K2Server(options, log, http, url, kubeconfigPath, datastore, core, controllers);
+    return new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers);
   }
 
   /** Stops accepting requests, lets in-flight ones finish, then closes the modules. */
@@ -141,7 +142,7 @@ export class K2Server {
     await this.controllers.stop();
     this.core.stop(); // ends watches and other streams so that in-flight requests can finish
     await this.http.close();
-    await this.datastore.close();
+    await this.closeDatastore();
     this.log.info('k2 server stopped');
   }
 }

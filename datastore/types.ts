@@ -14,6 +14,11 @@ export interface KeyValue {
   expiresAt?: number;
 }
 
+/** What a deleted key held, and the revision of its deletion. */
+export interface DeletedKeyValue extends KeyValue {
+  deleteRevision: number;
+}
+
 export interface WatchEvent {
   type: 'create' | 'update' | 'delete';
   key: string;
@@ -51,6 +56,11 @@ export interface WriteOptions {
 
 export interface WatchHandle {
   cancel(): void;
+  /**
+   * Asks for a progress report: `onProgress` is then called with a revision up to which every change
+   * under the prefix has been delivered (revisions can move for keys outside the prefix).
+   */
+  requestProgress(): void;
 }
 
 export interface WatchCallbacks {
@@ -58,6 +68,8 @@ export interface WatchCallbacks {
   onEvents(events: WatchEvent[]): void;
   /** The watch ended: CompactedError when `fromRevision` is too old, or a backend failure. */
   onError(error: Error): void;
+  /** Every change under the prefix up to `revision` has been delivered (answers requestProgress). */
+  onProgress?(revision: number): void;
 }
 
 export interface Datastore {
@@ -82,7 +94,7 @@ export interface Datastore {
   /** Fails with ConflictError when the key's modRevision is not `expectedModRevision`, KeyNotFoundError when absent. */
   update(key: string, value: string, expectedModRevision: number, options?: WriteOptions): Promise<KeyValue>;
   /** Deletes the key (only at `expectedModRevision` when given) and returns what it held. */
-  delete(key: string, expectedModRevision?: number): Promise<KeyValue>;
+  delete(key: string, expectedModRevision?: number): Promise<DeletedKeyValue>;
 
   /**
    * Every change under `prefix` with a revision greater than `fromRevision`: first the history

@@ -339,6 +339,7 @@ export class ResourceStore {
     }
     try {
       const kv = await this.deps.datastore.create(this.key(meta.namespace, meta.name!), this.toJson(object), { ttlSeconds: description.ttlSeconds });
+      this.cache.noteWrite(kv.modRevision);
       meta.resourceVersion = String(kv.modRevision);
       return object;
     } catch (error) {
@@ -450,6 +451,7 @@ export class ResourceStore {
     if (context.dryRun) return object;
     try {
       const kv = await this.deps.datastore.update(this.key(object.metadata.namespace, object.metadata.name!), this.toJson(object), revision, { ttlSeconds: description.ttlSeconds });
+      this.cache.noteWrite(kv.modRevision);
       object.metadata.resourceVersion = String(kv.modRevision);
       return object;
     } catch (error) {
@@ -464,6 +466,7 @@ export class ResourceStore {
   private async removeKey(namespace: string | undefined, name: string, revision: number): Promise<DeleteResult> {
     try {
       const kv = await this.deps.datastore.delete(this.key(namespace, name), revision);
+      this.cache.noteWrite(kv.deleteRevision);
       const object = decodeStoredObject(kv);
       await this.description.afterDelete?.(object);
       return { object, deleted: true };
@@ -542,6 +545,7 @@ export class ResourceStore {
       if (context.dryRun) return { object, deleted: false };
       try {
         const kv = await this.deps.datastore.update(this.key(namespace, name), this.toJson(object), current.revision, { ttlSeconds: description.ttlSeconds });
+        this.cache.noteWrite(kv.modRevision);
         object.metadata.resourceVersion = String(kv.modRevision);
         return { object, deleted: false };
       } catch (error) {

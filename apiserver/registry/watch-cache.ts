@@ -82,10 +82,15 @@ export class WatchCache {
   private historyStart = 0; // index of the oldest kept event in a ring
   private readonly historySize: number;
   /** The revision of the last change applied. */
-  revision = 0;
+  private applied = 0;
+  /** A revision the datastore reported everything up to has been delivered (progress report). */
+  private reported = 0;
+  /** The newest revision this server wrote itself: it must be applied before reads that follow the write. */
+  private written = 0;
   /** Oldest revision a watch may resume from (events after it are all in history). */
   private oldestResumable = 0;
   private handle: WatchHandle | undefined;
+  private progressRequested = false;
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
   private failure: Error | undefined;
 
@@ -109,7 +114,7 @@ export class WatchCache {
     // Revision 0 is the empty store: nothing to list, the whole history follows.
     const listed = from > 0 ? await this.datastore.list(prefix, { revision: from }) : { kvs: [], revision: 0 };
     for (const kv of listed.kvs) this.resource(resourceSegment(kv.key)).set({ key: kv.key, revision: kv.modRevision, object: decodeStoredObject(kv) });
-    this.revision = listed.revision;
+    this.applied = listed.revision;
     this.oldestResumable = listed.revision;
     this.handle = this.datastore.watch(prefix, listed.revision, {
       onEvents: (events) => this.apply(events),
@@ -117,6 +122,7 @@ export class WatchCache {
         this.failure = error;
         this.log.error({ err: error }, 'watch cache lost its datastore watch');
       },
+      onProgress: (revision) => this.progress(revision),
     });
     await this.waitForRevision(current, 60_000);
   }
@@ -139,9 +145,23 @@ export class WatchCache {
     return cache;
   }
 
+  /**
+   * The revision the cache is complete up to: every change at or below it is applied. Progress
+   * reports count, except over this server's own writes, whose events must have arrived (etcd 3.4
+   * can report progress ahead of events still in flight).
+   */
+  get revision(): number {
+    return this.written > this.applied ? this.applied : Math.max(this.applied, this.reported);
+  }
+
+  /** Records a write this server made; reads that follow wait until its event is applied. */
+  noteWrite(revision: number): void {
+    if (revision > this.written) this.written = revision;
+  }
+
   private apply(events: WatchEvent[]): void {
     for (const event of events) {
-      if (event.revision <= this.revision) continue; // already applied (replayed overlap)
+      if (event.revision <= this.applied) continue; // already applied (replayed overlap)
       const cache = this.resource(resourceSegment(event.key));
       const previous = cache.entries.get(event.key)?.object;
       let cacheEvent: CacheEvent;
@@ -149,7 +169,7 @@ export class WatchCache {
         const last = previous ?? (event.prevKv ? decodeStoredObject(event.prevKv) : undefined);
         cache.delete(event.key);
         if (!last) {
-          this.revision = event.revision;
+          this.applied = event.revision;
           continue;
         }
         const object = { ...last, metadata: { ...last.metadata, resourceVersion: String(event.revision) } };
@@ -159,7 +179,7 @@ export class WatchCache {
         cache.set({ key: event.key, revision: event.revision, object });
         cacheEvent = { type: previous ? 'MODIFIED' : 'ADDED', revision: event.revision, key: event.key, object, previous };
       }
-      this.revision = event.revision;
+      this.applied = event.revision;
       this.record(cacheEvent);
       for (const subscription of cache.subscriptions) {
         if (event.key.startsWith(subscription.prefix)) {
@@ -172,6 +192,20 @@ export class WatchCache {
       }
     }
     this.releaseWaiters();
+  }
+
+  /** The datastore has delivered every change under /registry/ up to `revision` (other keys may have moved it). */
+  private progress(revision: number): void {
+    this.progressRequested = false;
+    if (revision > this.reported) {
+      this.reported = revision;
+      this.releaseWaiters();
+    }
+    // Writes after the report was asked for: ask again for those still waiting.
+    if (this.waiters.length && !this.progressRequested) {
+      this.progressRequested = true;
+      this.handle?.requestProgress();
+    }
   }
 
   private record(event: CacheEvent): void {
@@ -195,9 +229,18 @@ export class WatchCache {
     }
   }
 
-  /** Resolves once every change up to `revision` is in the cache (read-your-writes for other backends). */
+  /**
+   * Resolves once every change up to `revision` is in the cache (read-your-writes for other backends).
+   * The datastore is asked for a progress report, since the revision may have moved for keys the cache
+   * does not follow.
+   */
   waitForRevision(revision: number, timeoutMs = 3000): Promise<void> {
     if (revision <= this.revision) return Promise.resolve();
+    if (!this.progressRequested) {
+      // One outstanding request at a time: every waiter is released by the same report.
+      this.progressRequested = true;
+      this.handle?.requestProgress();
+    }
     return new Promise((resolve, reject) => {
       const waiter = { revision, resolve: () => (clearTimeout(timer), resolve()) };
       const timer = setTimeout(() => {

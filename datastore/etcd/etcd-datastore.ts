@@ -15,6 +15,7 @@ import {
   KeyExistsError,
   KeyNotFoundError,
   type Datastore,
+  type DeletedKeyValue,
   type KeyValue,
   type ListOptions,
   type ListResult,
@@ -244,7 +245,7 @@ export class EtcdDatastore implements Datastore, SnapshotSource {
     return { key, value, createRevision: previous.create_revision, modRevision: response.header.revision, expiresAt: lease.expiresAt };
   }
 
-  async delete(key: string, expectedModRevision?: number): Promise<KeyValue> {
+  async delete(key: string, expectedModRevision?: number): Promise<DeletedKeyValue> {
     const k = bytes(key);
     const response = await this.call(undefined, (etcd) =>
       etcd.txn({
@@ -258,7 +259,7 @@ export class EtcdDatastore implements Datastore, SnapshotSource {
     );
     if (!response.succeeded) throw await this.writeFailure(key, response.responses[0]?.response_range?.kvs ?? []);
     const [previous] = await this.toKeyValues(response.responses[0]!.response_delete_range!.prev_kvs);
-    return previous!;
+    return { ...previous!, deleteRevision: Number(response.header.revision) };
   }
 
   /** Why a compare-and-swap failed: the key is gone, or it is at another revision. */
@@ -303,6 +304,11 @@ export class EtcdDatastore implements Datastore, SnapshotSource {
       delivering = step;
       void step.finally(() => delivering === step && (delivering = undefined));
     };
+    // Progress follows the events delivered before it (some wait for their leases).
+    const progress = (revision: number) => {
+      if (!delivering) callbacks.onProgress?.(revision);
+      else void delivering.then(() => !ended && callbacks.onProgress?.(revision));
+    };
     const fail = (error: Error) => {
       if (ended) return;
       handle.cancel();
@@ -328,7 +334,12 @@ export class EtcdDatastore implements Datastore, SnapshotSource {
           else fail(new DatastoreError(`etcd ended the watch on ${prefix || '/'}: ${response.cancel_reason || 'canceled'}`));
           return;
         }
-        if (!response.events.length) return;
+        if (!response.events.length) {
+          // A response without events that is neither the creation nor a cancel is a progress
+          // notification: everything up to its header revision has been sent.
+          if (!response.created && response.header?.revision) progress(Number(response.header.revision));
+          return;
+        }
         next = response.events[response.events.length - 1]!.kv.mod_revision + 1;
         deliver(response.events);
       });
@@ -344,6 +355,9 @@ export class EtcdDatastore implements Datastore, SnapshotSource {
         const current = stream;
         stream = undefined;
         current?.cancel();
+      },
+      requestProgress: () => {
+        if (!ended) stream?.write({ progress_request: {} });
       },
     };
     this.watches.add(handle);

@@ -116,10 +116,12 @@ message WatchCreateRequest {
 message WatchCancelRequest {
   int64 watch_id = 1;
 }
+message WatchProgressRequest {}
 message WatchRequest {
   oneof request_union {
     WatchCreateRequest create_request = 1;
     WatchCancelRequest cancel_request = 2;
+    WatchProgressRequest progress_request = 3;
   }
 }
 message WatchResponse {
@@ -263,6 +265,8 @@ export interface TxnResponse {
 export interface WatchRequest {
   create_request?: { key: Buffer; range_end?: Buffer; start_revision?: number; prev_kv?: boolean; progress_notify?: boolean };
   cancel_request?: { watch_id: number };
+  /** Asks etcd for a progress notification: an empty response whose header revision every event up to has been sent. */
+  progress_request?: Record<string, never>;
 }
 export interface EventMessage {
   type: 'PUT' | 'DELETE';

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { compactionTarget, defaultCompactionPolicy, silentLog, type CompactionPolicy, type DatastoreLog } from '../background.ts';
 import { EventBus } from '../event-bus.ts';
 import { prefixEnd } from '../keys.ts';
-import type { SnapshotReader } from '../snapshot/source.ts';
+import type { SnapshotReader, SnapshotSource } from '../snapshot/source.ts';
 import {
   CompactedError,
   ConflictError,
@@ -20,6 +20,7 @@ import {
   KeyExistsError,
   KeyNotFoundError,
   type Datastore,
+  type DeletedKeyValue,
   type KeyValue,
   type ListOptions,
   type ListResult,
@@ -28,6 +29,7 @@ import {
   type WatchHandle,
   type WriteOptions,
 } from '../types.ts';
+import { claimDatastore } from './owner.ts';
 import { openSqliteFile, readStoredRevisions } from './schema.ts';
 
 export interface SqliteDatastoreOptions {
@@ -43,21 +45,14 @@ export interface SqliteDatastoreOptions {
   log?: DatastoreLog;
 }
 
-/** One row of the `kv` table. */
-interface Row {
-  revision: number;
-  key: string;
-  value: string | null;
-  create_revision: number;
-  prev_revision: number;
-  expires_at: number;
-}
+/**
+ * One row of the `kv` table, in `rowColumns` order. Statements run in raw mode: arrays cost much
+ * less than objects when a list returns thousands of rows.
+ */
+type Row = [revision: number, key: string, value: string | null, createRevision: number, prevRevision: number, expiresAt: number];
 
-interface ReplayRow extends Row {
-  prev_value: string | null;
-  prev_create_revision: number | null;
-  prev_expires_at: number | null;
-}
+/** A replayed row, with the version it replaced. */
+type ReplayRow = [...Row, prevValue: string | null, prevCreateRevision: number | null, prevExpiresAt: number | null];
 
 type Write =
   | { op: 'create'; key: string; value: string; expiresAt: number }
@@ -77,18 +72,17 @@ const chunkRows = 1000;
 
 const rowColumns = 'revision, key, value, create_revision, prev_revision, expires_at';
 
-function toKeyValue(row: Row): KeyValue {
-  return { key: row.key, value: row.value!, createRevision: row.create_revision, modRevision: row.revision, expiresAt: row.expires_at };
+function toKeyValue(row: Row | ReplayRow): KeyValue {
+  return { key: row[1], value: row[2]!, createRevision: row[3], modRevision: row[0], expiresAt: row[5] };
 }
 
 function replayEvent(row: ReplayRow): WatchEvent {
+  const [revision, key, value, , prevRevision, , prevValue, prevCreateRevision, prevExpiresAt] = row;
   const prevKv: KeyValue | undefined =
-    row.prev_revision && row.prev_value !== null
-      ? { key: row.key, value: row.prev_value, createRevision: row.prev_create_revision!, modRevision: row.prev_revision, expiresAt: row.prev_expires_at! }
-      : undefined;
-  if (row.value === null) return { type: 'delete', key: row.key, revision: row.revision, prevKv };
+    prevRevision && prevValue !== null ? { key, value: prevValue, createRevision: prevCreateRevision!, modRevision: prevRevision, expiresAt: prevExpiresAt! } : undefined;
+  if (value === null) return { type: 'delete', key, revision, prevKv };
   const kv = toKeyValue(row);
-  return row.prev_revision ? { type: 'update', key: row.key, revision: row.revision, kv, prevKv } : { type: 'create', key: row.key, revision: row.revision, kv };
+  return prevRevision ? { type: 'update', key, revision, kv, prevKv } : { type: 'create', key, revision, kv };
 }
 
 function expiryFor(options: WriteOptions | undefined): number {
@@ -103,9 +97,9 @@ class RangeStatement {
   private readonly bounded: Database.Statement;
   private readonly unbounded: Database.Statement;
 
-  constructor(db: Database.Database, sql: string, keyColumn = 'key') {
-    this.bounded = db.prepare(sql.replace('{end}', `AND ${keyColumn} < @end`));
-    this.unbounded = db.prepare(sql.replace('{end}', ''));
+  constructor(db: Database.Database, sql: string, options: { keyColumn?: string; raw?: boolean } = {}) {
+    this.bounded = db.prepare(sql.replace('{end}', `AND ${options.keyColumn ?? 'key'} < @end`)).raw(options.raw ?? false);
+    this.unbounded = db.prepare(sql.replace('{end}', '')).raw(options.raw ?? false);
   }
 
   all<T>(params: Record<string, unknown> & { end?: string }): T[] {
@@ -117,7 +111,7 @@ class RangeStatement {
   }
 }
 
-export class SqliteDatastore implements Datastore {
+export class SqliteDatastore implements Datastore, SnapshotSource {
   readonly backend = 'sqlite';
   readonly path: string;
   private db?: Database.Database;
@@ -135,6 +129,7 @@ export class SqliteDatastore implements Datastore {
   private closed = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly expiring = new Set<string>();
+  private releaseOwnership?: () => void;
   private readonly bus: EventBus;
   private readonly log: DatastoreLog;
   private readonly compaction: CompactionPolicy;
@@ -149,7 +144,15 @@ export class SqliteDatastore implements Datastore {
   async start(): Promise<void> {
     if (this.db) return;
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const db = openSqliteFile(this.path, this.options.nativeBinding);
+    // A server owns the file: a second server or a restore under it would lose writes.
+    if (this.options.background) this.releaseOwnership = claimDatastore(this.path);
+    let db: Database.Database;
+    try {
+      db = openSqliteFile(this.path, this.options.nativeBinding);
+    } catch (error) {
+      this.releaseOwnership?.();
+      throw error;
+    }
     this.db = db;
     const stored = readStoredRevisions(db);
     this.revision = stored.revision;
@@ -178,14 +181,15 @@ export class SqliteDatastore implements Datastore {
 
   private prepare(db: Database.Database) {
     return {
-      current: db.prepare(`SELECT ${rowColumns} FROM kv WHERE key = ? AND superseded IS NULL`),
+      current: db.prepare(`SELECT ${rowColumns} FROM kv WHERE key = ? AND superseded IS NULL`).raw(),
       insert: db.prepare('INSERT INTO kv (revision, key, value, create_revision, prev_revision, superseded, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       supersede: db.prepare('UPDATE kv SET superseded = ? WHERE revision = ?'),
-      getAt: db.prepare(`SELECT ${rowColumns} FROM kv WHERE key = ? AND revision <= ? ORDER BY revision DESC LIMIT 1`),
-      listCurrent: new RangeStatement(db, `SELECT ${rowColumns} FROM kv WHERE key >= @from {end} AND superseded IS NULL ORDER BY key LIMIT @limit`),
+      getAt: db.prepare(`SELECT ${rowColumns} FROM kv WHERE key = ? AND revision <= ? ORDER BY revision DESC LIMIT 1`).raw(),
+      listCurrent: new RangeStatement(db, `SELECT ${rowColumns} FROM kv WHERE key >= @from {end} AND superseded IS NULL ORDER BY key LIMIT @limit`, { raw: true }),
       listAt: new RangeStatement(
         db,
         `SELECT ${rowColumns} FROM kv WHERE key >= @from {end} AND revision <= @at AND (superseded IS NULL OR superseded > @at) AND value IS NOT NULL ORDER BY key LIMIT @limit`,
+        { raw: true },
       ),
       countCurrent: new RangeStatement(db, 'SELECT COUNT(*) AS n FROM kv WHERE key >= @from {end} AND superseded IS NULL'),
       countAt: new RangeStatement(
@@ -199,7 +203,7 @@ export class SqliteDatastore implements Datastore {
                 p.value AS prev_value, p.create_revision AS prev_create_revision, p.expires_at AS prev_expires_at
          FROM kv c LEFT JOIN kv p ON p.revision = c.prev_revision
          WHERE c.revision > @after AND +c.key >= @from {end} ORDER BY c.revision LIMIT @limit`,
-        '+c.key',
+        { keyColumn: '+c.key', raw: true },
       ),
       expired: db.prepare('SELECT key, revision FROM kv WHERE superseded IS NULL AND expires_at > 0 AND expires_at <= ? ORDER BY expires_at LIMIT ?'),
       purge: db.prepare('DELETE FROM kv WHERE revision IN (SELECT revision FROM kv WHERE superseded <= ? LIMIT ?)'),
@@ -224,6 +228,7 @@ export class SqliteDatastore implements Datastore {
     this.closed = true;
     await this.purging;
     this.db.close();
+    this.releaseOwnership?.();
   }
 
   healthy(): boolean {
@@ -256,7 +261,7 @@ export class SqliteDatastore implements Datastore {
       return { kv: row && toKeyValue(row), revision };
     }
     const row = stmt.getAt.get(key, revision) as Row | undefined;
-    return { kv: row && row.value !== null ? toKeyValue(row) : undefined, revision };
+    return { kv: row && row[2] !== null ? toKeyValue(row) : undefined, revision };
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
@@ -273,7 +278,7 @@ export class SqliteDatastore implements Datastore {
     const result: ListResult = { kvs: rows.map(toKeyValue), revision, more };
     if (more) {
       // Every key after the last one returned: the smallest string above it is itself plus U+0000.
-      const after = { from: `${rows[rows.length - 1]!.key}\u0000`, end, at: revision };
+      const after = { from: `${rows[rows.length - 1]![1]}\u0000`, end, at: revision };
       result.remaining = (current ? stmt.countCurrent : stmt.countAt).get<{ n: number }>(after).n;
     }
     return result;
@@ -292,8 +297,8 @@ export class SqliteDatastore implements Datastore {
     return this.enqueue(() => ({ op: 'update', key, value, expected: expectedModRevision, expiresAt: expiryFor(options) }));
   }
 
-  delete(key: string, expectedModRevision?: number): Promise<KeyValue> {
-    return this.enqueue(() => ({ op: 'delete', key, expected: expectedModRevision }));
+  delete(key: string, expectedModRevision?: number): Promise<DeletedKeyValue> {
+    return this.enqueue(() => ({ op: 'delete', key, expected: expectedModRevision })) as Promise<DeletedKeyValue>;
   }
 
   private enqueue(describe: () => Write): Promise<KeyValue> {
@@ -348,7 +353,7 @@ export class SqliteDatastore implements Datastore {
   }
 
   /** Applies one write inside the batch transaction; a DatastoreError leaves the database untouched. */
-  private apply(write: Write, events: WatchEvent[]): KeyValue {
+  private apply(write: Write, events: WatchEvent[]): KeyValue | DeletedKeyValue {
     const stmt = this.statements!;
     const current = stmt.current.get(write.key) as Row | undefined;
     const { key } = write;
@@ -362,17 +367,18 @@ export class SqliteDatastore implements Datastore {
     }
     if (!current) throw new KeyNotFoundError(key);
     const prevKv = toKeyValue(current);
-    if (write.expected !== undefined && current.revision !== write.expected) throw new ConflictError(key, prevKv);
+    const [currentRevision, , , createRevision] = current;
+    if (write.expected !== undefined && currentRevision !== write.expected) throw new ConflictError(key, prevKv);
     const revision = ++this.revision;
-    stmt.supersede.run(revision, current.revision);
+    stmt.supersede.run(revision, currentRevision);
     if (write.op === 'delete') {
       // A deletion is superseded at once: it is history, never a current row.
-      stmt.insert.run(revision, key, null, current.create_revision, current.revision, revision, 0);
+      stmt.insert.run(revision, key, null, createRevision, currentRevision, revision, 0);
       events.push({ type: 'delete', key, revision, prevKv });
-      return prevKv;
+      return { ...prevKv!, deleteRevision: revision };
     }
-    stmt.insert.run(revision, key, write.value, current.create_revision, current.revision, null, write.expiresAt);
-    const kv = { key, value: write.value, createRevision: current.create_revision, modRevision: revision, expiresAt: write.expiresAt };
+    stmt.insert.run(revision, key, write.value, createRevision, currentRevision, null, write.expiresAt);
+    const kv = { key, value: write.value, createRevision, modRevision: revision, expiresAt: write.expiresAt };
     events.push({ type: 'update', key, revision, kv, prevKv });
     return kv;
   }
@@ -427,6 +433,16 @@ export class SqliteDatastore implements Datastore {
       cancel: () => {
         ended = true;
         unsubscribe();
+      },
+      // Commits are published as they happen, so once the history replay is done, everything up
+      // to the current revision has been delivered.
+      requestProgress: () => {
+        const report = () => {
+          if (ended) return;
+          if (buffered) setImmediate(report);
+          else callbacks.onProgress?.(this.revision);
+        };
+        report();
       },
     };
   }
@@ -518,7 +534,7 @@ export async function readSqliteSnapshot(path: string, nativeBinding?: object): 
     db.prepare('BEGIN').run();
     // The first read fixes the transaction's view: the revision and the rows come from one state.
     const { revision } = readStoredRevisions(db);
-    rows = db.prepare(`SELECT ${rowColumns} FROM kv WHERE superseded IS NULL ORDER BY key`).iterate() as IterableIterator<Row>;
+    rows = db.prepare(`SELECT ${rowColumns} FROM kv WHERE superseded IS NULL ORDER BY key`).raw().iterate() as IterableIterator<Row>;
     const source = rows;
     async function* batches(): AsyncGenerator<KeyValue[]> {
       let batch: KeyValue[] = [];

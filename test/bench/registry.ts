@@ -1,11 +1,13 @@
 // One entry per benchmark; each lives in its own file.
 import { apiBenchmark } from './api.ts';
+import { datastoreBenchmark } from './datastore.ts';
 import { nodeBenchmark } from './node.ts';
 import { patchBenchmark } from './patch.ts';
 import { startupBenchmark } from './startup.ts';
 
 export const benchmarks: Record<string, () => Promise<void>> = {
   startup: startupBenchmark,
+  datastore: datastoreBenchmark,
   api: apiBenchmark,
   patch: patchBenchmark,
   node: nodeBenchmark,

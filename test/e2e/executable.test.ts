@@ -1,5 +1,5 @@
 // `npm run build` makes one file that runs k2 from an empty folder with no node_modules.
-import { copyFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildExecutable } from '../../packaging/sea/build.ts';
@@ -19,6 +19,9 @@ describe('single executable', () => {
     expect(readdirSync(folder)).toEqual(['k2']);
     server = await startServer({ executable, env: { NODE_PATH: '' } });
     expect((await server.kubectl(['get', '--raw', '/readyz'])).stdout).toBe('ok');
+    // The embedded SQLite addon really loaded: the datastore file is open and healthy.
+    expect((await server.kubectl(['get', '--raw', '/readyz?verbose'])).stdout).toContain('[+]datastore ok');
+    expect(existsSync(join(server.dataDir, 'db/state.db'))).toBe(true);
     const version = await server.kubectl(['version', '-o', 'json']);
     expect(JSON.parse(version.stdout).serverVersion.minor).toBe('33');
   }, 120_000);

@@ -13,6 +13,8 @@ import { hostArch } from '../../kubelet-bridge/images/pause-program.ts';
 import { podBridgeName, writeCniConfig } from '../../kubelet-bridge/network/cni.ts';
 
 export const busyboxImage = 'localhost/k2-test/busybox:1';
+/** A hook that starts containerd may first wait for the lock (up to 10 minutes) while other files use it. */
+export const containerdHookTimeoutMs = 660_000;
 const lockDir = join(tmpdir(), 'k2-test-containerd.lock');
 
 function processAlive(pid: number): boolean {

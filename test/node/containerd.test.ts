@@ -10,13 +10,13 @@ import { formatImageTable, pauseImageArchive } from '../../kubelet-bridge/images
 import { pauseProgram } from '../../kubelet-bridge/images/pause-program.ts';
 import { cniConflist, nodePodSubnet } from '../../kubelet-bridge/network/cni.ts';
 import { testBundlePath } from '../e2e/harness.ts';
-import { busyboxArchive, startTestContainerd, type TestContainerd } from './containerd-fixture.ts';
+import { busyboxArchive, startTestContainerd, type TestContainerd, containerdHookTimeoutMs } from './containerd-fixture.ts';
 
 let containerd: TestContainerd;
 
 beforeAll(async () => {
   containerd = await startTestContainerd();
-}, 120_000);
+}, containerdHookTimeoutMs);
 
 afterAll(async () => {
   await containerd?.stop();

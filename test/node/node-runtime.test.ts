@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeBridge, safetyRoutes } from '../../kubelet-bridge/network/cni.ts';
 import { startNodeRuntime, type NodeRuntime } from '../../kubelet-bridge/node-runtime.ts';
 import type { Pod } from '../../kubelet-bridge/pod/types.ts';
-import { acquireContainerdLock, busyboxArchive, removeAllSandboxes, unmountBelow } from './containerd-fixture.ts';
+import { acquireContainerdLock, busyboxArchive, removeAllSandboxes, unmountBelow, containerdHookTimeoutMs } from './containerd-fixture.ts';
 
 const bridge = 'k2-svc-t2';
 let release: () => void;
@@ -33,7 +33,7 @@ beforeAll(async () => {
     safetyRouteBridge: bridge,
     resolver: { configMap: async () => undefined, secret: async () => undefined, serviceAccountToken: async () => '' },
   });
-}, 120_000);
+}, containerdHookTimeoutMs);
 
 afterAll(async () => {
   try {

@@ -13,7 +13,7 @@ import { parseCriLog, streamContainerLog } from '../../kubelet-bridge/pod/logs.t
 import { PodMetricsCollector, podMetricsItem } from '../../kubelet-bridge/pod/metrics.ts';
 import { Writable } from 'node:stream';
 import type { Container, Pod, PodStatus } from '../../kubelet-bridge/pod/types.ts';
-import { busyboxImage, startTestContainerd, type TestContainerd } from './containerd-fixture.ts';
+import { busyboxImage, startTestContainerd, type TestContainerd, containerdHookTimeoutMs } from './containerd-fixture.ts';
 
 let containerd: TestContainerd;
 let runtime: PodRuntime;
@@ -49,7 +49,7 @@ beforeAll(async () => {
     backoff: { initialMs: 400, maxMs: 1600, resetAfterMs: 60_000 },
     log: containerd.log,
   });
-}, 120_000);
+}, containerdHookTimeoutMs);
 
 afterAll(async () => {
   runtime?.close();

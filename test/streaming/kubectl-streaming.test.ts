@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectlBinary, runKubectl } from '../e2e/harness.ts';
 import { criStreamTarget } from '../../kubelet-bridge/streaming/cri-target.ts';
-import { busyboxImage, startTestContainerd, type TestContainerd } from '../node/containerd-fixture.ts';
+import { busyboxImage, startTestContainerd, type TestContainerd, containerdHookTimeoutMs } from '../node/containerd-fixture.ts';
 import { startStandInApiServer, type StandInApiServer } from './stand-in-apiserver.ts';
 
 const versions = ['1.27', '1.30', '1.33'];
@@ -52,7 +52,7 @@ beforeAll(async () => {
     },
   });
   server = await startStandInApiServer([{ namespace: 'default', name: 'web', containers: ['web', 'shell'], target }]);
-}, 120_000);
+}, containerdHookTimeoutMs);
 
 afterAll(async () => {
   await server?.close();

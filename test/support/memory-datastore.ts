@@ -1,5 +1,5 @@
 // An in-memory Datastore with etcd semantics, for unit tests of the layers above the datastore.
-import type { Datastore, KeyValue, ListOptions, ListResult, WatchCallbacks, WatchEvent, WatchHandle } from '../../datastore/types.ts';
+import type { Datastore, DeletedKeyValue, KeyValue, ListOptions, ListResult, WatchCallbacks, WatchEvent, WatchHandle } from '../../datastore/types.ts';
 import { CompactedError, ConflictError, KeyExistsError, KeyNotFoundError } from '../../datastore/types.ts';
 
 export class MemoryDatastore implements Datastore {
@@ -76,26 +76,26 @@ export class MemoryDatastore implements Datastore {
     return kv;
   }
 
-  async delete(key: string, expected?: number): Promise<KeyValue> {
+  async delete(key: string, expected?: number): Promise<DeletedKeyValue> {
     const existing = this.current.get(key);
     if (!existing) throw new KeyNotFoundError(key);
     if (expected !== undefined && existing.modRevision !== expected) throw new ConflictError(key, existing);
     const revision = ++this.revision;
     this.current.delete(key);
     this.commit({ type: 'delete', key, revision, prevKv: existing });
-    return existing;
+    return { ...existing, deleteRevision: revision };
   }
 
   watch(prefix: string, fromRevision: number, callbacks: WatchCallbacks): WatchHandle {
     if (fromRevision < this.compacted) {
       queueMicrotask(() => callbacks.onError(new CompactedError(fromRevision, this.compacted)));
-      return { cancel() {} };
+      return { cancel() {}, requestProgress() {} };
     }
     const replay = this.log.filter((e) => e.revision > fromRevision && e.key.startsWith(prefix));
     if (replay.length) callbacks.onEvents(replay);
     const watcher = { prefix, callbacks };
     this.watchers.add(watcher);
-    return { cancel: () => this.watchers.delete(watcher) };
+    return { cancel: () => this.watchers.delete(watcher), requestProgress: () => queueMicrotask(() => callbacks.onProgress?.(this.revision)) };
   }
 
   async compact(revision: number): Promise<void> {

@@ -1,0 +1,86 @@
+// Scheduled snapshots in the server: on a cron schedule, take a snapshot into the folder (and S3),
+// then keep only the newest `retention` scheduled ones in each place.
+import cron, { type ScheduledTask } from 'node-cron';
+import type { DatastoreLog } from '../background.ts';
+import { pruneEverywhere, takeSnapshot, type SnapshotPlaces, type TakenSnapshot } from './snapshots.ts';
+import type { SnapshotSource } from './source.ts';
+
+export interface ScheduleOptions extends SnapshotPlaces {
+  /** Five fields (minute hour day month weekday), or six with seconds first. */
+  cron: string;
+  retention: number;
+  compress: boolean;
+  k2Version: string;
+  log: DatastoreLog;
+}
+
+/** Scheduled snapshots are saved under this name, which is what their retention counts. */
+export const scheduledSnapshotName = 'scheduled';
+
+export function validateCron(expression: string): void {
+  if (!cron.validate(expression)) throw new Error(`invalid --snapshot-schedule-cron "${expression}": want a cron expression such as "0 */12 * * *"`);
+}
+
+export class SnapshotSchedule {
+  private readonly task: ScheduledTask;
+  private running?: Promise<TakenSnapshot | undefined>;
+
+  constructor(
+    private readonly store: SnapshotSource & { backend: string },
+    private readonly options: ScheduleOptions,
+  ) {
+    validateCron(options.cron);
+    if (!Number.isInteger(options.retention) || options.retention < 1) throw new Error(`invalid --snapshot-retention ${options.retention}: want at least 1`);
+    const { log } = options;
+    // node-cron's own notices (a run missed while the machine slept) go to k2's log, not to the console.
+    const logger = {
+      info: (message: string) => log.info({}, message),
+      warn: (message: string) => log.warn({}, message),
+      error: (message: string | Error) => log.error({ err: message }, 'snapshot schedule error'),
+      debug: () => {},
+    };
+    this.task = cron.schedule(options.cron, () => this.run(), { name: 'k2-snapshots', noOverlap: true, logger });
+  }
+
+  /** When the next snapshot is due. */
+  nextRun(): Date | null {
+    return this.task.getNextRun();
+  }
+
+  /** Takes one scheduled snapshot now and applies retention; failures are logged, not thrown. */
+  run(): Promise<TakenSnapshot | undefined> {
+    this.running ??= this.snapshot().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async snapshot(): Promise<TakenSnapshot | undefined> {
+    const { log } = this.options;
+    const started = performance.now();
+    try {
+      const taken = await takeSnapshot(this.store, { ...this.options, name: scheduledSnapshotName });
+      const pruned = await pruneEverywhere(this.options, scheduledSnapshotName, this.options.retention);
+      log.info(
+        {
+          file: taken.file,
+          revision: taken.manifest.revision,
+          objects: taken.manifest.objects,
+          saved: taken.saved.map((snapshot) => snapshot.location),
+          pruned: pruned.map((snapshot) => snapshot.location),
+          ms: Math.round(performance.now() - started),
+        },
+        'scheduled snapshot saved',
+      );
+      return taken;
+    } catch (error) {
+      log.error({ err: error }, 'scheduled snapshot failed');
+      return undefined;
+    }
+  }
+
+  /** Stops the schedule and waits for a snapshot in progress. */
+  async stop(): Promise<void> {
+    await this.task.stop();
+    await this.task.destroy();
+    await this.running;
+  }
+}
