@@ -3,7 +3,7 @@ import { builtinFuncs } from './builtins.ts';
 import { formatV, quote } from './fmt.ts';
 import type { BranchNode, ChainNode, CommandNode, FieldNode, IdentifierNode, Node, NumberNode, PipeNode, TemplateNode, Tree, VariableNode } from './parse.ts';
 import { nodeString } from './parse.ts';
-import { GoComplex, type GoFunc, GoStruct, type GoType, goTypeName, hasKey, isGoFunc, isGoMap, isTrue, sortedKeys } from './values.ts';
+import { GoComplex, type GoFunc, GoStruct, type GoType, goTypeName, hasKey, isGoFunc, isGoMap, isTrue, methodsOf, sortedKeys } from './values.ts';
 
 export type MissingKey = 'default' | 'invalid' | 'zero' | 'error';
 
@@ -338,10 +338,8 @@ export class ExecState {
       return undefined;
     }
     if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${fieldName}`);
-    if (receiver instanceof GoStruct) {
-      const method = receiver.goMethods()[fieldName];
-      if (method) return this.evalCall(dot, method, false, node, fieldName, args, final);
-    }
+    const method = methodsOf(receiver)?.[fieldName];
+    if (method) return this.evalCall(dot, method, false, node, fieldName, args, final);
     const hasArgs = (args !== null && args.length > 1) || final !== missing;
     if (receiver instanceof GoStruct) {
       if (hasKey(receiver as unknown as Record<string, unknown>, fieldName)) {

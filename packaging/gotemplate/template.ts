@@ -13,6 +13,8 @@ export interface TemplateSetOptions {
   rightDelim?: string;
   /** Limit of nested parentheses in expressions (Go: 10000). */
   maxExpressionDepth?: number;
+  /** Name of the set's root template (Go's template.New(name)), used in error messages. */
+  name?: string;
 }
 
 export class TemplateSet implements ExecContext {
@@ -72,7 +74,7 @@ export class TemplateSet implements ExecContext {
   /** Executes the named template with `data` as dot (Go's ExecuteTemplate). */
   execute(name: string, data: unknown): string {
     const tree = this.trees.get(name);
-    if (!tree) throw new Error(`template: no template ${quote(name)} associated with template ${quote(name)}`);
+    if (!tree) throw new Error(`template: no template ${quote(name)} associated with template ${quote(this.options.name ?? name)}`);
     return executeTree(this, tree, name, data);
   }
 

@@ -67,6 +67,22 @@ export abstract class GoStruct {
 
 export type GoMap = Record<string, unknown>;
 
+/** Methods of a named Go map or slice type (e.g. Helm's .Files, .Capabilities.APIVersions). */
+const attachedMethods = Symbol('goMethods');
+
+/** Gives a map or slice value Go methods, looked up before keys as Go does for named types. */
+export function withMethods<T extends object>(value: T, methods: Record<string, GoFunc>): T {
+  Object.defineProperty(value, attachedMethods, { value: methods, enumerable: false });
+  return value;
+}
+
+/** The methods of a value: a GoStruct's, or those attached to a map or slice. */
+export function methodsOf(value: unknown): Readonly<Record<string, GoFunc>> | undefined {
+  if (value instanceof GoStruct) return value.goMethods();
+  if (typeof value === 'object' && value !== null) return (value as { [attachedMethods]?: Record<string, GoFunc> })[attachedMethods];
+  return undefined;
+}
+
 export function isGoMap(value: unknown): value is GoMap {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);

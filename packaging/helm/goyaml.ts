@@ -422,6 +422,8 @@ const bestWidth = 80;
 /** yaml.v2's emitter, for the block-style documents its encoder produces. */
 class Emitter {
   out = '';
+  /** yaml.v3 with SetIndent(2) indents sequences under mapping keys; yaml.v2 does not. */
+  constructor(private readonly indentSequences = false) {}
   private column = 0;
   private indent = -1;
   private readonly indents: number[] = [];
@@ -498,7 +500,7 @@ class Emitter {
   }
 
   private emitBlockSequence(items: unknown[], mappingContext: boolean): void {
-    this.increaseIndent(false, mappingContext && !this.indention);
+    this.increaseIndent(false, mappingContext && !this.indention && !this.indentSequences);
     for (const item of items) {
       this.writeIndent();
       this.writeIndicator('-', true, false, true);
@@ -699,9 +701,9 @@ class Emitter {
 }
 
 /** sigs.k8s.io/yaml Marshal: the YAML text yaml.v2 writes for the value's JSON form (ends with a newline). */
-export function encodeYaml(value: unknown): string {
+export function encodeYaml(value: unknown, options: { indentSequences?: boolean } = {}): string {
   const normalized = jsonNormalize(value);
-  const emitter = new Emitter();
+  const emitter = new Emitter(options.indentSequences);
   emitter.emitNode(normalized, { mapping: false, simpleKey: false });
   emitter.writeIndent();
   if (emitter.openEnded) {
