@@ -269,6 +269,7 @@ export function unquote(s: string): string {
   }
   if (q !== '"' && q !== "'") throw new SyntaxError('invalid syntax');
   if (body.includes('\n')) throw new SyntaxError('invalid syntax');
+  if (q === '"' && !body.includes('\\') && !body.includes('"')) return body;
   let out = '';
   let i = 0;
   while (i < body.length) {

@@ -15,6 +15,11 @@ export interface TemplateSetOptions {
   maxExpressionDepth?: number;
   /** Name of the set's root template (Go's template.New(name)), used in error messages. */
   name?: string;
+  /**
+   * Parsed trees by template name and text, shared by sets that have the same functions (trees are
+   * immutable once parsed, so renders of the same chart parse each template once).
+   */
+  parseCache?: Map<string, Map<string, Tree>>;
 }
 
 export class TemplateSet implements ExecContext {
@@ -56,12 +61,21 @@ export class TemplateSet implements ExecContext {
    * each {{define}} its own template. A later non-empty definition replaces an earlier one.
    */
   parse(name: string, text: string): this {
-    const trees = parseTemplates(name, text, {
-      hasFunction: (fn) => this.funcs.has(fn) || Object.prototype.hasOwnProperty.call(builtinFuncs, fn),
-      leftDelim: this.options.leftDelim,
-      rightDelim: this.options.rightDelim,
-      maxExpressionDepth: this.options.maxExpressionDepth,
-    });
+    const cache = this.options.parseCache;
+    const key = `${name}\u0000${text}`;
+    let trees = cache?.get(key);
+    if (!trees) {
+      trees = parseTemplates(name, text, {
+        hasFunction: (fn) => this.funcs.has(fn) || Object.prototype.hasOwnProperty.call(builtinFuncs, fn),
+        leftDelim: this.options.leftDelim,
+        rightDelim: this.options.rightDelim,
+        maxExpressionDepth: this.options.maxExpressionDepth,
+      });
+      if (cache) {
+        if (cache.size > 4096) cache.clear();
+        cache.set(key, trees);
+      }
+    }
     for (const [treeName, tree] of trees) {
       const old = this.trees.get(treeName);
       // Go's associate: an empty definition does not replace a non-empty one.

@@ -3,6 +3,7 @@
 // its chart's scope (.Values, .Chart, .Files, .Subcharts, .Template), plus include/tpl/required/fail/lookup.
 import { posix } from 'node:path';
 import { TemplateExecError } from '../gotemplate/exec.ts';
+import type { Tree } from '../gotemplate/parse.ts';
 import { TemplateSet } from '../gotemplate/template.ts';
 import { type GoFunc, goFunc, type GoMap, isGoMap, newMap, withMethods } from '../gotemplate/values.ts';
 import { type Chart, chartFullPath, type ChartFile, ChartMetadata } from './chart.ts';
@@ -27,6 +28,17 @@ export class RenderError extends Error {
 }
 
 const recursionMaxNums = 1000;
+
+let standardFuncMap: Record<string, GoFunc> | undefined;
+
+/** Sprig's and Helm's stateless functions, built once. */
+function standardFuncs(): Record<string, GoFunc> {
+  standardFuncMap ??= helmFuncs();
+  return standardFuncMap;
+}
+
+/** Parsed templates shared by renders that use Helm's standard functions (no custom ones). */
+const standardParseCache = new Map<string, Map<string, Tree>>();
 const warnStart = 'HELM_ERR_START';
 const warnEnd = 'HELM_ERR_END';
 
@@ -166,10 +178,10 @@ function bindFuncs(set: TemplateSet, includedNames: Map<string, number>, options
 export function renderTemplates(chart: Chart, renderValues: GoMap, options: EngineOptions = {}): Map<string, string> {
   const templates = new Map<string, Renderable>();
   collectTemplates(chart, templates, renderValues);
-  const set = new TemplateSet({ missingKey: options.strict ? 'error' : 'zero', name: 'gotpl' });
+  const set = new TemplateSet({ missingKey: options.strict ? 'error' : 'zero', name: 'gotpl', parseCache: options.customFuncs ? undefined : standardParseCache });
   const includedNames = new Map<string, number>();
   const lookup = options.lookup ?? (() => newMap());
-  set.addFuncs(helmFuncs());
+  set.addFuncs(standardFuncs());
   set.addFuncs({
     ...bindFuncs(set, includedNames, options),
     required: goFunc(['string', 'any'], (warn: string, val: unknown) => {

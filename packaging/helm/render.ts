@@ -83,8 +83,8 @@ export class ChartRenderError extends Error {
   override name = 'ChartRenderError';
 }
 
-/** Renders a loaded chart with the given release and values. */
-export function renderChart(chart: Chart, options: RenderOptions): RenderResult {
+/** Renders every template of the chart; returns the rendered text of each (NOTES.txt included). */
+export function renderChartFiles(chart: Chart, options: RenderOptions): { chart: Chart; files: Map<string, string>; values: GoMap } {
   const warn = options.warn ?? (() => {});
   if (chart.metadata.Type === 'library') throw new ChartRenderError('library charts are not installable');
   const caps = makeCapabilities({ apiVersions: options.apiVersions, extraApiVersions: options.extraApiVersions, kubeVersion: options.kubeVersion });
@@ -124,8 +124,13 @@ export function renderChart(chart: Chart, options: RenderOptions): RenderResult 
   top.Capabilities = caps;
   top.Release = release;
   top.Values = values;
+  const files = renderTemplates(resolved, top, { strict: options.strict, lookup: options.lookup });
+  return { chart: resolved, files, values };
+}
 
-  const rendered = renderTemplates(resolved, top, { strict: options.strict, lookup: options.lookup });
+/** Renders a loaded chart with the given release and values. */
+export function renderChart(chart: Chart, options: RenderOptions): RenderResult {
+  const { chart: resolved, files: rendered, values } = renderChartFiles(chart, options);
   let notes = '';
   const rootNotes = `${resolved.metadata.Name}/templates/NOTES.txt`;
   for (const [path, text] of [...rendered.entries()]) {
