@@ -397,7 +397,8 @@ export class ExecState {
     try {
       return fn.call(...argv);
     } catch (e) {
-      if (e instanceof RangeError && /call stack/.test(e.message)) throw e;
+      // A stack overflow keeps unwinding (formatting a message here could overflow again).
+      if (e instanceof RangeError) throw e;
       this.at(node);
       this.errorf(`error calling ${name}: ${(e as Error).message ?? String(e)}`);
     }
@@ -507,11 +508,15 @@ export class ExecState {
   }
 }
 
+/** Executions in progress (templates can run templates through functions such as Helm's include). */
+let activeExecutions = 0;
+
 /** Runs a parsed template; errors carry the output written before them. */
 export function executeTree(ctx: ExecContext, tree: Tree, name: string, data: unknown): string {
   // Execute(nil) starts from an invalid value, not a nil interface.
   if (data === null) data = undefined;
   const state = new ExecState(ctx, tree, name, data);
+  activeExecutions++;
   try {
     state.run(data);
   } catch (e) {
@@ -519,12 +524,16 @@ export function executeTree(ctx: ExecContext, tree: Tree, name: string, data: un
       e.output = state.out;
       throw e;
     }
-    if (e instanceof RangeError && /call stack/.test(e.message)) {
+    // A stack overflow unwinds to the outermost execution, which reports it (a caller such as Helm's
+    // include may report it first, in its own terms).
+    if (e instanceof RangeError && activeExecutions === 1) {
       const error = new TemplateExecError(`template: ${name}: exceeded maximum template depth`, name);
       error.output = state.out;
       throw error;
     }
     throw e;
+  } finally {
+    activeExecutions--;
   }
   return state.out;
 }

@@ -42,7 +42,8 @@ const standardParseCache = new Map<string, Map<string, Tree>>();
 const warnStart = 'HELM_ERR_START';
 const warnEnd = 'HELM_ERR_END';
 
-interface Renderable {
+/** One template to render: its text, the data it sees, and its chart's templates folder. */
+export interface Renderable {
   tpl: string;
   vals: GoMap;
   basePath: string;
@@ -151,6 +152,10 @@ function bindFuncs(set: TemplateSet, includedNames: Map<string, number>, options
     includedNames.set(name, count + 1);
     try {
       return set.execute(name, data);
+    } catch (e) {
+      // JavaScript's stack ends before Helm's limit of 1000 nested includes: report it as Helm does.
+      if (e instanceof RangeError) throw new Error(`rendering template has a nested reference name: ${name}: unable to execute template`);
+      throw e;
     } finally {
       includedNames.set(name, (includedNames.get(name) ?? 1) - 1);
     }
@@ -178,6 +183,11 @@ function bindFuncs(set: TemplateSet, includedNames: Map<string, number>, options
 export function renderTemplates(chart: Chart, renderValues: GoMap, options: EngineOptions = {}): Map<string, string> {
   const templates = new Map<string, Renderable>();
   collectTemplates(chart, templates, renderValues);
+  return renderTemplateMap(templates, options);
+}
+
+/** Helm's Engine.render: parses all templates into one set, then executes each non-partial one. */
+export function renderTemplateMap(templates: Map<string, Renderable>, options: EngineOptions = {}): Map<string, string> {
   const set = new TemplateSet({ missingKey: options.strict ? 'error' : 'zero', name: 'gotpl', parseCache: options.customFuncs ? undefined : standardParseCache });
   const includedNames = new Map<string, number>();
   const lookup = options.lookup ?? (() => newMap());

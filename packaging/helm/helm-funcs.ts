@@ -157,10 +157,20 @@ const helmExtras: Record<string, GoFunc> = {
   ),
 };
 
-/** Sprig's functions without env/expandenv, plus Helm's own (before the render-bound ones). */
+/**
+ * Sprig's functions without env/expandenv, plus Helm's own. include, tpl and required are placeholders and
+ * lookup returns empty maps, as in Helm's funcMap(); a render binds the real ones (see engine.ts).
+ */
 export function helmFuncs(): Record<string, GoFunc> {
   const funcs = sprigFuncs();
   delete funcs.env;
   delete funcs.expandenv;
-  return { ...funcs, ...helmExtras };
+  return {
+    ...funcs,
+    ...helmExtras,
+    include: goFunc(['string', 'any'], () => 'not implemented'),
+    tpl: goFunc(['string', 'any'], () => 'not implemented'),
+    required: goFunc(['string', 'any'], () => 'not implemented'),
+    lookup: goFunc(['string', 'string', 'string', 'string'], () => newMap()),
+  };
 }
