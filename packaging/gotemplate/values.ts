@@ -108,9 +108,8 @@ export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Go's name of a value's dynamic type. */
-export function goTypeName(value: unknown): string {
-  if (value === undefined || value === null) return '<nil>';
+/** Go's type (and kind) name of a bool, string, int or float64 value. */
+function basicTypeName(value: unknown): string | undefined {
   switch (typeof value) {
     case 'boolean':
       return 'bool';
@@ -121,6 +120,14 @@ export function goTypeName(value: unknown): string {
     case 'number':
       return 'float64';
   }
+  return undefined;
+}
+
+/** Go's name of a value's dynamic type. */
+export function goTypeName(value: unknown): string {
+  if (value === undefined || value === null) return '<nil>';
+  const basic = basicTypeName(value);
+  if (basic) return basic;
   if (Array.isArray(value)) return '[]interface {}';
   if (value instanceof Uint8Array) return '[]uint8';
   if (value instanceof GoComplex) return 'complex128';
@@ -133,16 +140,8 @@ export function goTypeName(value: unknown): string {
 /** Go's reflect.Kind name of a value (sprig's kindOf). */
 export function goKindName(value: unknown): string {
   if (value === undefined || value === null) return 'invalid';
-  switch (typeof value) {
-    case 'boolean':
-      return 'bool';
-    case 'string':
-      return 'string';
-    case 'bigint':
-      return 'int';
-    case 'number':
-      return 'float64';
-  }
+  const basic = basicTypeName(value);
+  if (basic) return basic;
   if (Array.isArray(value) || value instanceof Uint8Array) return 'slice';
   if (value instanceof GoComplex) return 'complex128';
   if (value instanceof GoStruct) return value.goIsPointer ? 'ptr' : 'struct';

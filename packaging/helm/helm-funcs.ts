@@ -1,59 +1,40 @@
 // The functions Helm adds to Sprig's (pkg/engine/funcs.go): YAML, JSON and TOML conversion and
 // duration helpers. include, tpl, required, fail and lookup depend on the render and live in engine.ts.
 import { type GoFunc, goFunc, type GoMap, isGoMap, newMap } from '../gotemplate/values.ts';
-import { marshalJson, unmarshalJson, unmarshalTypeError } from './gojson.ts';
+import { unmarshalJson, unmarshalTypeError } from './gojson.ts';
 import { decodeToml, encodeToml } from './gotoml.ts';
 import { decodeYaml, encodeYaml } from './goyaml.ts';
 import { sprigFuncs } from './sprig/index.ts';
+import { orElse } from './sprig/convert.ts';
 import { GoDuration, parseDuration } from './sprig/dates.ts';
 
 function toYaml(v: unknown): string {
   return encodeYaml(v).replace(/\n$/, '');
 }
 
-function fromYaml(text: string): GoMap {
-  try {
-    const value = decodeYaml(text);
-    if (value === null) return newMap();
-    if (!isGoMap(value)) throw new Error(`error unmarshaling JSON: while decoding JSON: ${unmarshalTypeError(value, 'map[string]interface {}')}`);
-    return value;
-  } catch (e) {
-    return Object.assign(newMap(), { Error: (e as Error).message });
-  }
+/**
+ * Helm's from* functions: a map (errors as {"Error": message}) or a list (errors as [message]).
+ * `prefix` is what sigs.k8s.io/yaml adds to the JSON decoder's type errors.
+ */
+function decodeInto(decode: (text: string) => unknown, asList: boolean, prefix: string): (text: string) => unknown {
+  const goType = asList ? '[]interface {}' : 'map[string]interface {}';
+  return (text) =>
+    orElse(
+      () => {
+        const value = decode(text);
+        if (value === null) return asList ? [] : newMap();
+        if (asList ? !Array.isArray(value) : !isGoMap(value)) throw new Error(`${prefix}${unmarshalTypeError(value, goType)}`);
+        return value;
+      },
+      (e) => (asList ? [e.message] : Object.assign(newMap(), { Error: e.message })),
+    );
 }
 
-function fromYamlArray(text: string): unknown[] {
-  try {
-    const value = decodeYaml(text);
-    if (value === null) return [];
-    if (!Array.isArray(value)) throw new Error(`error unmarshaling JSON: while decoding JSON: ${unmarshalTypeError(value, '[]interface {}')}`);
-    return value;
-  } catch (e) {
-    return [(e as Error).message];
-  }
-}
-
-function fromJson(text: string): GoMap {
-  try {
-    const value = unmarshalJson(text);
-    if (value === null) return newMap();
-    if (!isGoMap(value)) throw new Error(unmarshalTypeError(value, 'map[string]interface {}'));
-    return value;
-  } catch (e) {
-    return Object.assign(newMap(), { Error: (e as Error).message });
-  }
-}
-
-function fromJsonArray(text: string): unknown[] {
-  try {
-    const value = unmarshalJson(text);
-    if (value === null) return [];
-    if (!Array.isArray(value)) throw new Error(unmarshalTypeError(value, '[]interface {}'));
-    return value;
-  } catch (e) {
-    return [(e as Error).message];
-  }
-}
+const yamlPrefix = 'error unmarshaling JSON: while decoding JSON: ';
+const fromYaml = decodeInto(decodeYaml, false, yamlPrefix);
+const fromYamlArray = decodeInto(decodeYaml, true, yamlPrefix);
+const fromJson = decodeInto(unmarshalJson, false, '');
+const fromJsonArray = decodeInto(unmarshalJson, true, '');
 
 const second = 1_000_000_000n;
 
@@ -80,11 +61,7 @@ function asDuration(v: unknown): bigint {
 }
 
 function durationOr<T>(v: unknown, fallback: T, f: (d: bigint) => T): T {
-  try {
-    return f(asDuration(v));
-  } catch {
-    return fallback;
-  }
+  return orElse(() => f(asDuration(v)), () => fallback);
 }
 
 function roundTo(d: bigint, m: bigint): bigint {
@@ -98,46 +75,15 @@ function roundTo(d: bigint, m: bigint): bigint {
 }
 
 const helmExtras: Record<string, GoFunc> = {
-  toToml: goFunc(['any'], (v: unknown) => {
-    try {
-      return encodeToml(v);
-    } catch (e) {
-      return (e as Error).message;
-    }
-  }),
+  toToml: goFunc(['any'], (v: unknown) => orElse(() => encodeToml(v), (e) => e.message)),
   mustToToml: goFunc(['any'], encodeToml),
-  fromToml: goFunc(['string'], (text: string) => {
-    try {
-      return decodeToml(text);
-    } catch (e) {
-      return Object.assign(newMap(), { Error: (e as Error).message });
-    }
-  }),
-  toYaml: goFunc(['any'], (v: unknown) => {
-    try {
-      return toYaml(v);
-    } catch {
-      return '';
-    }
-  }),
+  fromToml: goFunc(['string'], (text: string) => orElse(() => decodeToml(text), (e) => Object.assign(newMap(), { Error: e.message }))),
+  toYaml: goFunc(['any'], (v: unknown) => orElse(() => toYaml(v), () => '')),
   mustToYaml: goFunc(['any'], toYaml),
-  toYamlPretty: goFunc(['any'], (v: unknown) => {
-    try {
-      return encodeYaml(v, { indentSequences: true }).replace(/\n$/, '');
-    } catch {
-      return '';
-    }
-  }),
+  toYamlPretty: goFunc(['any'], (v: unknown) => orElse(() => encodeYaml(v, { indentSequences: true }).replace(/\n$/, ''), () => '')),
   fromYaml: goFunc(['string'], fromYaml),
   fromYamlArray: goFunc(['string'], fromYamlArray),
-  toJson: goFunc(['any'], (v: unknown) => {
-    try {
-      return marshalJson(v);
-    } catch {
-      return '';
-    }
-  }),
-  mustToJson: goFunc(['any'], (v: unknown) => marshalJson(v)),
+  // toJson and mustToJson are Sprig's (json.Marshal); Helm's fromJson returns a map, not any value.
   fromJson: goFunc(['string'], fromJson),
   fromJsonArray: goFunc(['string'], fromJsonArray),
   mustToDuration: goFunc(['any'], (v: unknown) => new GoDuration(asDuration(v))),

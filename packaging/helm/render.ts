@@ -38,20 +38,11 @@ export interface RenderOptions {
   warn?: Warn;
 }
 
-export interface RenderedManifest {
-  path: string;
-  content: string;
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace: string;
-}
+/** A rendered manifest: its template path, YAML text, and identity. */
+export type RenderedManifest = Omit<Manifest, 'annotations'>;
 
-export interface RenderedHook extends RenderedManifest {
-  events: string[];
-  weight: number;
-  deletePolicies: string[];
-}
+/** A rendered hook: a manifest with its events, weight and delete policies. */
+export type RenderedHook = Omit<Hook, 'annotations'>;
 
 export interface RenderResult {
   /** Manifests in install order. */
@@ -66,12 +57,8 @@ export interface RenderResult {
   values: GoMap;
 }
 
-function manifestOf(m: Manifest): RenderedManifest {
-  return { path: m.path, content: m.content, apiVersion: m.apiVersion, kind: m.kind, name: m.name, namespace: m.namespace };
-}
-
-function hookOf(h: Hook): RenderedHook {
-  return { ...manifestOf(h), events: h.events, weight: h.weight, deletePolicies: h.deletePolicies };
+function withoutAnnotations<T extends { annotations: unknown }>({ annotations: _annotations, ...rest }: T): Omit<T, 'annotations'> {
+  return rest;
 }
 
 function collectCrds(chart: Chart, prefix: string): { path: string; content: string }[] {
@@ -140,8 +127,8 @@ export function renderChart(chart: Chart, options: RenderOptions): RenderResult 
   }
   const { manifests, hooks } = sortManifests(rendered);
   return {
-    manifests: manifests.map(manifestOf),
-    hooks: hooks.map(hookOf),
+    manifests: manifests.map(withoutAnnotations),
+    hooks: hooks.map(withoutAnnotations),
     notes,
     crds: collectCrds(resolved, resolved.metadata.Name),
     values,

@@ -2,7 +2,7 @@
 import { sprintf } from '../../gotemplate/fmt.ts';
 import { deepCopy, GoComplex, type GoFunc, goFunc, goKindName, type GoMap, goTypeName, hasKey, isGoMap, newMap } from '../../gotemplate/values.ts';
 import { marshalJson, unmarshalJson } from '../gojson.ts';
-import { castInt64, sliceElements, strval } from './convert.ts';
+import { castInt64, orElse, sliceElements, strval } from './convert.ts';
 
 /** sprig's empty: nil, zero numbers, false, and empty strings, slices and maps. */
 export function isEmpty(v: unknown): boolean {
@@ -124,29 +124,11 @@ function listFunc(what: string, fn: (items: unknown[], ...rest: any[]) => unknow
 }
 
 const jsonFuncs: Record<string, GoFunc> = {
-  fromJson: goFunc(['string'], (v: string) => {
-    try {
-      return unmarshalJson(v);
-    } catch {
-      return null;
-    }
-  }),
+  fromJson: goFunc(['string'], (v: string) => orElse(() => unmarshalJson(v), () => null)),
   mustFromJson: goFunc(['string'], (v: string) => unmarshalJson(v)),
-  toJson: goFunc(['any'], (v: unknown) => {
-    try {
-      return marshalJson(v);
-    } catch {
-      return '';
-    }
-  }),
+  toJson: goFunc(['any'], (v: unknown) => orElse(() => marshalJson(v), () => '')),
   mustToJson: goFunc(['any'], (v: unknown) => marshalJson(v)),
-  toPrettyJson: goFunc(['any'], (v: unknown) => {
-    try {
-      return marshalJson(v, { indent: '  ' });
-    } catch {
-      return '';
-    }
-  }),
+  toPrettyJson: goFunc(['any'], (v: unknown) => orElse(() => marshalJson(v, { indent: '  ' }), () => '')),
   mustToPrettyJson: goFunc(['any'], (v: unknown) => marshalJson(v, { indent: '  ' })),
   toRawJson: goFunc(['any'], (v: unknown) => marshalJson(v, { escapeHtml: false })),
   mustToRawJson: goFunc(['any'], (v: unknown) => marshalJson(v, { escapeHtml: false })),

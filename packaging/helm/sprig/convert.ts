@@ -53,3 +53,12 @@ export function sliceElements(v: unknown): unknown[] | undefined {
   if (v instanceof Uint8Array) return Array.from(v, (b) => BigInt(b));
   return undefined;
 }
+
+/** Go's "swallow the error" pattern of the non-must functions: the value, or what the error maps to. */
+export function orElse<T, F>(value: () => T, onError: (error: Error) => F): T | F {
+  try {
+    return value();
+  } catch (e) {
+    return onError(e as Error);
+  }
+}
