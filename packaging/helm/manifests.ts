@@ -156,7 +156,7 @@ export function sortManifests(files: Map<string, string>): { manifests: Manifest
 }
 
 /** Hooks for one event in the order Helm runs them: by weight, then name, then install order of kinds. */
-export function hooksFor(hooks: Hook[], event: string): Hook[] {
+export function hooksFor<T extends Pick<Hook, 'events' | 'weight' | 'name' | 'kind'>>(hooks: T[], event: string): T[] {
   return sortByKind(hooks.filter((h) => h.events.includes(event)))
     .map((h, index) => ({ h, index }))
     .sort((a, b) => a.h.weight - b.h.weight || (a.h.name < b.h.name ? -1 : a.h.name > b.h.name ? 1 : 0) || a.index - b.index)
