@@ -377,7 +377,7 @@ export class Tree {
   leftDelim = '{{';
   rightDelim = '}}';
 
-  private lex!: Lexer;
+  private lex: Lexer | undefined;
   private token: Item[] = [];
   private peekCount = 0;
   private vars: string[] = [];
@@ -406,7 +406,7 @@ export class Tree {
   // -- token stream --
   private next(): Item {
     if (this.peekCount > 0) this.peekCount--;
-    else this.token[0] = this.lex.nextItem();
+    else this.token[0] = this.lex!.nextItem();
     return this.token[this.peekCount]!;
   }
   private backup(): void {
@@ -424,7 +424,7 @@ export class Tree {
   private peek(): Item {
     if (this.peekCount > 0) return this.token[this.peekCount - 1]!;
     this.peekCount = 1;
-    this.token[0] = this.lex.nextItem();
+    this.token[0] = this.lex!.nextItem();
     return this.token[0];
   }
   private nextNonSpace(): Item {
@@ -490,6 +490,14 @@ export class Tree {
     this.text = text;
     this.parseRoot();
     this.add();
+    this.stopParse();
+  }
+
+  /** Drops the parsing state, so that parsed trees (which may be cached) keep only their nodes. */
+  private stopParse(): void {
+    this.lex = undefined;
+    this.token = [];
+    this.vars = [];
   }
 
   private add(): void {
@@ -507,7 +515,7 @@ export class Tree {
     child.leftDelim = this.leftDelim;
     child.rightDelim = this.rightDelim;
     child.parseName = this.parseName;
-    child.startParse(this.options, this.lex, this.treeSet);
+    child.startParse(this.options, this.lex!, this.treeSet);
     return child;
   }
 
@@ -542,6 +550,7 @@ export class Tree {
     this.root = list;
     if (end.type !== 'end') this.errorf(`unexpected ${nodeString(end)} in ${context}`);
     this.add();
+    this.stopParse();
   }
 
   private itemList(): [ListNode, Node] {
@@ -737,6 +746,7 @@ export class Tree {
     block.root = list;
     if (end.type !== 'end') this.errorf(`unexpected ${nodeString(end)} in ${context}`);
     block.add();
+    block.stopParse();
     return { type: 'template', pos: token.pos, line: token.line, tree: this, name, pipe };
   }
 
