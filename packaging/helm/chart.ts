@@ -2,7 +2,7 @@
 // v2, with requirements.yaml for v1), values.yaml, values.schema.json, templates/, crds/, charts/
 // (sub-charts as directories or .tgz archives) and every other file as .Files.
 import { gunzipSync } from 'node:zlib';
-import { goFunc, type GoFunc, GoStruct, type GoMap, isGoMap, newMap } from '../gotemplate/values.ts';
+import { GoStruct, type GoMap, isGoMap, newMap } from '../gotemplate/values.ts';
 import { decodeYaml } from './goyaml.ts';
 import { SemVersion } from './semver.ts';
 import { extractTar } from './tar.ts';
@@ -54,10 +54,6 @@ export class ChartMetadata extends GoStruct {
 
   override get goTypeName(): string {
     return '*chart.Metadata';
-  }
-
-  override goMethods(): Record<string, GoFunc> {
-    return { Validate: goFunc([], () => null) };
   }
 
   /** The JSON form (json tags with omitempty), as toYaml/toJson print `.Chart`. */
@@ -114,7 +110,7 @@ function stringField(doc: GoMap, key: string, file: string): string {
   const value = doc[key];
   if (value === undefined || value === null) return '';
   if (typeof value !== 'string') {
-    throw new ChartLoadError(`cannot load ${file}: error unmarshaling JSON: json: cannot unmarshal ${typeof value === 'number' ? 'number' : typeof value} into Go struct field ${key === 'name' || key === 'version' ? 'Metadata' : 'Metadata'}.${key} of type string`);
+    throw new ChartLoadError(`cannot load ${file}: error unmarshaling JSON: json: cannot unmarshal ${typeof value === 'number' ? 'number' : typeof value} into Go struct field Metadata.${key} of type string`);
   }
   return value;
 }

@@ -1,6 +1,6 @@
 // The functions Helm adds to Sprig's (pkg/engine/funcs.go): YAML, JSON and TOML conversion and
 // duration helpers. include, tpl, required, fail and lookup depend on the render and live in engine.ts.
-import { type GoFunc, goFunc, type GoMap, isGoMap, newMap } from '../gotemplate/values.ts';
+import { type GoFunc, goFunc, isGoMap, newMap } from '../gotemplate/values.ts';
 import { unmarshalJson, unmarshalTypeError } from './gojson.ts';
 import { decodeToml, encodeToml } from './gotoml.ts';
 import { decodeYaml, encodeYaml } from './goyaml.ts';
