@@ -186,11 +186,6 @@ export function formatFloat(f: number, format: 'e' | 'E' | 'f' | 'g' | 'G', prec
   }
 }
 
-/** %v of a float64: strconv 'g' shortest. */
-export function formatFloatV(f: number): string {
-  return formatFloat(f, 'g', -1);
-}
-
 // ---- fmt --------------------------------------------------------------------------------------
 
 interface Spec {

@@ -298,11 +298,6 @@ export function loadChartArchive(data: Buffer): Chart {
   return loadChartFiles(files);
 }
 
-/** The chart's name (its alias when loaded as an aliased dependency). */
-export function chartName(c: Chart): string {
-  return c.metadata.Name;
-}
-
 /** "parent/charts/child" path of a chart inside its root, as template names use. */
 export function chartFullPath(c: Chart): string {
   return c.parent ? `${chartFullPath(c.parent)}/charts/${c.metadata.Name}` : c.metadata.Name;
