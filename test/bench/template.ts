@@ -67,5 +67,5 @@ export async function templateBenchmark(): Promise<void> {
     rows.push([name, documents, ms(first), ms(percentile(times, 50)), ms(percentile(times, 95))]);
   }
   printTable(['chart', 'documents', 'first render (load + parse)', `warm median of ${warmRuns}`, 'warm p95 (goal < 100 ms)'], rows);
-  console.log('\nmetrics-server (tls-helm) generates a CA and a certificate (two RSA-2048 keys) on every render, as Helm does.');
+  console.log('\nmetrics-server (tls-helm) calls genSelfSignedCert, which generates an RSA-2048 key on every render, as Helm does.');
 }
