@@ -8,6 +8,8 @@ import { kubectlCommand } from './kubectl.ts';
 import { imageCommand } from './image.ts';
 import { snapshotCommand } from './snapshot.ts';
 import { datastoreCommand } from './datastore.ts';
+import { showCommand } from './show.ts';
+import { templateCommand } from './template.ts';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -18,6 +20,8 @@ export async function main(argv: string[]): Promise<void> {
     .command(imageCommand)
     .command(snapshotCommand)
     .command(datastoreCommand)
+    .command(templateCommand)
+    .command(showCommand)
     .command(versionCommand)
     .demandCommand(1, 'Name a command; `k2 --help` lists them.')
     .strict()

@@ -4,6 +4,7 @@ import { datastoreBenchmark } from './datastore.ts';
 import { nodeBenchmark } from './node.ts';
 import { patchBenchmark } from './patch.ts';
 import { startupBenchmark } from './startup.ts';
+import { templateBenchmark } from './template.ts';
 
 export const benchmarks: Record<string, () => Promise<void>> = {
   startup: startupBenchmark,
@@ -11,4 +12,5 @@ export const benchmarks: Record<string, () => Promise<void>> = {
   api: apiBenchmark,
   patch: patchBenchmark,
   node: nodeBenchmark,
+  template: templateBenchmark,
 };
