@@ -6,8 +6,12 @@ import { ApiClient } from '../apiserver/client.ts';
 import type { ApiCore } from '../apiserver/core.ts';
 import type { UserInfo } from '../apiserver/authn.ts';
 import type { Controller } from './controller.ts';
+import { DeploymentController } from './deployment.ts';
+import { EventRecorder } from './events.ts';
+import { GarbageCollector } from './garbage-collector.ts';
 import { InformerFactory } from './informer.ts';
 import { NamespaceController } from './namespace.ts';
+import { ReplicaSetController, replicationControllerKind } from './replica-set.ts';
 import { ResourceQuotaController } from './resource-quota.ts';
 import { RootCaPublisher } from './root-ca-publisher.ts';
 import { ServiceAccountController } from './service-account.ts';
@@ -22,6 +26,7 @@ export function controllerUser(name: string): UserInfo {
 export class ControllerManager {
   readonly informers: InformerFactory;
   private readonly controllers: Controller[] = [];
+  private readonly recorders: EventRecorder[] = [];
 
   constructor(
     core: ApiCore,
@@ -30,11 +35,21 @@ export class ControllerManager {
   ) {
     this.informers = new InformerFactory(core);
     const client = (name: string) => new ApiClient(core, controllerUser(name));
+    // Each workload controller writes as itself and records events as its own source component.
+    const recorder = (name: string) => {
+      const events = new EventRecorder(client(name), name, { log });
+      this.recorders.push(events);
+      return events;
+    };
     this.controllers.push(
       new NamespaceController(core, this.informers, client('namespace-controller')),
       new ServiceAccountController(this.informers, client('service-account-controller')),
       new RootCaPublisher(this.informers, client('root-ca-cert-publisher'), options.caPem),
       new ResourceQuotaController(core, this.informers, client('resourcequota-controller')),
+      new ReplicaSetController(core, this.informers, client('replicaset-controller'), recorder('replicaset-controller')),
+      new ReplicaSetController(core, this.informers, client('replication-controller'), recorder('replication-controller'), replicationControllerKind),
+      new DeploymentController(core, this.informers, client('deployment-controller'), recorder('deployment-controller')),
+      new GarbageCollector(core, this.informers, client('generic-garbage-collector')),
     );
   }
 
@@ -48,5 +63,6 @@ export class ControllerManager {
   async stop(): Promise<void> {
     this.informers.shutdown();
     await Promise.all(this.controllers.map((c) => c.stop()));
+    await Promise.all(this.recorders.map((r) => r.flush()));
   }
 }
