@@ -6,15 +6,18 @@ import { ApiClient } from '../apiserver/client.ts';
 import type { ApiCore } from '../apiserver/core.ts';
 import type { UserInfo } from '../apiserver/authn.ts';
 import type { Controller } from './controller.ts';
+import { CronJobController } from './cron-job.ts';
 import { DeploymentController } from './deployment.ts';
 import { EventRecorder } from './events.ts';
 import { GarbageCollector } from './garbage-collector.ts';
 import { InformerFactory } from './informer.ts';
+import { JobController } from './job.ts';
 import { NamespaceController } from './namespace.ts';
 import { ReplicaSetController, replicationControllerKind } from './replica-set.ts';
 import { ResourceQuotaController } from './resource-quota.ts';
 import { RootCaPublisher } from './root-ca-publisher.ts';
 import { ServiceAccountController } from './service-account.ts';
+import { TtlAfterFinishedController } from './ttl-after-finished.ts';
 
 export function controllerUser(name: string): UserInfo {
   return {
@@ -49,6 +52,9 @@ export class ControllerManager {
       new ReplicaSetController(core, this.informers, client('replicaset-controller'), recorder('replicaset-controller')),
       new ReplicaSetController(core, this.informers, client('replication-controller'), recorder('replication-controller'), replicationControllerKind),
       new DeploymentController(core, this.informers, client('deployment-controller'), recorder('deployment-controller')),
+      new JobController(core, this.informers, client('job-controller'), recorder('job-controller')),
+      new TtlAfterFinishedController(core, this.informers, client('ttl-after-finished-controller')),
+      new CronJobController(core, this.informers, client('cronjob-controller'), recorder('cronjob-controller')),
       new GarbageCollector(core, this.informers, client('generic-garbage-collector')),
     );
   }
