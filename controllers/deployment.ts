@@ -38,7 +38,7 @@ const annotationsToSkip = new Set([
 // --- pure helpers (deployment/util in Kubernetes) -------------------------------------------------
 
 /** JSON with object keys sorted, so equal templates hash equally. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.keys(value as Json)
@@ -50,7 +50,7 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function fnv32a(text: string): number {
+export function fnv32a(text: string): number {
   let hash = 0x811c9dc5;
   for (const byte of Buffer.from(text)) {
     hash ^= byte;

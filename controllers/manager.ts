@@ -7,6 +7,7 @@ import type { ApiCore } from '../apiserver/core.ts';
 import type { UserInfo } from '../apiserver/authn.ts';
 import type { Controller } from './controller.ts';
 import { CronJobController } from './cron-job.ts';
+import { DaemonSetController } from './daemon-set.ts';
 import { DeploymentController } from './deployment.ts';
 import { EventRecorder } from './events.ts';
 import { GarbageCollector } from './garbage-collector.ts';
@@ -17,6 +18,7 @@ import { ReplicaSetController, replicationControllerKind } from './replica-set.t
 import { ResourceQuotaController } from './resource-quota.ts';
 import { RootCaPublisher } from './root-ca-publisher.ts';
 import { ServiceAccountController } from './service-account.ts';
+import { StatefulSetController } from './stateful-set.ts';
 import { TtlAfterFinishedController } from './ttl-after-finished.ts';
 
 export function controllerUser(name: string): UserInfo {
@@ -52,6 +54,8 @@ export class ControllerManager {
       new ReplicaSetController(core, this.informers, client('replicaset-controller'), recorder('replicaset-controller')),
       new ReplicaSetController(core, this.informers, client('replication-controller'), recorder('replication-controller'), replicationControllerKind),
       new DeploymentController(core, this.informers, client('deployment-controller'), recorder('deployment-controller')),
+      new StatefulSetController(core, this.informers, client('statefulset-controller'), recorder('statefulset-controller')),
+      new DaemonSetController(core, this.informers, client('daemon-set-controller'), recorder('daemonset-controller')),
       new JobController(core, this.informers, client('job-controller'), recorder('job-controller')),
       new TtlAfterFinishedController(core, this.informers, client('ttl-after-finished-controller')),
       new CronJobController(core, this.informers, client('cronjob-controller'), recorder('cronjob-controller')),
