@@ -1,5 +1,5 @@
 // Assembles the Kubernetes API on an HTTP server: the built-in kinds, their generic handlers,
-// discovery, and the custom handlers (reviews, binding).
+// discovery, and the custom handlers (reviews, binding, eviction).
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Datastore } from '../datastore/types.ts';
@@ -10,6 +10,7 @@ import { serviceAccountAdmission } from './admission/service-account.ts';
 import { serviceAllocation } from './admission/service-allocation.ts';
 import { ApiCore } from './core.ts';
 import { registerBindingHandlers } from './handlers/binding.ts';
+import { registerEvictionHandler } from './handlers/eviction.ts';
 import { registerReviewHandlers } from './handlers/reviews.ts';
 import { ResourceHandlers } from './handlers/resources.ts';
 import { maxRequestBodyBytes } from './http-server.ts';
@@ -41,6 +42,7 @@ export function installApi(app: FastifyInstance, core: ApiCore): Api {
   const handlers = new ResourceHandlers(core);
   registerReviewHandlers(core, handlers);
   registerBindingHandlers(core, handlers);
+  registerEvictionHandler(core, handlers);
   handlers.register(app);
   return { core, handlers };
 }

@@ -9,8 +9,10 @@ import type { Controller } from './controller.ts';
 import { CronJobController } from './cron-job.ts';
 import { DaemonSetController } from './daemon-set.ts';
 import { DeploymentController } from './deployment.ts';
+import { DisruptionController } from './disruption.ts';
 import { EventRecorder } from './events.ts';
 import { GarbageCollector } from './garbage-collector.ts';
+import { HorizontalPodAutoscalerController, type PodMetricsSource } from './horizontal-pod-autoscaler.ts';
 import { InformerFactory } from './informer.ts';
 import { JobController } from './job.ts';
 import { NamespaceController } from './namespace.ts';
@@ -36,7 +38,7 @@ export class ControllerManager {
   constructor(
     core: ApiCore,
     private readonly log: Logger,
-    options: { caPem: string },
+    options: { caPem: string; metrics?: PodMetricsSource; hpaSyncMs?: number },
   ) {
     this.informers = new InformerFactory(core);
     const client = (name: string) => new ApiClient(core, controllerUser(name));
@@ -59,6 +61,8 @@ export class ControllerManager {
       new JobController(core, this.informers, client('job-controller'), recorder('job-controller')),
       new TtlAfterFinishedController(core, this.informers, client('ttl-after-finished-controller')),
       new CronJobController(core, this.informers, client('cronjob-controller'), recorder('cronjob-controller')),
+      new HorizontalPodAutoscalerController(core, this.informers, client('horizontal-pod-autoscaler'), recorder('horizontal-pod-autoscaler'), options.metrics, options.hpaSyncMs),
+      new DisruptionController(core, this.informers, client('disruption-controller')),
       new GarbageCollector(core, this.informers, client('generic-garbage-collector')),
     );
   }

@@ -6,6 +6,7 @@ import { startApiCore } from '../../apiserver/api.ts';
 import { ApiClient } from '../../apiserver/client.ts';
 import type { ApiCore } from '../../apiserver/core.ts';
 import type { KubeObject } from '../../apiserver/registry/types.ts';
+import type { PodMetricsSource } from '../../controllers/horizontal-pod-autoscaler.ts';
 import { ControllerManager } from '../../controllers/manager.ts';
 import { MemoryDatastore } from '../support/memory-datastore.ts';
 import { KubeletStandIn, type StandInOptions } from './kubelet-stand-in.ts';
@@ -24,10 +25,10 @@ export interface ControllerFixture {
 
 export const adminUser = { username: 'admin', groups: ['system:masters', 'system:authenticated'] };
 
-export async function controllerFixture(options: StandInOptions & { kubelet?: boolean } = {}): Promise<ControllerFixture> {
+export async function controllerFixture(options: StandInOptions & { kubelet?: boolean; metrics?: PodMetricsSource; hpaSyncMs?: number } = {}): Promise<ControllerFixture> {
   const core = await startApiCore(new MemoryDatastore(), pino({ level: 'silent' }));
   const admin = new ApiClient(core, adminUser);
-  const manager = new ControllerManager(core, pino({ level: 'silent' }), { caPem: 'test-ca' });
+  const manager = new ControllerManager(core, pino({ level: 'silent' }), { caPem: 'test-ca', metrics: options.metrics, hpaSyncMs: options.hpaSyncMs });
   manager.start();
   const pods = admin.resource('', 'pods');
   const kubelet = new KubeletStandIn(
