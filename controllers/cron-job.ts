@@ -8,11 +8,12 @@ import type { ApiCore } from '../apiserver/core.ts';
 import { cloneObject, deepEqual, timestamp } from '../apiserver/registry/object-meta.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
-import { Controller, type ReconcileResult } from './controller.ts';
-import { byControllerUid, controllerOf, newControllerRef } from './controller-ref.ts';
+import type { ReconcileResult } from './controller.ts';
+import { controllerOf, newControllerRef } from './controller-ref.ts';
 import type { EventRecorder } from './events.ts';
 import { objectKey, type InformerFactory } from './informer.ts';
 import { jobFinishedCondition } from './job.ts';
+import { WorkloadController } from './workload-controller.ts';
 
 type Json = Record<string, any>;
 
@@ -85,17 +86,17 @@ export function mostRecentScheduleTime(schedule: Schedule, earliest: Date, now: 
   return { recent, missed, next: t };
 }
 
-export class CronJobController extends Controller {
+export class CronJobController extends WorkloadController {
   readonly name = 'cronjob-controller';
 
   constructor(
-    private readonly core: ApiCore,
-    private readonly informers: InformerFactory,
-    private readonly client: ApiClient,
-    private readonly recorder: EventRecorder,
+    core: ApiCore,
+    informers: InformerFactory,
+    client: ApiClient,
+    recorder: EventRecorder,
     private readonly clock: () => Date = () => new Date(),
   ) {
-    super();
+    super(core, informers, client, recorder);
   }
 
   private get cronJobs() {
@@ -107,13 +108,8 @@ export class CronJobController extends Controller {
   }
 
   setup(): void {
-    this.jobs.addIndex('controller', byControllerUid);
     this.cronJobs.addHandlers({ add: (cj) => this.queue.add(objectKey(cj)), update: (_old, cj) => this.queue.add(objectKey(cj)) });
-    const onJob = (job: KubeObject) => {
-      const ref = controllerOf(job);
-      if (ref?.kind === 'CronJob') this.queue.add(`${job.metadata.namespace}/${ref.name}`);
-    };
-    this.jobs.addHandlers({ add: onJob, update: (_old, job) => onJob(job), delete: onJob });
+    this.watchChildren(this.jobs, 'CronJob');
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {

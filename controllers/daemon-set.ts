@@ -3,20 +3,18 @@
 // created with a required node affinity to their node (`matchFields metadata.name`), which the
 // scheduler then binds, as Kubernetes does; rolling updates within maxUnavailable/maxSurge through
 // ControllerRevisions; status as `kubectl rollout status daemonset` reads it.
-import type { ApiClient } from '../apiserver/client.ts';
-import type { ApiCore } from '../apiserver/core.ts';
 import { cloneObject, deepEqual } from '../apiserver/registry/object-meta.ts';
 import { labelSelectorFromObject, requirementMatches, type LabelOperator } from '../apiserver/registry/selectors.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
-import { Controller, type ReconcileResult } from './controller.ts';
-import { byControllerUid, claimObjects, controllerOf } from './controller-ref.ts';
+import type { ReconcileResult } from './controller.ts';
+import { byControllerUid, claimObjects } from './controller-ref.ts';
 import { scaledValue } from './deployment.ts';
-import type { EventRecorder } from './events.ts';
-import { objectKey, type InformerFactory } from './informer.ts';
+import { objectKey } from './informer.ts';
 import { isPodAvailable, isPodReady, podFromTemplate, podPhase } from './pods.ts';
 import { namespaceTerminating, slowStartBatch } from './replica-set.ts';
 import { pruneRevisions, revisionHashLabel, revisionNumber, syncRevision } from './revisions.ts';
+import { WorkloadController } from './workload-controller.ts';
 
 type Json = Record<string, any>;
 
@@ -88,35 +86,21 @@ function podNode(pod: KubeObject): string | undefined {
   return undefined;
 }
 
-export class DaemonSetController extends Controller {
+export class DaemonSetController extends WorkloadController {
   readonly name = 'daemonset-controller';
-
-  constructor(
-    private readonly core: ApiCore,
-    private readonly informers: InformerFactory,
-    private readonly client: ApiClient,
-    private readonly recorder: EventRecorder,
-  ) {
-    super();
-  }
 
   private get sets() {
     return this.informers.informer('apps', 'daemonsets');
   }
 
   setup(): void {
-    this.informers.informer('', 'pods').addIndex('controller', byControllerUid);
     this.informers.informer('apps', 'controllerrevisions').addIndex('controller', byControllerUid);
-    this.sets.addHandlers({ add: (s) => this.queue.add(objectKey(s)), update: (_o, s) => this.queue.add(objectKey(s)), delete: (s) => this.queue.add(objectKey(s)) });
+    this.watchOwn(this.sets);
+    this.watchChildren(this.informers.informer('', 'pods'), 'DaemonSet');
     const all = () => {
       for (const set of this.sets.list()) this.queue.add(objectKey(set));
     };
     this.informers.informer('', 'nodes').addHandlers({ add: all, update: (old, node) => !deepEqual(old.metadata.labels, node.metadata.labels) || !deepEqual(old.spec, node.spec) ? all() : undefined, delete: all });
-    const onPod = (pod: KubeObject) => {
-      const ref = controllerOf(pod);
-      if (ref?.kind === 'DaemonSet') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
-    };
-    this.informers.informer('', 'pods').addHandlers({ add: onPod, update: (_o, p) => onPod(p), delete: onPod });
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {

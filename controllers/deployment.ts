@@ -3,19 +3,16 @@
 // proportional scaling of a rollout in flight, pause/resume, the revision annotations kubectl's
 // `rollout history/undo` read, revisionHistoryLimit cleanup, progressDeadlineSeconds, and the
 // status and conditions (`Available`, `Progressing`) `rollout status` and `wait` rely on.
-import type { ApiClient } from '../apiserver/client.ts';
-import type { ApiCore } from '../apiserver/core.ts';
 import { cloneObject, deepEqual, timestamp } from '../apiserver/registry/object-meta.ts';
 import { labelSelectorFromObject } from '../apiserver/registry/selectors.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
 import { findCondition, removeCondition, setCondition } from './conditions.ts';
-import { Controller, type ReconcileResult } from './controller.ts';
-import { byControllerUid, claimObjects, controllerOf, newControllerRef } from './controller-ref.ts';
-import type { EventRecorder } from './events.ts';
-import { objectKey, type InformerFactory } from './informer.ts';
+import type { ReconcileResult } from './controller.ts';
+import { claimObjects, controllerOf, newControllerRef } from './controller-ref.ts';
 import { isPodTerminal } from './pods.ts';
 import { namespaceTerminating } from './replica-set.ts';
+import { WorkloadController } from './workload-controller.ts';
 
 type Json = Record<string, any>;
 
@@ -247,18 +244,9 @@ interface ReplicaSets {
   oldRSs: KubeObject[];
 }
 
-export class DeploymentController extends Controller {
+export class DeploymentController extends WorkloadController {
   readonly name = 'deployment-controller';
   protected override workers = 3;
-
-  constructor(
-    private readonly core: ApiCore,
-    private readonly informers: InformerFactory,
-    private readonly client: ApiClient,
-    private readonly recorder: EventRecorder,
-  ) {
-    super();
-  }
 
   private get deployments() {
     return this.informers.informer('apps', 'deployments');
@@ -273,31 +261,8 @@ export class DeploymentController extends Controller {
   }
 
   setup(): void {
-    this.replicaSets.addIndex('controller', byControllerUid);
-    this.deployments.addHandlers({
-      add: (d) => this.queue.add(objectKey(d)),
-      update: (_old, d) => this.queue.add(objectKey(d)),
-      delete: (d) => this.queue.add(objectKey(d)),
-    });
-    const onReplicaSet = (rs: KubeObject) => {
-      const ref = controllerOf(rs);
-      if (ref) {
-        if (ref.kind === 'Deployment') this.queue.add(`${rs.metadata.namespace}/${ref.name}`);
-        return;
-      }
-      for (const d of this.deployments.list(rs.metadata.namespace)) {
-        if (labelSelectorFromObject((d.spec as Json | undefined)?.selector)?.matches(rs.metadata.labels)) this.queue.add(objectKey(d));
-      }
-    };
-    this.replicaSets.addHandlers({
-      add: onReplicaSet,
-      update: (old, rs) => {
-        onReplicaSet(rs);
-        const oldRef = controllerOf(old);
-        if (oldRef?.kind === 'Deployment' && oldRef.uid !== controllerOf(rs)?.uid) this.queue.add(`${old.metadata.namespace}/${oldRef.name}`);
-      },
-      delete: onReplicaSet,
-    });
+    this.watchOwn(this.deployments);
+    this.watchChildren(this.replicaSets, 'Deployment', { informer: this.deployments, selectorOf: (d) => labelSelectorFromObject((d.spec as Json | undefined)?.selector) });
     // Recreate waits for the old pods to be gone: a pod going away may unblock it.
     this.informers.informer('', 'pods').addHandlers({
       delete: (pod) => {
@@ -344,11 +309,11 @@ export class DeploymentController extends Controller {
   private async getAllReplicaSetsAndSyncRevision(d: KubeObject, rsList: KubeObject[], createIfMissing: boolean): Promise<ReplicaSets> {
     const existing = this.findNewReplicaSet(d, rsList);
     const oldRSs = rsList.filter((rs) => rs !== existing);
-    const newRS = await this.getNewReplicaSet(d, rsList, oldRSs, existing, createIfMissing);
+    const newRS = await this.getNewReplicaSet(d, oldRSs, existing, createIfMissing);
     return { newRS, oldRSs };
   }
 
-  private async getNewReplicaSet(d: KubeObject, rsList: KubeObject[], oldRSs: KubeObject[], existing: KubeObject | undefined, createIfMissing: boolean): Promise<KubeObject | undefined> {
+  private async getNewReplicaSet(d: KubeObject, oldRSs: KubeObject[], existing: KubeObject | undefined, createIfMissing: boolean): Promise<KubeObject | undefined> {
     const maxOldRevision = Math.max(0, ...oldRSs.map(revisionOf));
     const newRevision = maxOldRevision + 1;
     const spec = d.spec as Json;

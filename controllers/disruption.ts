@@ -3,18 +3,17 @@
 // owning controllers' scale), and so how many disruptions are allowed now. Evictions (the
 // pods/eviction subresource) spend those disruptions and record the pod in status.disruptedPods
 // until this controller sees it go.
-import type { ApiClient } from '../apiserver/client.ts';
-import type { ApiCore } from '../apiserver/core.ts';
 import { cloneObject, deepEqual } from '../apiserver/registry/object-meta.ts';
 import { labelSelectorFromObject } from '../apiserver/registry/selectors.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
 import { setCondition } from './conditions.ts';
-import { Controller, type ReconcileResult } from './controller.ts';
+import type { ReconcileResult } from './controller.ts';
 import { controllerOf } from './controller-ref.ts';
 import { scaledValue } from './deployment.ts';
-import { objectKey, type InformerFactory } from './informer.ts';
+import { objectKey } from './informer.ts';
 import { isPodReady } from './pods.ts';
+import { WorkloadController } from './workload-controller.ts';
 
 type Json = Record<string, any>;
 
@@ -29,16 +28,8 @@ export function budgetSelects(pdb: KubeObject, pod: KubeObject): boolean {
   return labelSelectorFromObject(selector)?.matches(pod.metadata.labels) ?? false;
 }
 
-export class DisruptionController extends Controller {
+export class DisruptionController extends WorkloadController {
   readonly name = 'disruption-controller';
-
-  constructor(
-    private readonly core: ApiCore,
-    private readonly informers: InformerFactory,
-    private readonly client: ApiClient,
-  ) {
-    super();
-  }
 
   private get budgets() {
     return this.informers.informer('policy', 'poddisruptionbudgets');

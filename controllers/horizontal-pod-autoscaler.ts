@@ -12,10 +12,11 @@ import { labelSelectorFromObject, parseLabelSelector, type LabelSelector, type L
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
 import { setCondition } from './conditions.ts';
-import { Controller, type ReconcileResult } from './controller.ts';
+import type { ReconcileResult } from './controller.ts';
 import type { EventRecorder } from './events.ts';
 import { objectKey, type InformerFactory } from './informer.ts';
 import { isPodReady, podPhase } from './pods.ts';
+import { WorkloadController } from './workload-controller.ts';
 
 type Json = Record<string, any>;
 
@@ -144,21 +145,21 @@ interface ScaleEvent {
   change: number;
 }
 
-export class HorizontalPodAutoscalerController extends Controller {
+export class HorizontalPodAutoscalerController extends WorkloadController {
   readonly name = 'horizontal-pod-autoscaler';
   private readonly recommendations = new Map<string, { at: number; replicas: number }[]>();
   private readonly scaleUps = new Map<string, ScaleEvent[]>();
   private readonly scaleDowns = new Map<string, ScaleEvent[]>();
 
   constructor(
-    private readonly core: ApiCore,
-    private readonly informers: InformerFactory,
-    private readonly client: ApiClient,
-    private readonly recorder: EventRecorder,
+    core: ApiCore,
+    informers: InformerFactory,
+    client: ApiClient,
+    recorder: EventRecorder,
     private readonly metrics: PodMetricsSource | undefined,
     private readonly syncMs = syncPeriodMs,
   ) {
-    super();
+    super(core, informers, client, recorder);
   }
 
   setup(): void {

@@ -5,19 +5,17 @@
 // status.uncountedTerminatedPods, then its finalizer is removed, then it is counted — so no pod is
 // lost or counted twice (Kubernetes' finalizer-based tracking). Conditions as Kubernetes 1.33:
 // SuccessCriteriaMet then Complete, FailureTarget then Failed.
-import type { ApiClient } from '../apiserver/client.ts';
-import type { ApiCore } from '../apiserver/core.ts';
 import { cloneObject, deepEqual, timestamp } from '../apiserver/registry/object-meta.ts';
 import { labelSelectorFromObject } from '../apiserver/registry/selectors.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
 import { findCondition } from './conditions.ts';
-import { Controller, type ReconcileResult } from './controller.ts';
+import type { ReconcileResult } from './controller.ts';
 import { byControllerUid, claimObjects, controllerOf } from './controller-ref.ts';
-import type { EventRecorder } from './events.ts';
-import { objectKey, type InformerFactory } from './informer.ts';
+import { objectKey } from './informer.ts';
 import { isPodReady, podFromTemplate, podPhase, rankForDeletion } from './pods.ts';
 import { namespaceTerminating, slowStartBatch } from './replica-set.ts';
+import { WorkloadController } from './workload-controller.ts';
 
 type Json = Record<string, any>;
 
@@ -94,18 +92,9 @@ export function matchPodFailurePolicy(job: KubeObject, pod: KubeObject): { actio
   return undefined;
 }
 
-export class JobController extends Controller {
+export class JobController extends WorkloadController {
   readonly name = 'job-controller';
   protected override workers = 3;
-
-  constructor(
-    private readonly core: ApiCore,
-    private readonly informers: InformerFactory,
-    private readonly client: ApiClient,
-    private readonly recorder: EventRecorder,
-  ) {
-    super();
-  }
 
   private get jobs() {
     return this.informers.informer('batch', 'jobs');
@@ -117,14 +106,9 @@ export class JobController extends Controller {
 
   setup(): void {
     this.pods.addIndex('controller', byControllerUid);
-    this.jobs.addHandlers({
-      add: (job) => this.queue.add(objectKey(job)),
-      update: (_old, job) => this.queue.add(objectKey(job)),
-      delete: (job) => {
-        this.queue.add(objectKey(job));
-        for (const pod of this.pods.byIndex('controller', job.metadata.uid!)) this.queue.add(`orphan|${objectKey(pod)}`);
-      },
-    });
+    this.watchOwn(this.jobs);
+    // A deleted Job's pods lose their tracking finalizer.
+    this.jobs.addHandlers({ delete: (job) => this.pods.byIndex('controller', job.metadata.uid!).forEach((pod) => this.queue.add(`orphan|${objectKey(pod)}`)) });
     const onPod = (pod: KubeObject) => {
       const ref = controllerOf(pod);
       if (ref?.kind === 'Job') {

@@ -59,10 +59,10 @@ export class ControllerManager {
       new StatefulSetController(core, this.informers, client('statefulset-controller'), recorder('statefulset-controller')),
       new DaemonSetController(core, this.informers, client('daemon-set-controller'), recorder('daemonset-controller')),
       new JobController(core, this.informers, client('job-controller'), recorder('job-controller')),
-      new TtlAfterFinishedController(core, this.informers, client('ttl-after-finished-controller')),
+      new TtlAfterFinishedController(core, this.informers, client('ttl-after-finished-controller'), recorder('ttlafterfinished-controller')),
       new CronJobController(core, this.informers, client('cronjob-controller'), recorder('cronjob-controller')),
       new HorizontalPodAutoscalerController(core, this.informers, client('horizontal-pod-autoscaler'), recorder('horizontal-pod-autoscaler'), options.metrics, options.hpaSyncMs),
-      new DisruptionController(core, this.informers, client('disruption-controller')),
+      new DisruptionController(core, this.informers, client('disruption-controller'), recorder('controllermanager')),
       new GarbageCollector(core, this.informers, client('generic-garbage-collector')),
     );
   }

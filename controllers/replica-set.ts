@@ -9,10 +9,11 @@ import { labelSelectorFromObject, type LabelSelector } from '../apiserver/regist
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
 import { findCondition, removeCondition, setCondition } from './conditions.ts';
-import { Controller, type ReconcileResult } from './controller.ts';
-import { byControllerUid, claimObjects, controllerOf } from './controller-ref.ts';
+import type { ReconcileResult } from './controller.ts';
+import { claimObjects, controllerOf } from './controller-ref.ts';
 import type { EventRecorder } from './events.ts';
-import { objectKey, type InformerFactory } from './informer.ts';
+import type { InformerFactory } from './informer.ts';
+import { WorkloadController } from './workload-controller.ts';
 import { isPodActive, isPodAvailable, isPodReady, msUntilAvailable, podFromTemplate, rankForDeletion } from './pods.ts';
 
 type Json = Record<string, any>;
@@ -66,18 +67,18 @@ export function namespaceTerminating(error: unknown): boolean {
   return error instanceof StatusError && error.code === 403 && /because it is being terminated/.test(error.message);
 }
 
-export class ReplicaSetController extends Controller {
+export class ReplicaSetController extends WorkloadController {
   readonly name: string;
   protected override workers = 3;
 
   constructor(
-    private readonly core: ApiCore,
-    private readonly informers: InformerFactory,
-    private readonly client: ApiClient,
-    private readonly recorder: EventRecorder,
+    core: ApiCore,
+    informers: InformerFactory,
+    client: ApiClient,
+    recorder: EventRecorder,
     private readonly target: ReplicatedKind = replicaSetKind,
   ) {
-    super();
+    super(core, informers, client, recorder);
     this.name = target.name;
   }
 
@@ -90,32 +91,8 @@ export class ReplicaSetController extends Controller {
   }
 
   setup(): void {
-    this.pods.addIndex('controller', byControllerUid);
-    this.sets.addHandlers({
-      add: (rs) => this.queue.add(objectKey(rs)),
-      update: (_old, rs) => this.queue.add(objectKey(rs)),
-      delete: (rs) => this.queue.add(objectKey(rs)),
-    });
-    const onPod = (pod: KubeObject, labelsChanged: boolean) => {
-      const ref = controllerOf(pod);
-      if (ref) {
-        if (ref.kind === this.target.kind) this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
-        return;
-      }
-      if (!labelsChanged) return;
-      for (const rs of this.sets.list(pod.metadata.namespace)) {
-        if (this.target.selector(rs)?.matches(pod.metadata.labels)) this.queue.add(objectKey(rs));
-      }
-    };
-    this.pods.addHandlers({
-      add: (pod) => onPod(pod, true),
-      update: (old, pod) => {
-        onPod(pod, !deepEqual(old.metadata.labels, pod.metadata.labels));
-        const oldRef = controllerOf(old);
-        if (oldRef && oldRef.uid !== controllerOf(pod)?.uid && oldRef.kind === this.target.kind) this.queue.add(`${old.metadata.namespace}/${oldRef.name}`);
-      },
-      delete: (pod) => onPod(pod, false),
-    });
+    this.watchOwn(this.sets);
+    this.watchChildren(this.pods, this.target.kind, { informer: this.sets, selectorOf: (rs) => this.target.selector(rs) });
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {

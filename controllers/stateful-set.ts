@@ -3,19 +3,16 @@
 // created in order and each waiting for its predecessors to be Running and Ready (OrderedReady) or
 // all at once (Parallel); scale-down from the highest ordinal; ControllerRevisions for the template;
 // RollingUpdate from the highest ordinal down to the partition, or OnDelete.
-import type { ApiClient } from '../apiserver/client.ts';
-import type { ApiCore } from '../apiserver/core.ts';
 import { cloneObject, deepEqual } from '../apiserver/registry/object-meta.ts';
 import { labelSelectorFromObject } from '../apiserver/registry/selectors.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
-import { Controller, type ReconcileResult } from './controller.ts';
-import { byControllerUid, claimObjects, controllerOf, newControllerRef } from './controller-ref.ts';
-import type { EventRecorder } from './events.ts';
-import { objectKey, type InformerFactory } from './informer.ts';
+import type { ReconcileResult } from './controller.ts';
+import { byControllerUid, claimObjects, newControllerRef } from './controller-ref.ts';
 import { isPodAvailable, isPodReady, podFromTemplate, podPhase } from './pods.ts';
 import { namespaceTerminating } from './replica-set.ts';
 import { pruneRevisions, revisionNumber, syncRevision } from './revisions.ts';
+import { WorkloadController } from './workload-controller.ts';
 
 type Json = Record<string, any>;
 
@@ -31,36 +28,17 @@ function ordinalOf(set: KubeObject, pod: KubeObject): number {
   return /^(0|[1-9]\d*)$/.test(rest) ? Number(rest) : -1;
 }
 
-export class StatefulSetController extends Controller {
+export class StatefulSetController extends WorkloadController {
   readonly name = 'statefulset-controller';
-
-  constructor(
-    private readonly core: ApiCore,
-    private readonly informers: InformerFactory,
-    private readonly client: ApiClient,
-    private readonly recorder: EventRecorder,
-  ) {
-    super();
-  }
 
   private get sets() {
     return this.informers.informer('apps', 'statefulsets');
   }
 
   setup(): void {
-    this.informers.informer('', 'pods').addIndex('controller', byControllerUid);
     this.informers.informer('apps', 'controllerrevisions').addIndex('controller', byControllerUid);
-    this.sets.addHandlers({ add: (s) => this.queue.add(objectKey(s)), update: (_o, s) => this.queue.add(objectKey(s)), delete: (s) => this.queue.add(objectKey(s)) });
-    const onPod = (pod: KubeObject) => {
-      const ref = controllerOf(pod);
-      if (ref?.kind === 'StatefulSet') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
-      else if (!ref) {
-        for (const set of this.sets.list(pod.metadata.namespace)) {
-          if (labelSelectorFromObject((set.spec as Json | undefined)?.selector)?.matches(pod.metadata.labels)) this.queue.add(objectKey(set));
-        }
-      }
-    };
-    this.informers.informer('', 'pods').addHandlers({ add: onPod, update: (_o, p) => onPod(p), delete: onPod });
+    this.watchOwn(this.sets);
+    this.watchChildren(this.informers.informer('', 'pods'), 'StatefulSet', { informer: this.sets, selectorOf: (s) => labelSelectorFromObject((s.spec as Json | undefined)?.selector) });
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {

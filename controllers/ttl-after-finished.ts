@@ -1,28 +1,18 @@
 // TTL after finished: a Job with `ttlSecondsAfterFinished` is deleted (with its pods, in the
 // foreground, as Kubernetes' ttl-after-finished-controller does) that long after it completed or failed.
-import type { ApiClient } from '../apiserver/client.ts';
-import type { ApiCore } from '../apiserver/core.ts';
 import { StatusError } from '../apiserver/status.ts';
-import { Controller, type ReconcileResult } from './controller.ts';
-import { objectKey, type InformerFactory } from './informer.ts';
+import type { ReconcileResult } from './controller.ts';
+import { objectKey } from './informer.ts';
 import { jobFinishedCondition } from './job.ts';
+import { WorkloadController } from './workload-controller.ts';
 
 type Json = Record<string, any>;
 
-export class TtlAfterFinishedController extends Controller {
+export class TtlAfterFinishedController extends WorkloadController {
   readonly name = 'ttl-after-finished-controller';
 
-  constructor(
-    private readonly core: ApiCore,
-    private readonly informers: InformerFactory,
-    private readonly client: ApiClient,
-  ) {
-    super();
-  }
-
   setup(): void {
-    const enqueue = (job: { metadata: { namespace?: string; name?: string } }) => this.queue.add(objectKey(job as never));
-    this.informers.informer('batch', 'jobs').addHandlers({ add: enqueue, update: (_old, job) => enqueue(job) });
+    this.informers.informer('batch', 'jobs').addHandlers({ add: (job) => this.queue.add(objectKey(job)), update: (_old, job) => this.queue.add(objectKey(job)) });
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
