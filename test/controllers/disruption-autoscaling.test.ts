@@ -58,6 +58,9 @@ describe('disruption budgets and eviction', () => {
     expect(ready.status.conditions).toEqual([expect.objectContaining({ type: 'DisruptionAllowed', status: 'True', reason: 'SufficientPods', message: '' })]);
 
     const [first, second] = (await f.admin.resource('', 'pods').list(ns)).items;
+    // Replacement pods stay Pending (not ready) until the refusal is checked.
+    const standIn = f.kubelet as unknown as { options: { outcome?: (pod: KubeObject) => string } };
+    standIn.options.outcome = () => 'Pending';
     const allowed = await evict(ns, first!.metadata.name!);
     expect(allowed.statusCode).toBe(201);
     expect(allowed.json()).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
@@ -72,6 +75,7 @@ describe('disruption budgets and eviction', () => {
       details: { causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web needs 2 healthy pods and has 2 currently' }] },
     });
     expect((await evict(ns, 'missing')).statusCode).toBe(404);
+    delete standIn.options.outcome;
     // The ReplicaSet replaces the evicted pod; once it is ready, one disruption is allowed again.
     await eventually(async () => ((await pdbs.get(ns, 'web')) as Json).status.disruptionsAllowed === 1, 10_000, 'budget recovers');
     expect((await evict(ns, second!.metadata.name!)).statusCode).toBe(201);
