@@ -373,7 +373,7 @@ class JobSync {
         }
       }
     }
-    const extra = keep.length + remove.length - wantActive - remove.length;
+    const extra = keep.length - wantActive;
     if (extra > 0) remove.push(...rankForDeletion(keep).slice(0, extra));
     if (remove.length) {
       for (const pod of remove.slice(0, maxPodsPerSync)) if (await this.deletePod(pod, true)) deleted.add(pod.metadata.uid!);
