@@ -1,5 +1,5 @@
 // Assembles the Kubernetes API on an HTTP server: the built-in kinds, their generic handlers,
-// discovery, and the custom handlers (reviews, binding).
+// discovery, and the custom handlers (reviews, binding, eviction).
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Datastore } from '../datastore/types.ts';
@@ -18,6 +18,7 @@ import { decodeKubernetesProtobuf, ProtobufDecodeError } from './protobuf/kubern
 import { apiResourceInfos, kindSchemaOf } from './schemas.ts';
 import { errors } from './status.ts';
 import { registerBindingHandlers } from './handlers/binding.ts';
+import { registerEvictionHandler } from './handlers/eviction.ts';
 import { registerReviewHandlers } from './handlers/reviews.ts';
 import { ResourceHandlers } from './handlers/resources.ts';
 import { maxRequestBodyBytes } from './http-server.ts';
@@ -66,6 +67,7 @@ export function installApi(app: FastifyInstance, core: ApiCore): Api {
   const handlers = new ResourceHandlers(core);
   registerReviewHandlers(core, handlers);
   registerBindingHandlers(core, handlers);
+  registerEvictionHandler(core, handlers);
   handlers.register(app);
   return { core, handlers };
 }
