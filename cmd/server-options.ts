@@ -17,6 +17,26 @@ export interface ServerOptions {
   nodeName: string;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  /** Test only: this many simulated nodes (never the default). */
+  simulatedNodes: number;
+  nodeMonitorGracePeriodMs: number;
+}
+
+/** A Go-style duration ("40s", "1m30s", "500ms") in milliseconds. */
+export function durationMs(value: unknown): number {
+  const text = String(value).trim();
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let rest = text;
+  const part = /^(\d+(?:\.\d+)?)(ms|s|m|h)/;
+  if (!text) throw new Error('invalid duration "": want e.g. 40s or 1m');
+  while (rest) {
+    const match = part.exec(rest);
+    if (!match) throw new Error(`invalid duration "${text}": want e.g. 40s or 1m`);
+    total += Number(match[1]) * units[match[2]!]!;
+    rest = rest.slice(match[0].length);
+  }
+  return total;
 }
 
 export function port(value: unknown): number {
@@ -57,6 +77,8 @@ export function serverOptionsBuilder<T>(y: Argv<T>) {
       'write-kubeconfig': { alias: 'o', type: 'string', describe: 'Write the admin kubeconfig here [default: <data-dir>/kubeconfig.yaml]', group: 'Server:' },
       'write-kubeconfig-mode': { type: 'string', default: '0600', coerce: fileMode, describe: 'File mode of the written kubeconfig', group: 'Server:' },
       'node-name': { type: 'string', default: '', describe: 'Name of this node [default: the host name]', group: 'Server:' },
+      'simulated-nodes': { type: 'number', default: 0, hidden: true, describe: 'Test only: register N simulated nodes whose pods "run" without a runtime (scale tests)', group: 'Testing:' },
+      'node-monitor-grace-period': { type: 'string', default: '40s', coerce: durationMs, hidden: true, describe: 'How long a node may be silent before it is marked NotReady', group: 'Testing:' },
       'log-level': { type: 'string', choices: logLevels, default: 'info' as LogLevel, describe: 'Log level', group: 'Logging:' },
       'log-format': { type: 'string', choices: ['json', 'text'] as const, default: 'json' as LogFormat, describe: 'Log line format', group: 'Logging:' },
     })
@@ -74,5 +96,7 @@ export function toServerOptions(argv: Record<string, unknown>): ServerOptions {
     nodeName: argv['node-name'] as string,
     logLevel: argv['log-level'] as LogLevel,
     logFormat: argv['log-format'] as LogFormat,
+    simulatedNodes: (argv['simulated-nodes'] as number | undefined) ?? 0,
+    nodeMonitorGracePeriodMs: (argv['node-monitor-grace-period'] as number | undefined) ?? 40_000,
   };
 }

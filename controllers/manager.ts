@@ -5,12 +5,35 @@ import type { Logger } from 'pino';
 import { ApiClient } from '../apiserver/client.ts';
 import type { ApiCore } from '../apiserver/core.ts';
 import type { UserInfo } from '../apiserver/authn.ts';
+import { apiserverUser } from '../apiserver/bootstrap.ts';
 import type { Controller } from './controller.ts';
 import { InformerFactory } from './informer.ts';
 import { NamespaceController } from './namespace.ts';
 import { ResourceQuotaController } from './resource-quota.ts';
 import { RootCaPublisher } from './root-ca-publisher.ts';
 import { ServiceAccountController } from './service-account.ts';
+import { hostname } from 'node:os';
+import { EventRecorder } from '../scheduler/events.ts';
+import { ApiserverEndpointsController } from './apiserver-endpoints.ts';
+import { EndpointSliceController } from './endpoint-slices.ts';
+import { EndpointsController } from './endpoints.ts';
+import { LocalPathProvisioner } from './local-path-provisioner.ts';
+import { NodeLifecycleController } from './node-lifecycle.ts';
+import { PersistentVolumeBinder } from './persistent-volume-binder.ts';
+import { SimulatedNodes } from './simulated-nodes.ts';
+import { TaintEvictionController } from './taint-eviction.ts';
+
+export interface ControllerManagerOptions {
+  caPem: string;
+  /** Where the local-path provisioner keeps volumes (<data-dir>/storage); no provisioner without it. */
+  storageDir?: string;
+  /** Register this many simulated nodes (scale tests only). */
+  simulatedNodes?: number;
+  /** How long a node may be silent before it is NotReady (--node-monitor-grace-period). */
+  nodeMonitorGracePeriodMs?: number;
+  /** The API server's address and port, for the `kubernetes` Service's endpoints. */
+  apiserver?: { address: string; port: number };
+}
 
 export function controllerUser(name: string): UserInfo {
   return {
@@ -22,20 +45,38 @@ export function controllerUser(name: string): UserInfo {
 export class ControllerManager {
   readonly informers: InformerFactory;
   private readonly controllers: Controller[] = [];
+  private readonly recorders: EventRecorder[] = [];
+  readonly simulatedNodes: SimulatedNodes | undefined;
 
   constructor(
     core: ApiCore,
     private readonly log: Logger,
-    options: { caPem: string },
+    options: ControllerManagerOptions,
   ) {
     this.informers = new InformerFactory(core);
     const client = (name: string) => new ApiClient(core, controllerUser(name));
+    const events = (name: string, component: string) => {
+      const recorder = new EventRecorder(client(name), component, hostname().toLowerCase(), log);
+      this.recorders.push(recorder);
+      return recorder;
+    };
     this.controllers.push(
       new NamespaceController(core, this.informers, client('namespace-controller')),
       new ServiceAccountController(this.informers, client('service-account-controller')),
       new RootCaPublisher(this.informers, client('root-ca-cert-publisher'), options.caPem),
       new ResourceQuotaController(core, this.informers, client('resourcequota-controller')),
+      new NodeLifecycleController(this.informers, client('node-controller'), events('node-controller', 'node-controller'), options.nodeMonitorGracePeriodMs),
+      new TaintEvictionController(this.informers, client('node-controller'), events('node-controller', 'taint-eviction-controller')),
+      new EndpointsController(this.informers, client('endpoint-controller')),
+      new EndpointSliceController(this.informers, client('endpointslice-controller')),
+      new PersistentVolumeBinder(this.informers, client('persistent-volume-binder'), events('persistent-volume-binder', 'persistentvolume-controller')),
     );
+    if (options.apiserver) this.controllers.push(new ApiserverEndpointsController(this.informers, new ApiClient(core, apiserverUser), options.apiserver.address, options.apiserver.port));
+    if (options.storageDir) this.controllers.push(new LocalPathProvisioner(this.informers, client('local-path-provisioner'), events('local-path-provisioner', 'rancher.io/local-path'), options.storageDir));
+    if (options.simulatedNodes) {
+      this.simulatedNodes = new SimulatedNodes(this.informers, client('simulated-nodes'), { count: options.simulatedNodes });
+      this.controllers.push(this.simulatedNodes);
+    }
   }
 
   start(): void {
@@ -48,5 +89,6 @@ export class ControllerManager {
   async stop(): Promise<void> {
     this.informers.shutdown();
     await Promise.all(this.controllers.map((c) => c.stop()));
+    await Promise.all(this.recorders.map((r) => r.flush()));
   }
 }
