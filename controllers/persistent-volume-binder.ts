@@ -10,7 +10,7 @@ import type { EventSink } from '../scheduler/events.ts';
 import { boundByControllerAnnotation, selectedNodeAnnotation } from '../scheduler/plugins/volume-binding.ts';
 import { Controller, type ReconcileResult } from './controller.ts';
 import { objectKey, splitKey, type InformerFactory } from './informer.ts';
-import { claimClass, findMatchingVolume, isDelayedBinding, isVolumeBoundToClaim } from './persistent-volume-matching.ts';
+import { claimClass, findMatchingVolume, isDelayedBinding, isVolumeBoundToClaim, volumeClass } from './persistent-volume-matching.ts';
 
 type Json = Record<string, any>;
 
@@ -23,8 +23,11 @@ function claimRef(claim: KubeObject): Json {
   return { kind: 'PersistentVolumeClaim', namespace: claim.metadata.namespace, name: claim.metadata.name, uid: claim.metadata.uid, apiVersion: 'v1', resourceVersion: claim.metadata.resourceVersion };
 }
 
+const resyncMs = 15_000;
+
 export class PersistentVolumeBinder extends Controller {
   readonly name = 'persistentvolume-binder';
+  private resync: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly informers: InformerFactory,
@@ -49,12 +52,28 @@ export class PersistentVolumeBinder extends Controller {
       this.queue.add(`volume:${volume.metadata.name}`);
       const ref = (volume.spec as Json | undefined)?.claimRef;
       if (ref?.name && ref.namespace) this.queue.add(`claim:${ref.namespace}/${ref.name}`);
+      // A free volume may be what a pending claim of its class waits for.
+      else this.pendingClaims().forEach((c) => claimClass(c) === volumeClass(volume) && claimChanged(c));
     };
     this.informers.informer('', 'persistentvolumes').addHandlers({ add: volumeChanged, update: (_old, v) => volumeChanged(v) });
     // A new default or WaitForFirstConsumer class may let pending claims proceed.
-    this.informers.informer('storage.k8s.io', 'storageclasses').addHandlers({
-      add: () => this.informers.informer('', 'persistentvolumeclaims').list().forEach((c) => !(c.spec as Json | undefined)?.volumeName && claimChanged(c)),
-    });
+    this.informers.informer('storage.k8s.io', 'storageclasses').addHandlers({ add: () => this.pendingClaims().forEach(claimChanged) });
+  }
+
+  private pendingClaims(): KubeObject[] {
+    return this.informers.informer('', 'persistentvolumeclaims').list().filter((c) => !(c.spec as Json | undefined)?.volumeName && !c.metadata.deletionTimestamp);
+  }
+
+  override start(log: Parameters<Controller['start']>[0]): void {
+    super.start(log);
+    // As kube-controller-manager's --pvclaimbinder-sync-period: look at pending claims again now and then.
+    this.resync = setInterval(() => this.pendingClaims().forEach((c) => this.queue.add(`claim:${objectKey(c)}`)), resyncMs);
+    this.resync.unref?.();
+  }
+
+  override async stop(): Promise<void> {
+    if (this.resync) clearInterval(this.resync);
+    await super.stop();
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
