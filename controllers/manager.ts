@@ -74,7 +74,7 @@ export class ControllerManager {
     if (options.apiserver) this.controllers.push(new ApiserverEndpointsController(this.informers, new ApiClient(core, apiserverUser), options.apiserver.address, options.apiserver.port));
     if (options.storageDir) this.controllers.push(new LocalPathProvisioner(this.informers, client('local-path-provisioner'), events('local-path-provisioner', 'rancher.io/local-path'), options.storageDir));
     if (options.simulatedNodes) {
-      this.simulatedNodes = new SimulatedNodes(this.informers, client('simulated-nodes'), { count: options.simulatedNodes });
+      this.simulatedNodes = new SimulatedNodes(this.informers, client('simulated-nodes'), { count: options.simulatedNodes, gracePeriodMs: options.nodeMonitorGracePeriodMs });
       this.controllers.push(this.simulatedNodes);
     }
   }

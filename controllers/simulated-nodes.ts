@@ -28,6 +28,8 @@ export interface SimulatedNodeOptions {
   pods?: string;
   /** Nodes are spread over this many zones (topology.kubernetes.io/zone). */
   zones?: number;
+  /** The node monitor grace period: leases are renewed four times within it (at most every 10 s), as the kubelet does. */
+  gracePeriodMs?: number;
   kubeletVersion?: string;
 }
 
@@ -87,7 +89,7 @@ export class SimulatedNodes extends Controller {
   override start(log: Parameters<Controller['start']>[0]): void {
     super.start(log);
     void this.register().catch((error) => this.log.error({ err: error }, 'could not register simulated nodes'));
-    const renew = setInterval(() => void this.renewLeases(), leaseRenewMs);
+    const renew = setInterval(() => void this.renewLeases(), Math.min(leaseRenewMs, (this.options.gracePeriodMs ?? 40_000) / 4));
     const report = setInterval(() => this.nodeNames.forEach((n) => this.queue.add(`node:${n}`)), statusReportMs);
     for (const timer of [renew, report]) timer.unref?.();
     this.timers.push(renew, report);
