@@ -31,7 +31,7 @@ interface Seen {
 
 const maxPending = 4096;
 const maxRemembered = 8192;
-const writers = 4;
+const writers = 16;
 
 /** The reference an Event keeps to its object (stored objects carry kind and apiVersion). */
 export function involvedObject(object: KubeObject): Record<string, string | undefined> {

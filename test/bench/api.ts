@@ -6,7 +6,7 @@ import YAML from 'yaml';
 import { startServer, type TestServer } from '../e2e/harness.ts';
 import { ms, percentile, printTable } from './table.ts';
 
-interface Client {
+export interface Client {
   agent: Agent;
   ca: string;
   cert: string;
@@ -15,7 +15,7 @@ interface Client {
   port: number;
 }
 
-function clientFor(server: TestServer, maxSockets: number): Client {
+export function clientFor(server: TestServer, maxSockets: number): Client {
   const config = YAML.parse(readFileSync(server.kubeconfig, 'utf8'));
   const decode = (b64: string) => Buffer.from(b64, 'base64').toString();
   const url = new URL(server.url);
@@ -29,7 +29,7 @@ function clientFor(server: TestServer, maxSockets: number): Client {
   };
 }
 
-function call(client: Client, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+export function call(client: Client, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       { host: client.host, port: client.port, method, path, agent: client.agent, ca: client.ca, cert: client.cert, key: client.key, headers: body ? { 'content-type': 'application/json' } : {} },
