@@ -20,6 +20,7 @@ import { EndpointsController } from './endpoints.ts';
 import { LocalPathProvisioner } from './local-path-provisioner.ts';
 import { NodeLifecycleController } from './node-lifecycle.ts';
 import { PersistentVolumeBinder } from './persistent-volume-binder.ts';
+import { PodGarbageCollector } from './pod-gc.ts';
 import { SimulatedNodes } from './simulated-nodes.ts';
 import { TaintEvictionController } from './taint-eviction.ts';
 
@@ -33,6 +34,8 @@ export interface ControllerManagerOptions {
   nodeMonitorGracePeriodMs?: number;
   /** The API server's address and port, for the `kubernetes` Service's endpoints. */
   apiserver?: { address: string; port: number };
+  /** How long pods of a missing node wait before the pod GC deletes them (40 s, as Kubernetes; tests shorten it). */
+  orphanPodQuarantineMs?: number;
 }
 
 export function controllerUser(name: string): UserInfo {
@@ -69,6 +72,7 @@ export class ControllerManager {
       new TaintEvictionController(this.informers, client('node-controller'), events('node-controller', 'taint-eviction-controller')),
       new EndpointsController(this.informers, client('endpoint-controller')),
       new EndpointSliceController(this.informers, client('endpointslice-controller')),
+      new PodGarbageCollector(this.informers, client('pod-garbage-collector'), options.orphanPodQuarantineMs),
       new PersistentVolumeBinder(this.informers, client('persistent-volume-binder'), events('persistent-volume-binder', 'persistentvolume-controller')),
     );
     if (options.apiserver) this.controllers.push(new ApiserverEndpointsController(this.informers, new ApiClient(core, apiserverUser), options.apiserver.address, options.apiserver.port));

@@ -71,6 +71,28 @@ describe('node lifecycle', () => {
   });
 });
 
+describe('pod garbage collection', () => {
+  let cluster: TestCluster;
+  beforeEach(async () => {
+    cluster = await testCluster({ scheduler: false, orphanPodQuarantineMs: 300 });
+  });
+  afterEach(() => cluster.close());
+
+  it('deletes the pods of a deleted node after the quarantine, marking them Failed', async () => {
+    await cluster.addNode('gone');
+    await cluster.addNode('stays');
+    await cluster.addPod('default', 'orphan', { nodeName: 'gone' });
+    await cluster.addPod('default', 'kept', { nodeName: 'stays' });
+    const watched: KubeObject[] = [];
+    cluster.manager.informers.informer('', 'pods').addHandlers({ update: (_old, pod) => pod.metadata.name === 'orphan' && watched.push(pod) });
+    await cluster.client.resource('', 'nodes').delete(undefined, 'gone');
+    await waitFor(async () => !(await cluster.get('', 'pods', 'default', 'orphan')), 5000, 'the orphan to be deleted');
+    expect(watched.at(-1)!.status).toMatchObject({ phase: 'Failed' });
+    expect(condition(watched.at(-1), 'DisruptionTarget')).toMatchObject({ status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists' });
+    expect(await cluster.get('', 'pods', 'default', 'kept')).toBeDefined();
+  });
+});
+
 describe('taint eviction', () => {
   let cluster: TestCluster;
   beforeEach(async () => {
