@@ -407,6 +407,13 @@ export class Scheduler {
 
   /** PodScheduled=False with a reason and message, and the nominated node, when they differ from what the pod shows. */
   private async writeCondition(pod: KubeObject, condition: { reason: string; message: string } | undefined, nominate?: string | null): Promise<void> {
+    const current = this.informers.informer('', 'pods').get(pod.metadata.namespace, pod.metadata.name!);
+    if (!current || current.metadata.uid !== pod.metadata.uid) return;
+    const status: Json = (current.status as Json | undefined) ?? {};
+    const shown = ((status.conditions ?? []) as Json[]).find((c) => c.type === 'PodScheduled');
+    const sameCondition = !condition || (shown?.status === 'False' && shown.reason === condition.reason && shown.message === condition.message);
+    const sameNomination = nominate === undefined || (nominate === null ? !status.nominatedNodeName : status.nominatedNodeName === nominate);
+    if (sameCondition && sameNomination) return;
     try {
       await this.client.resource('', 'pods').modify(pod.metadata.namespace, pod.metadata.name!, (latest) => {
         if (latest.metadata.uid !== pod.metadata.uid || (latest.spec as Json | undefined)?.nodeName) return latest;
