@@ -9,7 +9,7 @@ import type { KubeObject } from '../apiserver/registry/types.ts';
 import { Controller, type ReconcileResult } from './controller.ts';
 import { ignoreNotFound } from './endpoints.ts';
 import { objectKey, splitKey, type InformerFactory } from './informer.ts';
-import { endpointLabels, endpointRelevantChange, podHostname, podIp, podIsReady, resolveTargetPort, selectedPods, serviceSelector, servicesSelecting, shouldPodBeInEndpoints } from './service-endpoints.ts';
+import { endpointLabels, podHostname, podIp, podIsReady, resolveTargetPort, selectedPods, serviceSelector, shouldPodBeInEndpoints, watchServicesAndPods } from './service-endpoints.ts';
 
 type Json = Record<string, any>;
 
@@ -81,17 +81,7 @@ export class EndpointSliceController extends Controller {
   }
 
   setup(): void {
-    const services = this.informers.informer('', 'services');
-    services.addHandlers({
-      add: (svc) => this.queue.add(objectKey(svc)),
-      update: (_old, svc) => this.queue.add(objectKey(svc)),
-      delete: (svc) => this.queue.add(objectKey(svc)),
-    });
-    this.informers.informer('', 'pods').addHandlers({
-      add: (pod) => servicesSelecting(services, pod).forEach((k) => this.queue.add(k)),
-      update: (old, pod) => endpointRelevantChange(old, pod) && servicesSelecting(services, old, pod).forEach((k) => this.queue.add(k)),
-      delete: (pod) => servicesSelecting(services, pod).forEach((k) => this.queue.add(k)),
-    });
+    watchServicesAndPods(this.informers, (key) => this.queue.add(key));
     const slices = this.informers.informer('discovery.k8s.io', 'endpointslices');
     slices.addIndex('service', (slice) => {
       const labels = slice.metadata.labels ?? {};

@@ -8,7 +8,7 @@ import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
 import { Controller, type ReconcileResult } from './controller.ts';
 import { objectKey, splitKey, type InformerFactory } from './informer.ts';
-import { endpointLabels, endpointRelevantChange, podHostname, podIp, podIsReady, resolveTargetPort, selectedPods, serviceSelector, servicesSelecting, shouldPodBeInEndpoints } from './service-endpoints.ts';
+import { endpointLabels, podHostname, podIp, podIsReady, resolveTargetPort, selectedPods, serviceSelector, shouldPodBeInEndpoints, watchServicesAndPods } from './service-endpoints.ts';
 
 type Json = Record<string, any>;
 
@@ -100,17 +100,8 @@ export class EndpointsController extends Controller {
   }
 
   setup(): void {
+    watchServicesAndPods(this.informers, (key) => this.queue.add(key));
     const services = this.informers.informer('', 'services');
-    services.addHandlers({
-      add: (svc) => this.queue.add(objectKey(svc)),
-      update: (_old, svc) => this.queue.add(objectKey(svc)),
-      delete: (svc) => this.queue.add(objectKey(svc)),
-    });
-    this.informers.informer('', 'pods').addHandlers({
-      add: (pod) => servicesSelecting(services, pod).forEach((k) => this.queue.add(k)),
-      update: (old, pod) => endpointRelevantChange(old, pod) && servicesSelecting(services, old, pod).forEach((k) => this.queue.add(k)),
-      delete: (pod) => servicesSelecting(services, pod).forEach((k) => this.queue.add(k)),
-    });
     this.informers.informer('', 'endpoints').addHandlers({
       // Someone deleted or changed an Endpoints object the controller owns: put it back.
       update: (_old, ep) => services.getByKey(objectKey(ep)) && this.queue.add(objectKey(ep)),

@@ -4,7 +4,7 @@
 // target ports are looked up in the pod's containers).
 import { labelSelectorFromObject, type LabelSelector } from '../apiserver/registry/selectors.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
-import type { Informer } from './informer.ts';
+import type { Informer, InformerFactory } from './informer.ts';
 import { objectKey } from './informer.ts';
 
 type Json = Record<string, any>;
@@ -93,4 +93,19 @@ export function endpointLabels(service: KubeObject, extra: Record<string, string
   if ((service.spec as Json | undefined)?.clusterIP === 'None') labels['service.kubernetes.io/headless'] = '';
   else delete labels['service.kubernetes.io/headless'];
   return labels;
+}
+
+/** Queues a Service's key when it changes or when a pod it selects (before or after) changes in a way that matters. */
+export function watchServicesAndPods(informers: InformerFactory, enqueue: (serviceKey: string) => void): void {
+  const services = informers.informer('', 'services');
+  services.addHandlers({
+    add: (svc) => enqueue(objectKey(svc)),
+    update: (_old, svc) => enqueue(objectKey(svc)),
+    delete: (svc) => enqueue(objectKey(svc)),
+  });
+  informers.informer('', 'pods').addHandlers({
+    add: (pod) => servicesSelecting(services, pod).forEach(enqueue),
+    update: (old, pod) => endpointRelevantChange(old, pod) && servicesSelecting(services, old, pod).forEach(enqueue),
+    delete: (pod) => servicesSelecting(services, pod).forEach(enqueue),
+  });
 }

@@ -4,6 +4,7 @@ import { Agent, request } from 'node:https';
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { startServer, type TestServer } from '../e2e/harness.ts';
+import { onLines } from './http-stream.ts';
 import { ms, percentile, printTable } from './table.ts';
 
 export interface Client {
@@ -89,18 +90,10 @@ async function watchDelivery(client: Client, namespace: string, count: number, e
         { host: client.host, port: client.port, path: `/api/v1/namespaces/${namespace}/configmaps?watch=1&resourceVersion=${rv}`, agent: watchAgent, ca: client.ca, cert: client.cert, key: client.key },
         (res) => {
           if (++ready === count) resolve();
-          let buffer = '';
-          res.on('data', (chunk: Buffer) => {
-            const now = performance.now();
-            buffer += chunk.toString();
-            let newline: number;
-            while ((newline = buffer.indexOf('\n')) >= 0) {
-              const line = buffer.slice(0, newline);
-              buffer = buffer.slice(newline + 1);
-              const name = /"name":"([^"]+)"/.exec(line)?.[1];
-              const sent = name ? sentAt.get(name) : undefined;
-              if (sent !== undefined) delays.push(now - sent);
-            }
+          onLines(res, (line, now) => {
+            const name = /"name":"([^"]+)"/.exec(line)?.[1];
+            const sent = name ? sentAt.get(name) : undefined;
+            if (sent !== undefined) delays.push(now - sent);
           });
         },
       );

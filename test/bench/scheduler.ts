@@ -6,6 +6,7 @@ import { loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { startServer, type TestServer } from '../e2e/harness.ts';
 import { call, clientFor, type Client } from './api.ts';
+import { onLines } from './http-stream.ts';
 import { ms, percentile, printTable } from './table.ts';
 
 const nodes = 500;
@@ -31,19 +32,11 @@ function watchPods(client: Client, namespace: string, resourceVersion: string) {
   const running = new Set<string>();
   const agent = new Agent({ keepAlive: false });
   const req = request({ host: client.host, port: client.port, path: `/api/v1/namespaces/${namespace}/pods?watch=1&resourceVersion=${resourceVersion}`, agent, ca: client.ca, cert: client.cert, key: client.key }, (res) => {
-    let buffer = '';
-    res.on('data', (chunk: Buffer) => {
-      const now = performance.now();
-      buffer += chunk.toString();
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        const event = JSON.parse(line) as { object: { metadata: { name: string }; spec?: { nodeName?: string }; status?: { phase?: string } } };
-        const { name } = event.object.metadata;
-        if (event.object.spec?.nodeName && !bound.has(name)) bound.set(name, now);
-        if (event.object.status?.phase === 'Running') running.add(name);
-      }
+    onLines(res, (line, now) => {
+      const event = JSON.parse(line) as { object: { metadata: { name: string }; spec?: { nodeName?: string }; status?: { phase?: string } } };
+      const { name } = event.object.metadata;
+      if (event.object.spec?.nodeName && !bound.has(name)) bound.set(name, now);
+      if (event.object.status?.phase === 'Running') running.add(name);
     });
   });
   req.end();
