@@ -85,9 +85,9 @@ export class SchedulerCache {
     const uid = pod.metadata.uid!;
     const cached = this.pods.get(uid);
     if (!occupiesNode(pod)) {
-      // Unbound pods only live here while assumed.
-      if (cached && !cached.assumed) this.removePod(uid);
-      if (cached?.assumed && (pod.status as Json | undefined)?.phase && ['Succeeded', 'Failed'].includes((pod.status as Json).phase)) this.removePod(uid);
+      // Unbound pods only live here while assumed; finished ones free their node.
+      const finished = ['Succeeded', 'Failed'].includes((pod.status as Json | undefined)?.phase);
+      if (cached && (!cached.assumed || finished)) this.removePod(uid);
       return;
     }
     const nodeName = (pod.spec as Json).nodeName as string;

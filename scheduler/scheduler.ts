@@ -12,8 +12,8 @@ import { bindPod } from '../apiserver/handlers/binding.ts';
 import { deepEqual, timestamp } from '../apiserver/registry/object-meta.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
-import type { InformerFactory } from '../controllers/informer.ts';
-import { SchedulerCache } from './cache.ts';
+import type { Informer, InformerFactory, InformerHandlers } from '../controllers/informer.ts';
+import { occupiesNode, SchedulerCache } from './cache.ts';
 import { EventRecorder } from './events.ts';
 import { Code, CycleState, fitErrorMessage, noNodesAvailableMessage, Status, unresolvable, type ClusterLister, type Diagnosis } from './framework.ts';
 import type { NodeInfo } from './node-info.ts';
@@ -112,37 +112,32 @@ export class Scheduler {
   }
 
   start(): void {
-    const inform = (group: string, plural: string) => {
+    const used: Informer[] = [];
+    const inform = (group: string, plural: string, handlers?: InformerHandlers) => {
       const informer = this.informers.informer(group, plural);
-      return informer;
+      if (handlers) informer.addHandlers(handlers);
+      used.push(informer);
     };
-    const nodes = inform('', 'nodes');
-    nodes.addHandlers({
+    inform('', 'nodes', {
       add: (node) => this.guard(() => this.nodeAdded(node)),
       update: (old, node) => this.guard(() => this.nodeUpdated(old, node)),
       delete: (node) => this.guard(() => this.cache.removeNode(node.metadata.name!)),
     });
-    const pods = inform('', 'pods');
-    pods.addHandlers({
+    inform('', 'pods', {
       add: (pod) => this.guard(() => this.podChanged(undefined, pod)),
       update: (old, pod) => this.guard(() => this.podChanged(old, pod)),
       delete: (pod) => this.guard(() => this.podDeleted(pod)),
     });
-    const volumeEvent = () => this.guard(() => {
-      this.profile.volumeBinding.claimChanged();
-      this.moveFor(eventPlugins.volumes);
-    });
-    for (const [group, plural] of [['', 'persistentvolumeclaims'], ['', 'persistentvolumes'], ['storage.k8s.io', 'storageclasses']] as const) {
-      inform(group, plural).addHandlers({ add: volumeEvent, update: volumeEvent });
-    }
-    inform('', 'namespaces').addHandlers({
-      update: (old, ns) => this.guard(() => !deepEqual(old.metadata.labels, ns.metadata.labels) && this.moveFor(eventPlugins.namespaceLabels)),
-    });
-    // Read through informers whose events the scheduler does not need.
+    const volumeEvent = () =>
+      this.guard(() => {
+        this.profile.volumeBinding.claimChanged();
+        this.moveFor(eventPlugins.volumes);
+      });
+    for (const [group, plural] of [['', 'persistentvolumeclaims'], ['', 'persistentvolumes'], ['storage.k8s.io', 'storageclasses']] as const) inform(group, plural, { add: volumeEvent, update: volumeEvent });
+    inform('', 'namespaces', { update: (old, ns) => this.guard(() => !deepEqual(old.metadata.labels, ns.metadata.labels) && this.moveFor(eventPlugins.namespaceLabels)) });
+    // Informers the plugins read without needing their events.
     for (const [group, plural] of [['', 'services'], ['', 'replicationcontrollers'], ['apps', 'replicasets'], ['apps', 'statefulsets'], ['policy', 'poddisruptionbudgets']] as const) inform(group, plural);
-    for (const [group, plural] of [['', 'nodes'], ['', 'pods'], ['', 'persistentvolumeclaims'], ['', 'persistentvolumes'], ['storage.k8s.io', 'storageclasses'], ['', 'namespaces']] as const) {
-      this.informers.informer(group, plural).start();
-    }
+    for (const informer of used) informer.start();
     this.loop = this.run();
     this.log.info('scheduler started');
   }
@@ -196,7 +191,7 @@ export class Scheduler {
       this.gatedReported.delete(uid);
       this.cache.setPod(pod);
       if (!wasAssigned || !deepEqual(old?.metadata.labels, pod.metadata.labels)) this.moveFor(eventPlugins.assignedPodAddOrLabels);
-      if (old && !this.cacheOccupies(pod) && this.cacheOccupies(old)) this.moveFor(eventPlugins.assignedPodDelete);
+      if (old && !occupiesNode(pod) && occupiesNode(old)) this.moveFor(eventPlugins.assignedPodDelete);
       return;
     }
     if (!needsScheduling(pod)) {
@@ -223,11 +218,6 @@ export class Scheduler {
     }
     const changed = !deepEqual(old.spec, pod.spec) || !deepEqual(old.metadata.labels, pod.metadata.labels) || !deepEqual(old.metadata.annotations, pod.metadata.annotations);
     this.queue.update(info, changed);
-  }
-
-  private cacheOccupies(pod: KubeObject): boolean {
-    const phase = (pod.status as Json | undefined)?.phase;
-    return phase !== 'Succeeded' && phase !== 'Failed';
   }
 
   private podDeleted(pod: KubeObject): void {
