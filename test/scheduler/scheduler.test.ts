@@ -91,7 +91,7 @@ describe('the scheduler', () => {
       cluster.addPod('default', name, {
         ...requests('10m'),
         affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'db' } }, topologyKey: 'topology.kubernetes.io/zone' }] } },
-      }, { labels: { app: 'db' } });
+      }, { labels: { app: 'db', instance: name } });
     await anti('db-0');
     await anti('db-1');
     await anti('db-2');
@@ -103,7 +103,7 @@ describe('the scheduler', () => {
     const dbNode = nodeOf(await pod('db-0'))!;
     await cluster.addPod('default', 'cache', {
       ...requests('10m'),
-      affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'db' } }, topologyKey: 'kubernetes.io/hostname' }] } },
+      affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { instance: 'db-0' } }, topologyKey: 'kubernetes.io/hostname' }] } },
     });
     expect(await boundTo('cache')).toBe(dbNode);
   });
