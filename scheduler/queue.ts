@@ -8,6 +8,8 @@ export interface QueuedPod {
   info: PodInfo;
   /** When the pod (re)entered the queue: ties of priority go to the oldest. */
   timestamp: number;
+  /** Arrival order, for pods queued within the same millisecond. */
+  seq: number;
   attempts: number;
   /** When its current back-off ends. */
   backoffExpiry: number;
@@ -132,7 +134,10 @@ export function backoffDuration(attempts: number): number {
 }
 
 export class SchedulingQueue {
-  private readonly active = new PodHeap((a, b) => a.info.priority > b.info.priority || (a.info.priority === b.info.priority && a.timestamp < b.timestamp));
+  private readonly active = new PodHeap(
+    (a, b) => a.info.priority > b.info.priority || (a.info.priority === b.info.priority && (a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.seq < b.seq))),
+  );
+  private seq = 0;
   private readonly backoff = new PodHeap((a, b) => a.backoffExpiry < b.backoffExpiry);
   private readonly unschedulable = new Map<string, QueuedPod>();
   /** Pods popped and not yet done. */
@@ -165,7 +170,7 @@ export class SchedulingQueue {
       this.inFlight.get(uid)!.info = info;
       return;
     }
-    this.active.push({ info, timestamp: previous?.timestamp ?? this.now(), attempts: previous?.attempts ?? 0, backoffExpiry: 0, unschedulableSince: 0, unschedulablePlugins: new Set() });
+    this.active.push({ info, timestamp: previous?.timestamp ?? this.now(), seq: previous?.seq ?? this.seq++, attempts: previous?.attempts ?? 0, backoffExpiry: 0, unschedulableSince: 0, unschedulablePlugins: new Set() });
     this.wake();
   }
 
