@@ -108,6 +108,22 @@ describe('the scheduler', () => {
     expect(await boundTo('cache')).toBe(dbNode);
   });
 
+  it('scores by preferences: preferred node affinity, PreferNoSchedule taints, preferred pod affinity', async () => {
+    await cluster.addNode('a', { labels: { disk: 'hdd' } });
+    await cluster.addNode('b', { labels: { disk: 'ssd' } });
+    await cluster.addNode('c', { labels: { disk: 'ssd' }, taints: [{ key: 'spot', value: 'true', effect: 'PreferNoSchedule' }] });
+    const prefersSsd = { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] } }] } };
+    // b and c both match the preference; c's PreferNoSchedule taint tips it to b.
+    await cluster.addPod('default', 'fast', { ...requests('100m'), affinity: prefersSsd }, { labels: { name: 'fast' } });
+    expect(await boundTo('fast')).toBe('b');
+    // Least-allocated alone would pick an empty node; a preferred pod affinity pulls this one next to `fast`.
+    await cluster.addPod('default', 'friend', {
+      ...requests('100m'),
+      affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: { name: 'fast' } }, topologyKey: 'kubernetes.io/hostname' } }] } },
+    });
+    expect(await boundTo('friend')).toBe('b');
+  });
+
   it('spreads pods across zones under a DoNotSchedule topology constraint', async () => {
     for (const [name, zone] of [['a1', 'a'], ['a2', 'a'], ['a3', 'a'], ['b1', 'b']]) await cluster.addNode(name, { labels: { 'topology.kubernetes.io/zone': zone } });
     const spread = { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } }] };
