@@ -138,7 +138,7 @@ export class K2Server {
       apiserver: { address: advertiseAddress(options.bindAddress), port },
     });
     controllers.start();
-    const scheduler = new Scheduler(core, controllers.informers, log, { host: nodeName });
+    const scheduler = new Scheduler(core, controllers.informers, log, { host: nodeName, metrics: metrics.registry });
     scheduler.start();
 
     modulesStarted = true;

@@ -5,6 +5,7 @@
 // event, may preempt lower-priority pods, and are retried when the cluster changes.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { UserInfo } from '../apiserver/authn.ts';
 import { ApiClient } from '../apiserver/client.ts';
 import type { ApiCore } from '../apiserver/core.ts';
@@ -18,6 +19,7 @@ import { EventRecorder } from './events.ts';
 import { Code, CycleState, fitErrorMessage, noNodesAvailableMessage, Status, unresolvable, type ClusterLister, type Diagnosis } from './framework.ts';
 import type { NodeInfo } from './node-info.ts';
 import { PodInfo } from './pod-info.ts';
+import { SchedulerMetrics, type AttemptResult } from './metrics.ts';
 import { DefaultPreemption } from './preemption.ts';
 import { Profile } from './profile.ts';
 import { SchedulingQueue, type QueuedPod } from './queue.ts';
@@ -35,6 +37,8 @@ export interface SchedulerOptions {
   percentageOfNodesToScore?: number;
   /** Bindings in flight at once; the scheduling loop waits when this many are outstanding. */
   maxBindingsInFlight?: number;
+  /** Where to register kube-scheduler's metrics (served on /metrics). */
+  metrics?: Registry;
 }
 
 /** Which plugins' rejections a cluster event may resolve (kube-scheduler's EventsToRegister, coarsely). */
@@ -85,8 +89,9 @@ export class Scheduler {
   private stopped = false;
   /** Pods whose SchedulingGated status was written. */
   private readonly gatedReported = new Set<string>();
-  /** Counters for tests and metrics. */
+  /** Counters for tests. */
   readonly stats = { scheduled: 0, bound: 0, failed: 0, preempted: 0 };
+  private readonly metrics: SchedulerMetrics | undefined;
 
   constructor(
     private readonly core: ApiCore,
@@ -99,6 +104,7 @@ export class Scheduler {
     this.profile = new Profile(this.client);
     this.preemption = new DefaultPreemption(this.profile, this.queue);
     this.events = new EventRecorder(this.client, defaultSchedulerName, options.host, this.log);
+    if (options.metrics) this.metrics = new SchedulerMetrics(options.metrics, () => this.queue.counts());
     const informer = (group: string, plural: string) => this.informers.informer(group, plural);
     this.lister = {
       nodes: () => this.cache.nodes(),
@@ -240,12 +246,16 @@ export class Scheduler {
         if (this.bindingsInFlight >= (this.options.maxBindingsInFlight ?? 512)) break;
         const item = this.queue.tryPop();
         if (!item) break;
+        const started = performance.now();
+        let result: AttemptResult | undefined;
         try {
-          this.scheduleOne(item);
+          result = this.scheduleOne(item);
         } catch (error) {
           this.log.error({ err: error, pod: item.info.key }, 'scheduling attempt failed');
           this.queue.addBackoff(item);
+          result = 'error';
         }
+        if (result) this.metrics?.attempt(result, (performance.now() - started) / 1000);
       }
       if (this.bindingsInFlight >= (this.options.maxBindingsInFlight ?? 512)) {
         await new Promise<void>((resolve) => (this.bindingDone = resolve));
@@ -255,23 +265,24 @@ export class Scheduler {
     }
   }
 
-  private scheduleOne(item: QueuedPod): void {
+  /** One scheduling cycle; returns its result (undefined when the pod no longer needs one). */
+  private scheduleOne(item: QueuedPod): AttemptResult | undefined {
     const pod = item.info;
     const current = this.informers.informer('', 'pods').get(pod.namespace, pod.name);
     if (!current || current.metadata.uid !== pod.uid || !needsScheduling(current) || gated(current)) {
       this.queue.done(pod.uid);
-      return;
+      return undefined;
     }
     const cycle = this.queue.cycle;
     if (pod.invalid) {
       this.fail(item, cycle, new Status(Code.Error, [pod.invalid]), pod.invalid);
-      return;
+      return 'error';
     }
     const state = new CycleState(pod, this.lister);
     const nodes = this.cache.nodes();
     if (!nodes.length) {
       this.fail(item, cycle, unresolvable(noNodesAvailableMessage), noNodesAvailableMessage);
-      return;
+      return 'unschedulable';
     }
     const diagnosis: Diagnosis = { nodeStatuses: new Map(), unschedulablePlugins: new Set() };
     const pre = this.profile.preFilter(state);
@@ -287,7 +298,7 @@ export class Scheduler {
     }
     if (!feasible.length) {
       this.unschedulable(item, cycle, state, diagnosis, nodes);
-      return;
+      return 'unschedulable';
     }
     const chosen = feasible.length === 1 ? feasible[0]! : this.selectHost(feasible, this.profile.score(state, feasible));
     this.cache.assume(pod, chosen.name);
@@ -296,6 +307,7 @@ export class Scheduler {
     const binding = this.bind(item, state, chosen.name);
     this.bindings.add(binding);
     void binding.finally(() => this.bindings.delete(binding));
+    return 'scheduled';
   }
 
   private findNodesThatFit(state: CycleState, candidates: NodeInfo[], diagnosis: Diagnosis): NodeInfo[] {

@@ -75,6 +75,9 @@ describe('simulated nodes with real kubectl', () => {
       expect(await kubectl('get', 'pod', 'huge', '-n', ns, '--no-headers')).toMatch(/^huge +0\/1 +Pending +0 /);
       const describe = await kubectl('describe', 'pod', 'huge', '-n', ns);
       expect(describe).toMatch(new RegExp(`Warning +FailedScheduling +\\S+ +default-scheduler +${expected.replace(/[.()/]/g, '\\$&')}`));
+      const metrics = await kubectl('get', '--raw', '/metrics');
+      expect(Number(/^scheduler_pending_pods\{queue="unschedulable"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+      expect(Number(/^scheduler_scheduling_attempt_duration_seconds_count\{[^}]*result="scheduled"[^}]*\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
     });
 
     it('keeps Endpoints and EndpointSlices on the ready pods of a Service', async () => {
