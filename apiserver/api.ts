@@ -23,6 +23,9 @@ import { registerReviewHandlers } from './handlers/reviews.ts';
 import { ResourceHandlers } from './handlers/resources.ts';
 import { maxRequestBodyBytes } from './http-server.ts';
 import { builtinKinds } from './kinds/index.ts';
+import { defaultStorageClassAdmission } from '../controllers/default-storage-class.ts';
+import { defaultTolerationSecondsAdmission } from '../controllers/default-toleration-seconds.ts';
+import { priorityAdmission } from '../scheduler/priority-admission.ts';
 
 export interface Api {
   core: ApiCore;
@@ -37,6 +40,9 @@ export async function startApiCore(datastore: Datastore, log: Logger): Promise<A
   core.admission.add(serviceAllocation(core));
   core.admission.add(serviceAccountAdmission(core));
   core.admission.add(limitRanger(core));
+  core.admission.add(priorityAdmission(core));
+  core.admission.add(defaultTolerationSecondsAdmission());
+  core.admission.add(defaultStorageClassAdmission(core));
   core.admission.add(resourceQuotaAdmission(core));
   installManagedFields(core);
   await core.start();

@@ -5,6 +5,7 @@ import type { UserInfo } from './authn.ts';
 import type { ApiCore } from './core.ts';
 import { forbiddenError } from './authz.ts';
 import type { DeleteOptions, DeleteResult, ListOptions, ListResult, ResourceStore } from './registry/store.ts';
+import { cloneObject } from './registry/object-meta.ts';
 import type { KubeObject } from './registry/types.ts';
 
 export interface ResourceClient {
@@ -54,15 +55,15 @@ export class ApiClient {
       },
       create: async (object, options) => {
         await this.authorize(store, 'create', object.metadata.namespace);
-        return store.create(object.metadata.namespace, structuredClone(object), { user, dryRun: options?.dryRun });
+        return store.create(object.metadata.namespace, cloneObject(object), { user, dryRun: options?.dryRun });
       },
       update: async (object) => {
         await this.authorize(store, 'update', object.metadata.namespace, object.metadata.name);
-        return (await store.update(object.metadata.namespace, object.metadata.name!, structuredClone(object), { user })).object;
+        return (await store.update(object.metadata.namespace, object.metadata.name!, cloneObject(object), { user })).object;
       },
       updateStatus: async (object) => {
         await this.authorize(store, 'update', object.metadata.namespace, object.metadata.name, 'status');
-        return (await store.update(object.metadata.namespace, object.metadata.name!, structuredClone(object), { user, subresource: 'status' })).object;
+        return (await store.update(object.metadata.namespace, object.metadata.name!, cloneObject(object), { user, subresource: 'status' })).object;
       },
       modify: async (namespace, name, mutate, options) => {
         await this.authorize(store, 'patch', namespace, name, options?.subresource);

@@ -24,6 +24,9 @@ export interface ServerOptions {
   logFormat: LogFormat;
   datastore: DatastoreConfig & { compaction: CompactionPolicy };
   snapshots: SnapshotOptions;
+  /** Test only: this many simulated nodes (never the default). */
+  simulatedNodes: number;
+  nodeMonitorGracePeriodMs: number;
 }
 
 /** Where snapshots go (shared by the server's schedule and `k2 snapshot`). */
@@ -168,6 +171,8 @@ export function serverOptionsBuilder<T>(y: Argv<T>) {
       'write-kubeconfig': { alias: 'o', type: 'string', describe: 'Write the admin kubeconfig here [default: <data-dir>/kubeconfig.yaml]', group: 'Server:' },
       'write-kubeconfig-mode': { type: 'string', default: '0600', coerce: fileMode, describe: 'File mode of the written kubeconfig', group: 'Server:' },
       'node-name': { type: 'string', default: '', describe: 'Name of this node [default: the host name]', group: 'Server:' },
+      'simulated-nodes': { type: 'number', default: 0, hidden: true, describe: 'Test only: register N simulated nodes whose pods "run" without a runtime (scale tests)', group: 'Testing:' },
+      'node-monitor-grace-period': { type: 'string', default: '40s', coerce: duration, hidden: true, describe: 'How long a node may be silent before it is marked NotReady', group: 'Testing:' },
       'log-level': { type: 'string', choices: logLevels, default: 'info' as LogLevel, describe: 'Log level', group: 'Logging:' },
       'log-format': { type: 'string', choices: ['json', 'text'] as const, default: 'json' as LogFormat, describe: 'Log line format', group: 'Logging:' },
       ...datastoreFlags,
@@ -199,5 +204,7 @@ export function toServerOptions(argv: Record<string, unknown>): ServerOptions {
       cron: argv['snapshot-schedule-cron'] as string,
       retention: argv['snapshot-retention'] as number,
     },
+    simulatedNodes: (argv['simulated-nodes'] as number | undefined) ?? 0,
+    nodeMonitorGracePeriodMs: (argv['node-monitor-grace-period'] as number | undefined) ?? 40_000,
   };
 }

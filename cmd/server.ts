@@ -11,7 +11,10 @@ import type { ApiCore } from '../apiserver/core.ts';
 import { createHttpServer } from '../apiserver/http-server.ts';
 import { ApiMetrics } from '../apiserver/metrics.ts';
 import { defaultServiceNetwork } from '../apiserver/admission/service-allocation.ts';
+import { advertiseAddress } from '../controllers/apiserver-endpoints.ts';
 import { ControllerManager } from '../controllers/manager.ts';
+import { ensureSystemPriorityClasses } from '../scheduler/priority-admission.ts';
+import { Scheduler } from '../scheduler/scheduler.ts';
 import { HealthChecks } from '../apiserver/health.ts';
 import { writeKubeconfig } from '../apiserver/kubeconfig.ts';
 import { loadOrCreatePki } from '../apiserver/pki.ts';
@@ -86,6 +89,7 @@ export class K2Server {
     private readonly closeDatastore: () => Promise<void>,
     readonly core: ApiCore,
     readonly controllers: ControllerManager,
+    readonly scheduler: Scheduler,
   ) {}
 
   static async start(options: ServerOptions, log: Logger): Promise<K2Server> {
@@ -126,19 +130,29 @@ export class K2Server {
     await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem }, options.writeKubeconfigMode);
 
     await bootstrapCluster(core, { serviceCidr: defaultServiceNetwork.serviceCidr, apiserverPort: port });
-    const controllers = new ControllerManager(core, log, { caPem: pki.ca.certPem });
+    await ensureSystemPriorityClasses(core);
+    const controllers = new ControllerManager(core, log, {
+      caPem: pki.ca.certPem,
+      storageDir: resolve(dataDir, 'storage'),
+      simulatedNodes: options.simulatedNodes,
+      nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs,
+      apiserver: { address: advertiseAddress(options.bindAddress), port },
+    });
     controllers.start();
+    const scheduler = new Scheduler(core, controllers.informers, log, { host: nodeName, metrics: metrics.registry });
+    scheduler.start();
 
     modulesStarted = true;
     log.info(
       { version: gitVersion, url, port, kubeconfig: kubeconfigPath, dataDir, nodeName, startupMs: Math.round(performance.now() - started) },
       `k2 is ready; kubeconfig written to ${kubeconfigPath}`,
     );
-    return new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers);
+    return new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers, scheduler);
   }
 
   /** Stops accepting requests, lets in-flight ones finish, then closes the modules. */
   async stop(): Promise<void> {
+    await this.scheduler.stop();
     await this.controllers.stop();
     this.core.stop(); // ends watches and other streams so that in-flight requests can finish
     await this.http.close();

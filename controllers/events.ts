@@ -11,6 +11,9 @@ import { StatusError } from '../apiserver/status.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
+/** What a component needs to record events (tests pass their own). */
+export type EventSink = Pick<EventRecorder, 'event'>;
+
 export interface EventRecorderOptions {
   /** The instance (client-go's EventSource.Host; empty for kube-controller-manager's controllers). */
   host?: string;

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { ApiClient } from '../apiserver/client.ts';
 import type { ApiCore } from '../apiserver/core.ts';
 import type { UserInfo } from '../apiserver/authn.ts';
+import { apiserverUser } from '../apiserver/bootstrap.ts';
 import type { Controller } from './controller.ts';
 import { CronJobController } from './cron-job.ts';
 import { DaemonSetController } from './daemon-set.ts';
@@ -23,6 +24,33 @@ import { RootCaPublisher } from './root-ca-publisher.ts';
 import { ServiceAccountController } from './service-account.ts';
 import { StatefulSetController } from './stateful-set.ts';
 import { TtlAfterFinishedController } from './ttl-after-finished.ts';
+import { hostname } from 'node:os';
+import { ApiserverEndpointsController } from './apiserver-endpoints.ts';
+import { EndpointSliceController } from './endpoint-slices.ts';
+import { EndpointsController } from './endpoints.ts';
+import { LocalPathProvisioner } from './local-path-provisioner.ts';
+import { NodeLifecycleController } from './node-lifecycle.ts';
+import { PersistentVolumeBinder } from './persistent-volume-binder.ts';
+import { PodGarbageCollector } from './pod-gc.ts';
+import { SimulatedNodes } from './simulated-nodes.ts';
+import { TaintEvictionController } from './taint-eviction.ts';
+
+export interface ControllerManagerOptions {
+  caPem: string;
+  /** Where the local-path provisioner keeps volumes (<data-dir>/storage); no provisioner without it. */
+  storageDir?: string;
+  /** Register this many simulated nodes (scale tests only). */
+  simulatedNodes?: number;
+  /** How long a node may be silent before it is NotReady (--node-monitor-grace-period). */
+  nodeMonitorGracePeriodMs?: number;
+  /** The API server's address and port, for the `kubernetes` Service's endpoints. */
+  apiserver?: { address: string; port: number };
+  /** How long pods of a missing node wait before the pod GC deletes them (40 s, as Kubernetes; tests shorten it). */
+  orphanPodQuarantineMs?: number;
+  /** Pod metrics for the HorizontalPodAutoscaler (metrics.k8s.io); none means HPAs report ScalingActive=False. */
+  metrics?: PodMetricsSource;
+  hpaSyncMs?: number;
+}
 
 export function controllerUser(name: string): UserInfo {
   return {
@@ -35,17 +63,18 @@ export class ControllerManager {
   readonly informers: InformerFactory;
   private readonly controllers: Controller[] = [];
   private readonly recorders: EventRecorder[] = [];
+  readonly simulatedNodes: SimulatedNodes | undefined;
 
   constructor(
     core: ApiCore,
     private readonly log: Logger,
-    options: { caPem: string; metrics?: PodMetricsSource; hpaSyncMs?: number },
+    options: ControllerManagerOptions,
   ) {
     this.informers = new InformerFactory(core);
     const client = (name: string) => new ApiClient(core, controllerUser(name));
-    // Each workload controller writes as itself and records events as its own source component.
-    const recorder = (name: string) => {
-      const events = new EventRecorder(client(name), name, { log });
+    // Each controller writes as itself and records events as its own source component.
+    const recorder = (name: string, component = name) => {
+      const events = new EventRecorder(client(name), component, { log });
       this.recorders.push(events);
       return events;
     };
@@ -66,7 +95,19 @@ export class ControllerManager {
       new HorizontalPodAutoscalerController(core, this.informers, client('horizontal-pod-autoscaler'), recorder('horizontal-pod-autoscaler'), options.metrics, options.hpaSyncMs),
       new DisruptionController(core, this.informers, client('disruption-controller'), recorder('controllermanager')),
       new GarbageCollector(core, this.informers, client('generic-garbage-collector')),
+      new NodeLifecycleController(this.informers, client('node-controller'), recorder('node-controller'), options.nodeMonitorGracePeriodMs),
+      new TaintEvictionController(this.informers, client('node-controller'), recorder('node-controller', 'taint-eviction-controller')),
+      new EndpointsController(this.informers, client('endpoint-controller')),
+      new EndpointSliceController(this.informers, client('endpointslice-controller')),
+      new PodGarbageCollector(this.informers, client('pod-garbage-collector'), options.orphanPodQuarantineMs),
+      new PersistentVolumeBinder(this.informers, client('persistent-volume-binder'), recorder('persistent-volume-binder', 'persistentvolume-controller')),
     );
+    if (options.apiserver) this.controllers.push(new ApiserverEndpointsController(this.informers, new ApiClient(core, apiserverUser), options.apiserver.address, options.apiserver.port));
+    if (options.storageDir) this.controllers.push(new LocalPathProvisioner(this.informers, client('local-path-provisioner'), recorder('local-path-provisioner', 'rancher.io/local-path'), options.storageDir));
+    if (options.simulatedNodes) {
+      this.simulatedNodes = new SimulatedNodes(this.informers, client('simulated-nodes'), { count: options.simulatedNodes, gracePeriodMs: options.nodeMonitorGracePeriodMs });
+      this.controllers.push(this.simulatedNodes);
+    }
   }
 
   start(): void {

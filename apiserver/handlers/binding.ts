@@ -1,6 +1,9 @@
 // Binding a pod to a node: POST pods/<name>/binding (and the older POST bindings), which sets
-// spec.nodeName once, as the scheduler does.
+// spec.nodeName once, as the scheduler does. The scheduler binds in process through bindPod.
+import type { UserInfo } from '../authn.ts';
 import type { ApiCore } from '../core.ts';
+import { timestamp } from '../registry/object-meta.ts';
+import type { KubeObject } from '../registry/types.ts';
 import { errors } from '../status.ts';
 import { decodeObjectBody } from './content.ts';
 import { dryRunOf, type ResourceHandlers, type ResourceRequest } from './resources.ts';
@@ -8,38 +11,54 @@ import { sendJson } from './output.ts';
 
 type Json = Record<string, any>;
 
+export interface PodBinding {
+  node: string;
+  /** Only bind this incarnation of the pod. */
+  uid?: string;
+  annotations?: Record<string, string>;
+}
+
+/** Sets spec.nodeName (once) and PodScheduled=True, as kube-apiserver's binding REST does. */
+export async function bindPod(core: ApiCore, user: UserInfo, namespace: string | undefined, name: string, binding: PodBinding, options: { dryRun?: boolean; authorize?: boolean } = {}): Promise<KubeObject> {
+  if (options.authorize) {
+    const decision = await core.authorizer.authorize({ user, verb: 'create', namespace, apiGroup: '', resource: 'pods', subresource: 'binding', name, resourceRequest: true });
+    if (!decision.allowed) {
+      throw errors.forbidden(`pods "${name}" is forbidden: User "${user.username}" cannot create resource "pods/binding" in API group "" in the namespace "${namespace}"`, { name, kind: 'pods' });
+    }
+  }
+  return core.storeFor('', 'pods').guaranteedUpdate(
+    namespace,
+    name,
+    (pod) => {
+      const spec = (pod.spec ??= {}) as Json;
+      if (pod.metadata.deletionTimestamp) throw errors.conflict('pods', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
+      if (spec.nodeName) throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+      if (binding.uid && binding.uid !== pod.metadata.uid) throw errors.conflict('pods', '', name, 'Precondition failed: UID in precondition');
+      spec.nodeName = binding.node;
+      for (const [key, value] of Object.entries(binding.annotations ?? {})) {
+        pod.metadata.annotations = { ...pod.metadata.annotations, [key]: value };
+      }
+      const status = (pod.status ??= {}) as Json;
+      const conditions: Json[] = (status.conditions ??= []);
+      const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp() };
+      const at = conditions.findIndex((c) => c.type === 'PodScheduled');
+      if (at >= 0) conditions[at] = scheduled;
+      else conditions.push(scheduled);
+      return pod;
+    },
+    { user, dryRun: options.dryRun, subresource: 'binding' },
+  );
+}
+
 export function registerBindingHandlers(core: ApiCore, handlers: ResourceHandlers): void {
   const bind = async (context: ResourceRequest) => {
     const binding = decodeObjectBody(context.request.headers['content-type'], context.request.body as Buffer | undefined) as Json;
     const name = context.info.name ?? binding?.metadata?.name;
-    const namespace = context.info.namespace;
     const node = binding?.target?.name;
     if (!name) throw errors.badRequest('the name of the pod to bind is required');
     if (binding?.target?.kind && binding.target.kind !== 'Node') throw errors.badRequest(`target kind must be Node, not ${binding.target.kind}`);
     if (!node) throw errors.invalid('Binding', '', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
-    const pods = core.storeFor('', 'pods');
-    await pods.guaranteedUpdate(
-      namespace,
-      name,
-      (pod) => {
-        const spec = (pod.spec ??= {}) as Json;
-        if (pod.metadata.deletionTimestamp) throw errors.conflict('pods', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
-        if (spec.nodeName) throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-        if (binding.metadata?.uid && binding.metadata.uid !== pod.metadata.uid) throw errors.conflict('pods', '', name, 'Precondition failed: UID in precondition');
-        spec.nodeName = node;
-        for (const [key, value] of Object.entries((binding.metadata?.annotations ?? {}) as Record<string, string>)) {
-          pod.metadata.annotations = { ...pod.metadata.annotations, [key]: value };
-        }
-        const status = (pod.status ??= {}) as Json;
-        const conditions: Json[] = (status.conditions ??= []);
-        const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().slice(0, 19) + 'Z' };
-        const at = conditions.findIndex((c) => c.type === 'PodScheduled');
-        if (at >= 0) conditions[at] = scheduled;
-        else conditions.push(scheduled);
-        return pod;
-      },
-      { user: context.user, dryRun: dryRunOf(context.query), subresource: 'binding' },
-    );
+    await bindPod(core, context.user, context.info.namespace, name, { node, uid: binding.metadata?.uid, annotations: binding.metadata?.annotations }, { dryRun: dryRunOf(context.query) });
     return sendJson(context.reply, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   };
   handlers.addHandler('', 'pods', 'binding', 'POST', bind);

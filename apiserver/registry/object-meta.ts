@@ -139,7 +139,22 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return true;
 }
 
-/** A deep copy of a JSON object (cached objects are shared and must never be mutated). */
+/**
+ * A deep copy of a JSON object (cached objects are shared and must never be mutated). Stored
+ * objects are plain JSON, so a plain recursive copy does it, several times faster than structuredClone.
+ */
 export function cloneObject<T>(object: T): T {
-  return structuredClone(object);
+  return copyJson(object) as T;
+}
+
+function copyJson(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const copy = new Array(value.length);
+    for (let i = 0; i < value.length; i++) copy[i] = copyJson(value[i]);
+    return copy;
+  }
+  const copy: Record<string, unknown> = {};
+  for (const key in value as Record<string, unknown>) copy[key] = copyJson((value as Record<string, unknown>)[key]);
+  return copy;
 }

@@ -4,9 +4,10 @@ import { Agent, request } from 'node:https';
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { startServer, type TestServer } from '../e2e/harness.ts';
+import { onLines } from './http-stream.ts';
 import { ms, percentile, printTable } from './table.ts';
 
-interface Client {
+export interface Client {
   agent: Agent;
   ca: string;
   cert: string;
@@ -15,7 +16,7 @@ interface Client {
   port: number;
 }
 
-function clientFor(server: TestServer, maxSockets: number): Client {
+export function clientFor(server: TestServer, maxSockets: number): Client {
   const config = YAML.parse(readFileSync(server.kubeconfig, 'utf8'));
   const decode = (b64: string) => Buffer.from(b64, 'base64').toString();
   const url = new URL(server.url);
@@ -29,7 +30,7 @@ function clientFor(server: TestServer, maxSockets: number): Client {
   };
 }
 
-function call(client: Client, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+export function call(client: Client, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       { host: client.host, port: client.port, method, path, agent: client.agent, ca: client.ca, cert: client.cert, key: client.key, headers: body ? { 'content-type': 'application/json' } : {} },
@@ -89,18 +90,10 @@ async function watchDelivery(client: Client, namespace: string, count: number, e
         { host: client.host, port: client.port, path: `/api/v1/namespaces/${namespace}/configmaps?watch=1&resourceVersion=${rv}`, agent: watchAgent, ca: client.ca, cert: client.cert, key: client.key },
         (res) => {
           if (++ready === count) resolve();
-          let buffer = '';
-          res.on('data', (chunk: Buffer) => {
-            const now = performance.now();
-            buffer += chunk.toString();
-            let newline: number;
-            while ((newline = buffer.indexOf('\n')) >= 0) {
-              const line = buffer.slice(0, newline);
-              buffer = buffer.slice(newline + 1);
-              const name = /"name":"([^"]+)"/.exec(line)?.[1];
-              const sent = name ? sentAt.get(name) : undefined;
-              if (sent !== undefined) delays.push(now - sent);
-            }
+          onLines(res, (line, now) => {
+            const name = /"name":"([^"]+)"/.exec(line)?.[1];
+            const sent = name ? sentAt.get(name) : undefined;
+            if (sent !== undefined) delays.push(now - sent);
           });
         },
       );

@@ -3,6 +3,7 @@ import { apiBenchmark } from './api.ts';
 import { datastoreBenchmark } from './datastore.ts';
 import { nodeBenchmark } from './node.ts';
 import { patchBenchmark } from './patch.ts';
+import { schedulerBenchmark } from './scheduler.ts';
 import { startupBenchmark } from './startup.ts';
 import { templateBenchmark } from './template.ts';
 
@@ -13,4 +14,5 @@ export const benchmarks: Record<string, () => Promise<void>> = {
   patch: patchBenchmark,
   node: nodeBenchmark,
   template: templateBenchmark,
+  scheduler: schedulerBenchmark,
 };

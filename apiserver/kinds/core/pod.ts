@@ -1,5 +1,5 @@
 import { fieldError } from '../../registry/field-errors.ts';
-import { deepEqual } from '../../registry/object-meta.ts';
+import { cloneObject, deepEqual } from '../../registry/object-meta.ts';
 import type { KubeObject } from '../../registry/types.ts';
 import type { StatusCause } from '../../status.ts';
 import { defineKind } from '../define.ts';
@@ -30,7 +30,7 @@ const mutableSpecMessage =
 /** Only images, activeDeadlineSeconds, added tolerations and a few more may change in a pod's spec. */
 function validatePodSpecUpdate(spec: Json, old: Json): StatusCause[] {
   const comparable = (s: Json) => {
-    const copy: Json = structuredClone(s);
+    const copy: Json = cloneObject(s);
     for (const list of ['containers', 'initContainers']) for (const c of copy[list] ?? []) delete c.image;
     delete copy.activeDeadlineSeconds;
     delete copy.tolerations;
@@ -85,8 +85,8 @@ export const pods = defineKind({
   },
   validate(pod: KubeObject, old, context) {
     const causes = validatePodSpec(pod.spec as Json, 'spec');
-    // Binding (scheduling) sets spec.nodeName through its own subresource.
-    if (old && context.subresource !== 'binding') causes.push(...validatePodSpecUpdate(pod.spec as Json, old.spec as Json));
+    // Binding (scheduling) sets spec.nodeName through its own subresource; status writes keep the old spec.
+    if (old && context.subresource !== 'binding' && context.subresource !== 'status') causes.push(...validatePodSpecUpdate(pod.spec as Json, old.spec as Json));
     return causes;
   },
 });
