@@ -4,7 +4,7 @@
 // revision and watch replay read the retained history. Concurrent writes are grouped into one
 // transaction, so one fsync (synchronous=FULL) makes a whole batch durable before any of it is
 // acknowledged or published on the event bus.
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
@@ -66,6 +66,8 @@ interface PendingWrite {
 }
 
 /** Writes grouped into one transaction at most; bounds the latency a batch adds. */
+/** A WAL larger than this is checkpointed into the database file. */
+const walCheckpointBytes = 8 * 1024 * 1024;
 const maxBatch = 2000;
 /** Rows read per step of a watch replay or a snapshot, and deleted per step of a purge. */
 const chunkRows = 1000;
@@ -125,6 +127,16 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
   /** close() waiting for the queued writes to be committed. */
   private drained: (() => void)[] = [];
   private commitFailure?: Error;
+  /**
+   * A server commits without waiting for the disk (synchronous=OFF) and then syncs the WAL on libuv's
+   * thread pool before it acknowledges or publishes a batch: the same durability as synchronous=FULL,
+   * but the event loop keeps serving while the disk works, and the next batch forms meanwhile.
+   */
+  private readonly syncOffThread: boolean;
+  private walFd: number | undefined;
+  /** Batches whose WAL sync is in flight, oldest first: acknowledged in commit order. */
+  private syncing: Promise<void> = Promise.resolve();
+  private batchesSinceCheckpointCheck = 0;
   private purging?: Promise<void>;
   private closed = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -139,6 +151,7 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     this.log = options.log ?? silentLog;
     this.compaction = options.compaction ?? defaultCompactionPolicy;
     this.bus = new EventBus((error) => this.log.error({ err: error }, 'a datastore watcher failed while handling events'));
+    this.syncOffThread = options.background === true;
   }
 
   async start(): Promise<void> {
@@ -154,6 +167,11 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       throw error;
     }
     this.db = db;
+    if (this.syncOffThread) {
+      // Durability comes from syncWal(); checkpoints run in checkpointIfLarge() with FULL syncs.
+      db.pragma('synchronous = OFF');
+      db.pragma('wal_autocheckpoint = 0');
+    }
     const stored = readStoredRevisions(db);
     this.revision = stored.revision;
     this.compacted = stored.compacted;
@@ -223,11 +241,14 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       return;
     }
     for (const timer of this.timers) clearInterval(timer);
-    // Writes already accepted are committed and answered before the file closes.
+    // Writes already accepted are committed, synced and answered before the file closes.
     while (this.flushScheduled) await new Promise<void>((done) => this.drained.push(done));
+    await this.syncing;
     this.closed = true;
     await this.purging;
+    if (this.syncOffThread) this.db.pragma('synchronous = FULL'); // closing checkpoints: with syncs
     this.db.close();
+    if (this.walFd !== undefined) closeSync(this.walFd);
     this.releaseOwnership?.();
   }
 
@@ -333,14 +354,52 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       this.afterFlush();
       return;
     }
-    this.bus.publish(events);
-    for (let i = 0; i < batch.length; i++) {
-      const outcome = outcomes[i]!;
-      if (outcome instanceof Error) batch[i]!.reject(outcome);
-      else batch[i]!.resolve(outcome);
+    const acknowledge = () => {
+      this.bus.publish(events);
+      for (let i = 0; i < batch.length; i++) {
+        const outcome = outcomes[i]!;
+        if (outcome instanceof Error) batch[i]!.reject(outcome);
+        else batch[i]!.resolve(outcome);
+      }
+    };
+    if (!this.syncOffThread || events.length === 0) {
+      // Synchronous commits are on disk already; a batch of failed compare-and-swaps wrote nothing.
+      this.syncing = this.syncing.then(acknowledge);
+      if (this.options.background && this.revision - this.compacted > 2 * this.compaction.retain) this.compactOnSchedule();
+      this.afterFlush();
+      return;
     }
-    if (this.options.background && this.revision - this.compacted > 2 * this.compaction.retain) this.compactOnSchedule();
-    this.afterFlush();
+    // One batch on its way to disk at a time: writes arriving meanwhile form the next batch, so the
+    // batch size grows with the load instead of the number of syncs.
+    this.syncing = this.syncWal().then(acknowledge, (error: Error) => {
+      this.commitFailure = error;
+      this.log.error({ err: error, writes: batch.length }, 'syncing the datastore WAL failed; writes are not acknowledged');
+      for (const pending of batch) pending.reject(error);
+    });
+    void this.syncing.then(() => {
+      if (this.options.background && this.revision - this.compacted > 2 * this.compaction.retain) this.compactOnSchedule();
+      this.afterFlush();
+    });
+  }
+
+  /** fdatasync of the WAL on the thread pool: every frame written so far is on disk when it resolves. */
+  private syncWal(): Promise<void> {
+    this.walFd ??= openSync(`${this.path}-wal`, 'r');
+    const fd = this.walFd;
+    return new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve()))).then(() => this.checkpointIfLarge());
+  }
+
+  /** Moves the WAL into the database file once it has grown, syncing both (the WAL then restarts empty). */
+  private checkpointIfLarge(): void {
+    if (++this.batchesSinceCheckpointCheck < 64 || this.closed || !this.db) return;
+    this.batchesSinceCheckpointCheck = 0;
+    if (fstatSync(this.walFd!).size < walCheckpointBytes) return;
+    this.db.pragma('synchronous = FULL');
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.db.pragma('synchronous = OFF');
+    }
   }
 
   private afterFlush(): void {
