@@ -9,7 +9,7 @@ import { resourceQuotaAdmission } from './admission/resource-quota.ts';
 import { serviceAccountAdmission } from './admission/service-account.ts';
 import { serviceAllocation } from './admission/service-allocation.ts';
 import { CrdRegistrar } from './apiextensions/crd-registrar.ts';
-import { ApiCore } from './core.ts';
+import { ApiCore, type ApiCoreOptions } from './core.ts';
 import { installManagedFields } from './managed-fields.ts';
 import { setProtobufDecoder } from './handlers/content.ts';
 import { OpenApiPublisher } from './openapi/publisher.ts';
@@ -33,8 +33,8 @@ export interface Api {
 }
 
 /** Creates the API core over a datastore and loads the watch cache. */
-export async function startApiCore(datastore: Datastore, log: Logger): Promise<ApiCore> {
-  const core = new ApiCore(datastore, log);
+export async function startApiCore(datastore: Datastore, log: Logger, options: ApiCoreOptions = {}): Promise<ApiCore> {
+  const core = new ApiCore(datastore, log, options);
   for (const kind of builtinKinds) core.registry.add(kind);
   core.admission.add(namespaceLifecycle(core));
   core.admission.add(serviceAllocation(core));

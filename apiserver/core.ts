@@ -11,6 +11,14 @@ import type { ResourceDescription } from './registry/types.ts';
 import { WatchCache } from './registry/watch-cache.ts';
 import { errors } from './status.ts';
 
+export interface ApiCoreOptions {
+  /**
+   * Lists of up to this many objects are served whole from the watch cache, whatever their `limit`
+   * (the API allows it; it spares clients round trips they throttle). 0 always paginates.
+   */
+  wholeListFromCache?: number;
+}
+
 export class ApiCore {
   readonly registry = new Registry();
   readonly admission = new AdmissionChain();
@@ -26,6 +34,7 @@ export class ApiCore {
   constructor(
     readonly datastore: Datastore,
     readonly log: Logger,
+    private readonly options: ApiCoreOptions = {},
   ) {
     this.cache = new WatchCache(datastore, log.child({ module: 'watch-cache' }));
   }
@@ -43,7 +52,11 @@ export class ApiCore {
   store(description: ResourceDescription): ResourceStore {
     let store = this.stores.get(description);
     if (!store) {
-      store = new ResourceStore(description, { datastore: this.datastore, cache: this.cache, admission: this.admission }, this.hooks);
+      store = new ResourceStore(
+        description,
+        { datastore: this.datastore, cache: this.cache, admission: this.admission, wholeListFromCache: this.options.wholeListFromCache ?? 50_000 },
+        this.hooks,
+      );
       this.stores.set(description, store);
     }
     return store;

@@ -18,6 +18,8 @@ export interface StoreDependencies {
   datastore: Datastore;
   cache: WatchCache;
   admission: AdmissionChain;
+  /** Lists of up to this many objects are served whole from the cache, whatever their `limit`. */
+  wholeListFromCache: number;
 }
 
 export interface ListOptions {
@@ -190,7 +192,7 @@ export class ResourceStore {
   async list(namespace: string | undefined, options: ListOptions = {}): Promise<ListResult> {
     const prefix = this.prefix(namespace);
     if (options.fieldSelector) checkFieldSelector(this.description, options.fieldSelector);
-    const limit = options.limit && options.limit > 0 ? options.limit : 0;
+    let limit = options.limit && options.limit > 0 ? options.limit : 0;
     let startKey: string | undefined;
     let atRevision: number | undefined;
     if (options.continue) {
@@ -214,6 +216,9 @@ export class ResourceStore {
     // The cache answers unless the list must be consistent at an older revision it has moved past.
     if (atRevision === undefined || atRevision === this.cache.revision) {
       const revision = this.cache.revision;
+      // A first page from the cache may hold everything (the API allows it, and kube-apiserver's watch
+      // cache did so): one cheap response instead of many round trips, which clients also throttle.
+      if (limit && !startKey && this.cache.count(prefix) <= this.deps.wholeListFromCache) limit = 0;
       const items: KubeObject[] = [];
       let nextKey: string | undefined;
       let scanned = 0;

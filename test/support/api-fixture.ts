@@ -13,7 +13,8 @@ export interface ApiFixture extends Api {
 
 export async function apiFixture(): Promise<ApiFixture> {
   const datastore = new MemoryDatastore();
-  const core = await startApiCore(datastore, pino({ level: 'silent' }));
+  // Pagination is exercised whatever the list size.
+  const core = await startApiCore(datastore, pino({ level: 'silent' }), { wholeListFromCache: 0 });
   const app = Fastify();
   app.addHook('onRequest', async (request) => {
     request.user = { username: 'admin', groups: ['system:masters', 'system:authenticated'] };
