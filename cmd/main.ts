@@ -29,7 +29,8 @@ export async function main(argv: string[]): Promise<void> {
     .version(false)
     .help()
     .alias('h', 'help')
-    .wrap(Math.min(120, process.stdout.columns || 100))
+    // Wrapping renders the whole help text, which yargs does even to run a command: only when help is asked for.
+    .wrap(argv.includes('--help') || argv.includes('-h') ? Math.min(120, process.stdout.columns || 100) : null)
     .parserConfiguration({ 'boolean-negation': false })
     .fail((message, error) => {
       process.stderr.write(error ? `k2: ${error.message}\n` : `k2: ${readableFailure(message)}\nRun with --help for usage.\n`);
