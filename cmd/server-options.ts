@@ -6,6 +6,7 @@ import type { Argv } from 'yargs';
 import YAML from 'yaml';
 import { logLevels, type LogFormat, type LogLevel } from './logging.ts';
 import { defaultConfigFile, defaultDataDir } from './paths.ts';
+import { cidr, ipv4, nodeFlags, toNodeFlags, type NodeFlags } from './node-options.ts';
 
 export interface ServerOptions {
   dataDir: string;
@@ -17,6 +18,13 @@ export interface ServerOptions {
   nodeName: string;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  /** Run no node in this process. */
+  disableAgent: boolean;
+  node: NodeFlags;
+  clusterCidr: string;
+  serviceCidr: string;
+  clusterDns: string;
+  clusterDomain: string;
 }
 
 export function port(value: unknown): number {
@@ -57,6 +65,12 @@ export function serverOptionsBuilder<T>(y: Argv<T>) {
       'write-kubeconfig': { alias: 'o', type: 'string', describe: 'Write the admin kubeconfig here [default: <data-dir>/kubeconfig.yaml]', group: 'Server:' },
       'write-kubeconfig-mode': { type: 'string', default: '0600', coerce: fileMode, describe: 'File mode of the written kubeconfig', group: 'Server:' },
       'node-name': { type: 'string', default: '', describe: 'Name of this node [default: the host name]', group: 'Server:' },
+      'disable-agent': { type: 'boolean', default: false, describe: 'Run no node (no pods) in this server', group: 'Node:' },
+      'cluster-cidr': { type: 'string', default: '10.42.0.0/16', coerce: cidr, describe: 'Pod addresses; each node gets a /24 of it', group: 'Networking:' },
+      'service-cidr': { type: 'string', default: '10.43.0.0/16', coerce: cidr, describe: 'Service ClusterIP addresses', group: 'Networking:' },
+      'cluster-dns': { type: 'string', default: '10.43.0.10', coerce: ipv4, describe: 'Address of the cluster DNS (served by k2 on every node)', group: 'Networking:' },
+      'cluster-domain': { type: 'string', default: 'cluster.local', describe: 'Cluster domain of service and pod DNS names', group: 'Networking:' },
+      ...nodeFlags,
       'log-level': { type: 'string', choices: logLevels, default: 'info' as LogLevel, describe: 'Log level', group: 'Logging:' },
       'log-format': { type: 'string', choices: ['json', 'text'] as const, default: 'json' as LogFormat, describe: 'Log line format', group: 'Logging:' },
     })
@@ -74,5 +88,11 @@ export function toServerOptions(argv: Record<string, unknown>): ServerOptions {
     nodeName: argv['node-name'] as string,
     logLevel: argv['log-level'] as LogLevel,
     logFormat: argv['log-format'] as LogFormat,
+    disableAgent: argv['disable-agent'] as boolean,
+    node: toNodeFlags(argv),
+    clusterCidr: argv['cluster-cidr'] as string,
+    serviceCidr: argv['service-cidr'] as string,
+    clusterDns: argv['cluster-dns'] as string,
+    clusterDomain: argv['cluster-domain'] as string,
   };
 }

@@ -10,7 +10,13 @@ import { bootstrapCluster } from '../apiserver/bootstrap.ts';
 import type { ApiCore } from '../apiserver/core.ts';
 import { createHttpServer } from '../apiserver/http-server.ts';
 import { ApiMetrics } from '../apiserver/metrics.ts';
-import { defaultServiceNetwork } from '../apiserver/admission/service-allocation.ts';
+import { registerMetricsApi } from '../apiserver/handlers/metrics-api.ts';
+import { registerPodStreamRoutes } from '../apiserver/handlers/pod-streams.ts';
+import type { NodeConnector, NodeEndpoint } from '../apiserver/nodes/node-endpoint.ts';
+import { clientCertificateAuthenticator } from '../apiserver/authn.ts';
+import { NodeAgent } from '../kubelet-bridge/agent.ts';
+import { InProcessNodeApi } from '../kubelet-bridge/api/in-process.ts';
+import { LocalNodeEndpoint } from '../kubelet-bridge/local-endpoint.ts';
 import { ControllerManager } from '../controllers/manager.ts';
 import type { Datastore } from '../datastore/types.ts';
 import { sqliteNativeBinding } from '../datastore/sqlite/native-addon.ts';
@@ -84,6 +90,8 @@ export class K2Server {
     readonly datastore: Datastore,
     readonly core: ApiCore,
     readonly controllers: ControllerManager,
+    /** This server's own node, once it runs (it starts after the API is ready). */
+    readonly agent: Promise<NodeAgent | undefined>,
   ) {}
 
   static async start(options: ServerOptions, log: Logger): Promise<K2Server> {
@@ -110,12 +118,17 @@ export class K2Server {
     await sqlite.start();
     const datastore = metrics.measure(sqlite);
     health.addLiveness('datastore', () => datastore.healthy() || 'datastore unavailable');
-    const core = await startApiCore(datastore, log);
+    const core = await startApiCore(datastore, log, { serviceCidr: options.serviceCidr });
     health.addLiveness('watch-cache', () => core.cache.healthy() || 'watch cache lost the datastore');
 
     const http = createHttpServer({ log, caPem: pki.ca.certPem, servingCertPem: pki.serving.certPem, servingKeyPem: pki.serving.keyPem, health });
     metrics.register(http);
-    installApi(http, core);
+    const api = installApi(http, core);
+    // The nodes that complete logs, exec, attach, port-forward and metrics: this server's own, in process.
+    let localNode: { name: string; endpoint: NodeEndpoint } | undefined;
+    const nodes: NodeConnector = { endpoint: async (name) => (localNode?.name === name ? localNode.endpoint : undefined) };
+    registerPodStreamRoutes(http, core, api.handlers, { connector: nodes, authenticators: [clientCertificateAuthenticator] });
+    registerMetricsApi(core, api.handlers, nodes);
     await http.listen({ host: options.bindAddress, port: options.httpsListenPort });
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : options.httpsListenPort;
@@ -124,20 +137,47 @@ export class K2Server {
     const kubeconfigPath = resolve(options.writeKubeconfig ?? defaultKubeconfig(dataDir));
     await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem }, options.writeKubeconfigMode);
 
-    await bootstrapCluster(core, { serviceCidr: defaultServiceNetwork.serviceCidr, apiserverPort: port });
-    const controllers = new ControllerManager(core, log, { caPem: pki.ca.certPem });
+    await bootstrapCluster(core, { serviceCidr: options.serviceCidr, apiserverPort: port });
+    const controllers = new ControllerManager(core, log, { caPem: pki.ca.certPem, clusterCidr: options.clusterCidr });
     controllers.start();
+
+    // The node starts after the API is up (containerd and images take a moment); the API does not wait for it.
+    const agentLog = log.child({ module: 'agent' });
+    const agent = options.disableAgent
+      ? Promise.resolve(undefined)
+      : NodeAgent.start({
+          api: new InProcessNodeApi(core, nodeName),
+          nodeName,
+          dataDir,
+          log: agentLog,
+          network: { clusterCidr: options.clusterCidr, serviceCidr: options.serviceCidr, clusterDns: options.clusterDns, clusterDomain: options.clusterDomain },
+          nodeIP: options.node.nodeIP,
+          containerRuntimeEndpoint: options.node.containerRuntimeEndpoint,
+          cgroupRoot: options.node.cgroupRoot,
+          labels: { 'node-role.kubernetes.io/control-plane': 'true' },
+        }).then(
+          (started) => {
+            localNode = { name: nodeName, endpoint: new LocalNodeEndpoint(started) };
+            return started;
+          },
+          (error: Error) => {
+            agentLog.error({ err: error }, `this server runs no pods: its node agent could not start (${error.message})`);
+            return undefined;
+          },
+        );
 
     modulesStarted = true;
     log.info(
       { version: gitVersion, url, port, kubeconfig: kubeconfigPath, dataDir, nodeName, startupMs: Math.round(performance.now() - started) },
       `k2 is ready; kubeconfig written to ${kubeconfigPath}`,
     );
-    return new K2Server(options, log, http, url, kubeconfigPath, datastore, core, controllers);
+    return new K2Server(options, log, http, url, kubeconfigPath, datastore, core, controllers, agent);
   }
 
   /** Stops accepting requests, lets in-flight ones finish, then closes the modules. */
   async stop(): Promise<void> {
+    // The node stops first: its pods keep running in their shims, as with k3s, and are found again at the next start.
+    await (await this.agent)?.stop();
     await this.controllers.stop();
     this.core.stop(); // ends watches and other streams so that in-flight requests can finish
     await this.http.close();

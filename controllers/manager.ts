@@ -9,6 +9,7 @@ import type { Controller } from './controller.ts';
 import { InformerFactory } from './informer.ts';
 import { CustomResourceDefinitionController } from './custom-resource-definition.ts';
 import { NamespaceController } from './namespace.ts';
+import { NodeIpamController } from './node-ipam.ts';
 import { ResourceQuotaController } from './resource-quota.ts';
 import { RootCaPublisher } from './root-ca-publisher.ts';
 import { ServiceAccountController } from './service-account.ts';
@@ -27,7 +28,7 @@ export class ControllerManager {
   constructor(
     core: ApiCore,
     private readonly log: Logger,
-    options: { caPem: string },
+    options: { caPem: string; /** Give every Node a pod CIDR from this range (node IPAM). */ clusterCidr?: string },
   ) {
     this.informers = new InformerFactory(core);
     const client = (name: string) => new ApiClient(core, controllerUser(name));
@@ -38,6 +39,7 @@ export class ControllerManager {
       new ResourceQuotaController(core, this.informers, client('resourcequota-controller')),
       new CustomResourceDefinitionController(core, this.informers, client('crd-controller')),
     );
+    if (options.clusterCidr) this.controllers.push(new NodeIpamController(this.informers, client('node-ipam-controller'), options.clusterCidr));
   }
 
   start(): void {

@@ -250,7 +250,8 @@ export class ResourceHandlers {
       return custom(context);
     }
     if (served.description.virtual) {
-      const custom = !info.name && method === 'POST' ? this.customHandler(served, '', method) : undefined;
+      // POST to the collection (reviews, bindings), or GET of objects computed on read (metrics.k8s.io).
+      const custom = method === 'GET' || (!info.name && method === 'POST') ? this.customHandler(served, '', method) : undefined;
       if (!custom) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
       return custom(context);
     }

@@ -1,0 +1,12 @@
+import { defineKind } from '../define.ts';
+
+/** metrics.k8s.io NodeMetrics: not stored; every read asks the nodes (handlers/metrics-api.ts). */
+export const nodeMetrics = defineKind({
+  group: 'metrics.k8s.io',
+  kind: 'NodeMetrics',
+  plural: 'nodes',
+  namespaced: false,
+  versions: [{ version: 'v1beta1', definitionName: 'io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics' }],
+  verbs: ['get', 'list'],
+  virtual: true,
+});
