@@ -137,7 +137,7 @@ export class K2Server {
     const kubeconfigPath = resolve(options.writeKubeconfig ?? defaultKubeconfig(dataDir));
     await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem }, options.writeKubeconfigMode);
 
-    await bootstrapCluster(core, { serviceCidr: options.serviceCidr, apiserverPort: port });
+    await bootstrapCluster(core, { serviceCidr: options.serviceCidr, apiserverPort: port, clusterDns: options.clusterDns });
     const controllers = new ControllerManager(core, log, { caPem: pki.ca.certPem, clusterCidr: options.clusterCidr });
     controllers.start();
 
@@ -154,6 +154,7 @@ export class K2Server {
           nodeIP: options.node.nodeIP,
           containerRuntimeEndpoint: options.node.containerRuntimeEndpoint,
           cgroupRoot: options.node.cgroupRoot,
+          serviceProxy: !options.node.disableKubeProxy,
           labels: { 'node-role.kubernetes.io/control-plane': 'true' },
         }).then(
           (started) => {

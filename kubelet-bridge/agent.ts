@@ -10,7 +10,9 @@ import type { StreamTarget } from '../apiserver/streaming/target.ts';
 import { StreamTargetError } from '../apiserver/streaming/target.ts';
 import { isConflict, isNotFound, type NodeApi, type ResourceInformer } from './api/node-api.ts';
 import { ApiPodObjectResolver } from './api/pod-objects.ts';
-import { defaultClusterCidr, defaultServiceCidr, nodePodSubnet } from './network/cni.ts';
+import { ClusterDnsServer } from './dns/cluster-dns.ts';
+import { addLocalAddress, defaultClusterCidr, defaultServiceCidr, nodePodSubnet, serviceBridgeName } from './network/cni.ts';
+import { ServiceProxy } from './proxy/service-proxy.ts';
 import { NodeStatusReporter } from './node-status.ts';
 import { machineFacts, startNodeRuntime, type NodeRuntime } from './node-runtime.ts';
 import { streamContainerLog, type LogOptions } from './pod/logs.ts';
@@ -55,6 +57,8 @@ export interface NodeAgentOptions {
   backoff?: BackoffPolicy;
   /** How long to wait for the node IPAM controller to give the node a pod CIDR. */
   podCidrWaitMs?: number;
+  /** Service proxy rules and cluster DNS on this node (default true; off when another node on this machine has them). */
+  serviceProxy?: boolean;
 }
 
 /** Pod conditions the node owns; others (PodScheduled, DisruptionTarget, readiness gates) are kept as they are. */
@@ -79,6 +83,9 @@ export class NodeAgent {
     readonly services: ResourceInformer,
     private readonly loop: PodSyncLoop,
     readonly podCidr: string,
+    readonly endpointSlices: ResourceInformer,
+    readonly proxy: ServiceProxy | undefined,
+    readonly dns: ClusterDnsServer | undefined,
   ) {}
 
   get nodeName(): string {
@@ -166,11 +173,22 @@ export class NodeAgent {
       delete: (pod) => syncLoop.delete(pod.metadata.uid!),
     });
     await services.start();
+    const endpointSlices = api.informer('discovery.k8s.io', 'endpointslices');
+    await endpointSlices.start();
+    let proxy: ServiceProxy | undefined;
+    let dns: ClusterDnsServer | undefined;
+    if (options.serviceProxy ?? true) {
+      proxy = new ServiceProxy({ services, endpointSlices, clusterCidr: options.network.clusterCidr, log });
+      await proxy.start();
+      await addLocalAddress(options.network.clusterDns, options.safetyRouteBridge ?? serviceBridgeName);
+      dns = new ClusterDnsServer({ address: options.network.clusterDns, domain: options.network.clusterDomain, services, endpointSlices, log });
+      await dns.start();
+    }
     await pods.start();
     loop.start();
     reporter.start();
     log.info({ node: nodeName, podCidr, runtime: runtime.runtime.endpoint, startMs: Math.round(performance.now() - started) }, 'node agent is running');
-    return new NodeAgent(options, runtime, reporter, pods, services, loop, podCidr);
+    return new NodeAgent(options, runtime, reporter, pods, services, loop, podCidr, endpointSlices, proxy, dns);
   }
 
   /** The pod on this node, as the API has it; a StreamTargetError (404) when there is none. */
@@ -210,8 +228,11 @@ export class NodeAgent {
     this.stopped = true;
     await this.reporter.stop();
     this.loop.stop();
+    this.proxy?.stop();
+    await this.dns?.stop();
     this.pods.shutdown();
     this.services.shutdown();
+    this.endpointSlices.shutdown();
     await this.node.stop();
   }
 }

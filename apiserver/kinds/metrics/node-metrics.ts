@@ -1,4 +1,5 @@
 import { defineKind } from '../define.ts';
+import { nodeMetricsSchema } from './usage-schema.ts';
 
 /** metrics.k8s.io NodeMetrics: not stored; every read asks the nodes (handlers/metrics-api.ts). */
 export const nodeMetrics = defineKind({
@@ -6,7 +7,7 @@ export const nodeMetrics = defineKind({
   kind: 'NodeMetrics',
   plural: 'nodes',
   namespaced: false,
-  versions: [{ version: 'v1beta1', definitionName: 'io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics' }],
+  versions: [{ version: 'v1beta1', schema: nodeMetricsSchema }],
   verbs: ['get', 'list'],
   virtual: true,
 });

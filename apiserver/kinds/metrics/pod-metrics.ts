@@ -1,4 +1,5 @@
 import { defineKind } from '../define.ts';
+import { podMetricsSchema } from './usage-schema.ts';
 
 /** metrics.k8s.io PodMetrics: not stored; every read asks the nodes (handlers/metrics-api.ts). */
 export const podMetrics = defineKind({
@@ -6,7 +7,7 @@ export const podMetrics = defineKind({
   kind: 'PodMetrics',
   plural: 'pods',
   namespaced: true,
-  versions: [{ version: 'v1beta1', definitionName: 'io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics' }],
+  versions: [{ version: 'v1beta1', schema: podMetricsSchema }],
   verbs: ['get', 'list'],
   virtual: true,
 });
