@@ -6,12 +6,16 @@ import { serverCommand } from './server.ts';
 import { versionCommand } from './version.ts';
 import { kubectlCommand } from './kubectl.ts';
 import { imageCommand } from './image.ts';
+import { agentCommand } from './agent.ts';
+import { tokenCommand } from './token.ts';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('k2')
     .usage('k2: Kubernetes in one process.\n\nUsage: $0 <command> [options]')
     .command(serverCommand)
+    .command(agentCommand)
+    .command(tokenCommand)
     .command(kubectlCommand)
     .command(imageCommand)
     .command(versionCommand)

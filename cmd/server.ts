@@ -12,7 +12,10 @@ import { createHttpServer } from '../apiserver/http-server.ts';
 import { ApiMetrics } from '../apiserver/metrics.ts';
 import { registerMetricsApi } from '../apiserver/handlers/metrics-api.ts';
 import { registerPodStreamRoutes } from '../apiserver/handlers/pod-streams.ts';
-import type { NodeConnector, NodeEndpoint } from '../apiserver/nodes/node-endpoint.ts';
+import type { NodeEndpoint } from '../apiserver/nodes/node-endpoint.ts';
+import { joinPaths, registerNodeJoin } from '../apiserver/nodes/node-join.ts';
+import { nodeConnector } from '../apiserver/nodes/remote-node.ts';
+import { apiserverKubeletClient } from '../kubelet-bridge/node-server.ts';
 import { clientCertificateAuthenticator } from '../apiserver/authn.ts';
 import { NodeAgent } from '../kubelet-bridge/agent.ts';
 import { InProcessNodeApi } from '../kubelet-bridge/api/in-process.ts';
@@ -121,12 +124,20 @@ export class K2Server {
     const core = await startApiCore(datastore, log, { serviceCidr: options.serviceCidr });
     health.addLiveness('watch-cache', () => core.cache.healthy() || 'watch cache lost the datastore');
 
-    const http = createHttpServer({ log, caPem: pki.ca.certPem, servingCertPem: pki.serving.certPem, servingKeyPem: pki.serving.keyPem, health });
+    const http = createHttpServer({ log, caPem: pki.ca.certPem, servingCertPem: pki.serving.certPem, servingKeyPem: pki.serving.keyPem, health, publicPaths: Object.values(joinPaths) });
     metrics.register(http);
     const api = installApi(http, core);
     // The nodes that complete logs, exec, attach, port-forward and metrics: this server's own, in process.
+    // Remote nodes are called with a client certificate of the API server's own (kept in memory, issued per start).
     let localNode: { name: string; endpoint: NodeEndpoint } | undefined;
-    const nodes: NodeConnector = { endpoint: async (name) => (localNode?.name === name ? localNode.endpoint : undefined) };
+    const kubeletClient = await pki.ca.issue({ commonName: apiserverKubeletClient.commonName, organizations: [apiserverKubeletClient.organization], usage: 'client', days: 365 });
+    const nodes = nodeConnector({
+      local: () => localNode,
+      node: (name) => core.storeFor('', 'nodes').find(undefined, name),
+      tls: { caPem: pki.ca.certPem, certPem: kubeletClient.certPem, keyPem: kubeletClient.keyPem },
+    });
+    const network = { clusterCidr: options.clusterCidr, serviceCidr: options.serviceCidr, clusterDns: options.clusterDns, clusterDomain: options.clusterDomain };
+    registerNodeJoin(http, core, pki.ca, network);
     registerPodStreamRoutes(http, core, api.handlers, { connector: nodes, authenticators: [clientCertificateAuthenticator] });
     registerMetricsApi(core, api.handlers, nodes);
     await http.listen({ host: options.bindAddress, port: options.httpsListenPort });
@@ -150,7 +161,7 @@ export class K2Server {
           nodeName,
           dataDir,
           log: agentLog,
-          network: { clusterCidr: options.clusterCidr, serviceCidr: options.serviceCidr, clusterDns: options.clusterDns, clusterDomain: options.clusterDomain },
+          network,
           nodeIP: options.node.nodeIP,
           containerRuntimeEndpoint: options.node.containerRuntimeEndpoint,
           cgroupRoot: options.node.cgroupRoot,
