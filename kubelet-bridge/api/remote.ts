@@ -49,7 +49,7 @@ export class RemoteNodeApi implements NodeApi {
     const url = new URL(path, this.options.server);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
-      const req = httpsRequest(url, { method, agent: this.agent, signal, headers: { accept: 'application/json', 'user-agent': 'k2-agent', ...(payload ? { 'content-type': 'application/json' } : {}) } }, resolve);
+      const req = httpsRequest(url, { method, agent: this.agent, signal, headers: { accept: 'application/json', 'user-agent': 'k2-agent', ...(payload ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}) } }, resolve);
       req.on('error', reject);
       req.end(payload);
     });

@@ -2,6 +2,7 @@
 import { apiBenchmark } from './api.ts';
 import { nodeBenchmark } from './node.ts';
 import { patchBenchmark } from './patch.ts';
+import { podsBenchmark } from './pods.ts';
 import { startupBenchmark } from './startup.ts';
 
 export const benchmarks: Record<string, () => Promise<void>> = {
@@ -9,4 +10,5 @@ export const benchmarks: Record<string, () => Promise<void>> = {
   api: apiBenchmark,
   patch: patchBenchmark,
   node: nodeBenchmark,
+  pods: podsBenchmark,
 };
