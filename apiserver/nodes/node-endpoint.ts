@@ -46,14 +46,3 @@ export interface NodeEndpoint {
 export interface NodeConnector {
   endpoint(nodeName: string): Promise<NodeEndpoint | undefined>;
 }
-
-/** An error the node reports, with the HTTP code and Status reason the API server passes on. */
-export class NodeEndpointError extends Error {
-  constructor(
-    message: string,
-    readonly code = 500,
-    readonly reason = 'InternalError',
-  ) {
-    super(message);
-  }
-}

@@ -7,7 +7,8 @@ import { request } from 'node:https';
 import type { Duplex, Writable } from 'node:stream';
 import { connect } from 'node:tls';
 import type { KubeObject } from '../registry/types.ts';
-import { NodeEndpointError, type ContainerLogRequest, type NodeConnector, type NodeEndpoint, type PodRef, type StreamKind } from './node-endpoint.ts';
+import { StreamTargetError } from '../streaming/target.ts';
+import { type ContainerLogRequest, type NodeConnector, type NodeEndpoint, type PodRef, type StreamKind } from './node-endpoint.ts';
 
 type Json = Record<string, any>;
 
@@ -26,12 +27,12 @@ async function readAll(response: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function failure(code: number, text: string): NodeEndpointError {
+function failure(code: number, text: string): StreamTargetError {
   try {
     const status = JSON.parse(text) as { message?: string; reason?: string };
-    return new NodeEndpointError(status.message ?? text, code, status.reason ?? 'InternalError');
+    return new StreamTargetError(status.message ?? text, code, status.reason ?? 'InternalError');
   } catch {
-    return new NodeEndpointError(text || `the node answered HTTP ${code}`, code >= 500 ? 502 : code);
+    return new StreamTargetError(text || `the node answered HTTP ${code}`, code >= 500 ? 502 : code);
   }
 }
 
@@ -45,8 +46,8 @@ export class RemoteNodeEndpoint implements NodeEndpoint {
   private get(path: string, signal?: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = request({ host: this.host, port: this.port, path, method: 'GET', ca: this.tls.caPem, cert: this.tls.certPem, key: this.tls.keyPem, signal, timeout: 10_000 }, resolve);
-      req.on('timeout', () => req.destroy(new NodeEndpointError(`node ${this.host}:${this.port} does not answer`, 503, 'ServiceUnavailable')));
-      req.on('error', (error) => reject(error instanceof NodeEndpointError ? error : new NodeEndpointError(`cannot reach the node at ${this.host}:${this.port}: ${error.message}`, 502, 'InternalError')));
+      req.on('timeout', () => req.destroy(new StreamTargetError(`node ${this.host}:${this.port} does not answer`, 503, 'ServiceUnavailable')));
+      req.on('error', (error) => reject(error instanceof StreamTargetError ? error : new StreamTargetError(`cannot reach the node at ${this.host}:${this.port}: ${error.message}`, 502, 'InternalError')));
       req.end();
     });
   }
@@ -81,7 +82,7 @@ export class RemoteNodeEndpoint implements NodeEndpoint {
     const upstream = connect({ host: this.host, port: this.port, ca: this.tls.caPem, cert: this.tls.certPem, key: this.tls.keyPem, servername: undefined, ALPNProtocols: ['http/1.1'] });
     await new Promise<void>((resolve, reject) => {
       upstream.once('secureConnect', resolve);
-      upstream.once('error', (error) => reject(new NodeEndpointError(`cannot reach the node at ${this.host}:${this.port}: ${error.message}`, 502)));
+      upstream.once('error', (error) => reject(new StreamTargetError(`cannot reach the node at ${this.host}:${this.port}: ${error.message}`, 502)));
     });
     const headers: string[] = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
