@@ -15,6 +15,8 @@ import { serviceNameLabel } from '../proxy/service-proxy.ts';
 type Json = Record<string, any>;
 
 const ttl = 5;
+/** Response codes live in the low bits of the flags: dns-packet encodes them only from there. */
+const rcodes = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3 } as const;
 const forwardTimeoutMs = 2000;
 
 export interface ClusterDnsOptions {
@@ -120,8 +122,7 @@ export class ClusterDnsServer {
       dnsPacket.encode({
         id: query.id,
         type: 'response',
-        flags: dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED),
-        rcode: result.rcode,
+        flags: dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | rcodes[result.rcode],
         questions: [question],
         answers: result.answers,
         ...extra,
@@ -151,7 +152,9 @@ export class ClusterDnsServer {
       if (!net.isIPv4(ip)) return none;
       return question.type === 'A' ? { rcode: 'NOERROR', answers: [{ type: 'A', name: fqdn, ttl, data: ip }] } : exists;
     }
-    if (labels[labels.length - 1] !== 'svc') return labels.length <= 2 ? exists : none; // <ns>.svc, svc, the domain
+    // Outside the schema only the domain itself and `pod` exist (anything else, e.g. a search-path expansion of
+    // an outside name, is NXDOMAIN, so that resolvers go on to the next candidate).
+    if (labels[labels.length - 1] !== 'svc') return labels.length === 0 || (labels.length === 1 && labels[0] === 'pod') ? exists : none;
     if (labels.length === 2) return this.options.services.list(labels[0]).length ? exists : none; // <ns>.svc
     if (labels.length === 1) return exists;
     const namespace = labels[labels.length - 2]!;
@@ -212,7 +215,7 @@ export class ClusterDnsServer {
       });
       if (answer) return answer;
     }
-    return dnsPacket.encode({ id: query.id, type: 'response', flags: dnsPacket.RECURSION_AVAILABLE, rcode: 'SERVFAIL', questions: [question] } as Packet);
+    return dnsPacket.encode({ id: query.id, type: 'response', flags: dnsPacket.RECURSION_AVAILABLE | rcodes.SERVFAIL, questions: [question] } as Packet);
   }
 
   async stop(): Promise<void> {
