@@ -3,7 +3,7 @@
 // of the k2 process (API server + node agent), of containerd, and of a node agent alone (`k2 agent`, joined to the
 // server, sharing its containerd).
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import YAML from 'yaml';
 import { containerdLayout } from '../../kubelet-bridge/containerd.ts';
@@ -137,6 +137,13 @@ export async function podsBenchmark(): Promise<void> {
   } finally {
     await server.stop();
     rmSync(agentDir, { recursive: true, force: true });
+    for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
+      try {
+        rmdirSync(`/sys/fs/cgroup/${hierarchy}/k2-bench-agent`); // the agent's (empty) cgroup parent
+      } catch {
+        // not in this hierarchy
+      }
+    }
   }
   printTable(['figure', 'p50 / value', 'p99'], rows);
 }

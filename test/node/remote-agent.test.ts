@@ -4,7 +4,7 @@
 // (the server's node has them for this network namespace), and it listens on 127.0.0.1 so that all test traffic
 // stays on loopback.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerdLayout } from '../../kubelet-bridge/containerd.ts';
@@ -55,6 +55,16 @@ afterAll(async () => {
   await server?.stop();
   unmountBelow(agentDir);
   rmSync(agentDir, { recursive: true, force: true });
+  // The agent's cgroup parent, with the folders of pods it no longer got to remove itself (it was killed).
+  for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
+    const root = `/sys/fs/cgroup/${hierarchy}${agentCgroupRoot}`;
+    try {
+      for (const entry of readdirSync(root, { withFileTypes: true })) if (entry.isDirectory()) rmdirSync(`${root}/${entry.name}`);
+      rmdirSync(root);
+    } catch {
+      // not in this hierarchy
+    }
+  }
 }, 120_000);
 
 describe('k2 agent', () => {
