@@ -7,7 +7,7 @@ import { namespaceLifecycle } from './admission/namespace-lifecycle.ts';
 import { limitRanger } from './admission/limit-ranger.ts';
 import { resourceQuotaAdmission } from './admission/resource-quota.ts';
 import { serviceAccountAdmission } from './admission/service-account.ts';
-import { serviceAllocation } from './admission/service-allocation.ts';
+import { defaultServiceNetwork, serviceAllocation } from './admission/service-allocation.ts';
 import { CrdRegistrar } from './apiextensions/crd-registrar.ts';
 import { ApiCore, type ApiCoreOptions } from './core.ts';
 import { installManagedFields } from './managed-fields.ts';
@@ -33,11 +33,11 @@ export interface Api {
 }
 
 /** Creates the API core over a datastore and loads the watch cache. */
-export async function startApiCore(datastore: Datastore, log: Logger, options: ApiCoreOptions = {}): Promise<ApiCore> {
+export async function startApiCore(datastore: Datastore, log: Logger, options: ApiCoreOptions & { serviceCidr?: string } = {}): Promise<ApiCore> {
   const core = new ApiCore(datastore, log, options);
   for (const kind of builtinKinds) core.registry.add(kind);
   core.admission.add(namespaceLifecycle(core));
-  core.admission.add(serviceAllocation(core));
+  core.admission.add(serviceAllocation(core, { ...defaultServiceNetwork, serviceCidr: options.serviceCidr ?? defaultServiceNetwork.serviceCidr }));
   core.admission.add(serviceAccountAdmission(core));
   core.admission.add(limitRanger(core));
   core.admission.add(priorityAdmission(core));

@@ -17,7 +17,7 @@ async function ensure(create: () => Promise<unknown>): Promise<void> {
   }
 }
 
-export async function bootstrapCluster(core: ApiCore, options: { serviceCidr: string; apiserverPort: number }): Promise<void> {
+export async function bootstrapCluster(core: ApiCore, options: { serviceCidr: string; apiserverPort: number; clusterDns?: string }): Promise<void> {
   const namespaces = core.storeFor('', 'namespaces');
   for (const name of systemNamespaces) {
     if (await namespaces.find(undefined, name)) continue;
@@ -36,6 +36,30 @@ export async function bootstrapCluster(core: ApiCore, options: { serviceCidr: st
             type: 'ClusterIP',
             clusterIP: cidrAddress(options.serviceCidr, 1),
             ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: options.apiserverPort }],
+            sessionAffinity: 'None',
+          },
+        },
+        { user: apiserverUser },
+      ),
+    );
+  }
+  // The cluster DNS address belongs to the `kube-dns` Service (as with k3s), so no other Service is given it; k2's
+  // nodes answer on that address themselves.
+  if (options.clusterDns && !(await services.find('kube-system', 'kube-dns'))) {
+    await ensure(() =>
+      services.create(
+        'kube-system',
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
+          spec: {
+            type: 'ClusterIP',
+            clusterIP: options.clusterDns,
+            ports: [
+              { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+              { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+            ],
             sessionAffinity: 'None',
           },
         },

@@ -24,6 +24,8 @@ export interface HttpServerOptions {
   /** Answer requests without credentials as system:anonymous instead of 401. */
   anonymousAuth?: boolean;
   health: HealthChecks;
+  /** More paths anyone may call (endpoints that check their own credentials, such as the node join). */
+  publicPaths?: string[];
 }
 
 /** Paths anyone may read, as Kubernetes grants system:public-info-viewer. */
@@ -51,6 +53,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     connectionTimeout: 0,
   });
   const authenticators = [clientCertificateAuthenticator, ...(options.authenticators ?? [])];
+  const anyonePaths = new Set([...publicPaths, ...(options.publicPaths ?? [])]);
 
   app.addHook('onRequest', async (request) => {
     const user = await authenticate(request.raw, authenticators);
@@ -62,7 +65,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       request.user = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
       return;
     }
-    if (!publicPaths.has(pathOf(request))) throw errors.unauthorized();
+    if (!anyonePaths.has(pathOf(request))) throw errors.unauthorized();
   });
 
   if (log.isLevelEnabled('debug')) {

@@ -10,12 +10,16 @@ import { snapshotCommand } from './snapshot.ts';
 import { datastoreCommand } from './datastore.ts';
 import { showCommand } from './show.ts';
 import { templateCommand } from './template.ts';
+import { agentCommand } from './agent.ts';
+import { tokenCommand } from './token.ts';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('k2')
     .usage('k2: Kubernetes in one process.\n\nUsage: $0 <command> [options]')
     .command(serverCommand)
+    .command(agentCommand)
+    .command(tokenCommand)
     .command(kubectlCommand)
     .command(imageCommand)
     .command(snapshotCommand)

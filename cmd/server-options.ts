@@ -11,6 +11,7 @@ import type { S3Options } from '../datastore/snapshot/s3-storage.ts';
 import { validateCron } from '../datastore/snapshot/scheduler.ts';
 import { logLevels, type LogFormat, type LogLevel } from './logging.ts';
 import { defaultConfigFile, defaultDataDir } from './paths.ts';
+import { cidr, ipv4, nodeFlags, toNodeFlags, type NodeFlags } from './node-options.ts';
 
 export interface ServerOptions {
   dataDir: string;
@@ -27,6 +28,13 @@ export interface ServerOptions {
   /** Test only: this many simulated nodes (never the default). */
   simulatedNodes: number;
   nodeMonitorGracePeriodMs: number;
+  /** Run no node in this process. */
+  disableAgent: boolean;
+  node: NodeFlags;
+  clusterCidr: string;
+  serviceCidr: string;
+  clusterDns: string;
+  clusterDomain: string;
 }
 
 /** Where snapshots go (shared by the server's schedule and `k2 snapshot`). */
@@ -173,6 +181,12 @@ export function serverOptionsBuilder<T>(y: Argv<T>) {
       'node-name': { type: 'string', default: '', describe: 'Name of this node [default: the host name]', group: 'Server:' },
       'simulated-nodes': { type: 'number', default: 0, hidden: true, describe: 'Test only: register N simulated nodes whose pods "run" without a runtime (scale tests)', group: 'Testing:' },
       'node-monitor-grace-period': { type: 'string', default: '40s', coerce: duration, hidden: true, describe: 'How long a node may be silent before it is marked NotReady', group: 'Testing:' },
+      'disable-agent': { type: 'boolean', default: false, describe: 'Run no node (no pods) in this server', group: 'Node:' },
+      'cluster-cidr': { type: 'string', default: '10.42.0.0/16', coerce: cidr, describe: 'Pod addresses; each node gets a /24 of it', group: 'Networking:' },
+      'service-cidr': { type: 'string', default: '10.43.0.0/16', coerce: cidr, describe: 'Service ClusterIP addresses', group: 'Networking:' },
+      'cluster-dns': { type: 'string', default: '10.43.0.10', coerce: ipv4, describe: 'Address of the cluster DNS (served by k2 on every node)', group: 'Networking:' },
+      'cluster-domain': { type: 'string', default: 'cluster.local', describe: 'Cluster domain of service and pod DNS names', group: 'Networking:' },
+      ...nodeFlags,
       'log-level': { type: 'string', choices: logLevels, default: 'info' as LogLevel, describe: 'Log level', group: 'Logging:' },
       'log-format': { type: 'string', choices: ['json', 'text'] as const, default: 'json' as LogFormat, describe: 'Log line format', group: 'Logging:' },
       ...datastoreFlags,
@@ -206,5 +220,11 @@ export function toServerOptions(argv: Record<string, unknown>): ServerOptions {
     },
     simulatedNodes: (argv['simulated-nodes'] as number | undefined) ?? 0,
     nodeMonitorGracePeriodMs: (argv['node-monitor-grace-period'] as number | undefined) ?? 40_000,
+    disableAgent: argv['disable-agent'] as boolean,
+    node: toNodeFlags(argv),
+    clusterCidr: argv['cluster-cidr'] as string,
+    serviceCidr: argv['service-cidr'] as string,
+    clusterDns: argv['cluster-dns'] as string,
+    clusterDomain: argv['cluster-domain'] as string,
   };
 }

@@ -10,8 +10,17 @@ import { bootstrapCluster } from '../apiserver/bootstrap.ts';
 import type { ApiCore } from '../apiserver/core.ts';
 import { createHttpServer } from '../apiserver/http-server.ts';
 import { ApiMetrics } from '../apiserver/metrics.ts';
-import { defaultServiceNetwork } from '../apiserver/admission/service-allocation.ts';
 import { advertiseAddress } from '../controllers/apiserver-endpoints.ts';
+import { registerMetricsApi } from '../apiserver/handlers/metrics-api.ts';
+import { registerPodStreamRoutes } from '../apiserver/handlers/pod-streams.ts';
+import type { NodeEndpoint } from '../apiserver/nodes/node-endpoint.ts';
+import { joinPaths, registerNodeJoin } from '../apiserver/nodes/node-join.ts';
+import { nodeConnector } from '../apiserver/nodes/remote-node.ts';
+import { apiserverKubeletClient } from '../kubelet-bridge/node-server.ts';
+import { clientCertificateAuthenticator } from '../apiserver/authn.ts';
+import { NodeAgent } from '../kubelet-bridge/agent.ts';
+import { InProcessNodeApi } from '../kubelet-bridge/api/in-process.ts';
+import { LocalNodeEndpoint } from '../kubelet-bridge/local-endpoint.ts';
 import { ControllerManager } from '../controllers/manager.ts';
 import { ensureSystemPriorityClasses } from '../scheduler/priority-admission.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
@@ -90,6 +99,8 @@ export class K2Server {
     readonly core: ApiCore,
     readonly controllers: ControllerManager,
     readonly scheduler: Scheduler,
+    /** This server's own node, once it runs (it starts after the API is ready). */
+    readonly agent: Promise<NodeAgent | undefined>,
   ) {}
 
   static async start(options: ServerOptions, log: Logger): Promise<K2Server> {
@@ -111,12 +122,25 @@ export class K2Server {
     const closeDatastore = opened.close;
     const datastore = metrics.measure(opened.datastore);
     health.addLiveness('datastore', () => datastore.healthy() || `the ${datastore.backend} datastore is unavailable`);
-    const core = await startApiCore(datastore, log);
+    const core = await startApiCore(datastore, log, { serviceCidr: options.serviceCidr });
     health.addLiveness('watch-cache', () => core.cache.healthy() || 'watch cache lost the datastore');
 
-    const http = createHttpServer({ log, caPem: pki.ca.certPem, servingCertPem: pki.serving.certPem, servingKeyPem: pki.serving.keyPem, health });
+    const http = createHttpServer({ log, caPem: pki.ca.certPem, servingCertPem: pki.serving.certPem, servingKeyPem: pki.serving.keyPem, health, publicPaths: Object.values(joinPaths) });
     metrics.register(http);
-    installApi(http, core);
+    const api = installApi(http, core);
+    // The nodes that complete logs, exec, attach, port-forward and metrics: this server's own, in process.
+    // Remote nodes are called with a client certificate of the API server's own (kept in memory, issued per start).
+    let localNode: { name: string; endpoint: NodeEndpoint } | undefined;
+    const kubeletClient = await pki.ca.issue({ commonName: apiserverKubeletClient.commonName, organizations: [apiserverKubeletClient.organization], usage: 'client', days: 365 });
+    const nodes = nodeConnector({
+      local: () => localNode,
+      node: (name) => core.storeFor('', 'nodes').find(undefined, name),
+      tls: { caPem: pki.ca.certPem, certPem: kubeletClient.certPem, keyPem: kubeletClient.keyPem },
+    });
+    const network = { clusterCidr: options.clusterCidr, serviceCidr: options.serviceCidr, clusterDns: options.clusterDns, clusterDomain: options.clusterDomain };
+    registerNodeJoin(http, core, pki.ca, network);
+    registerPodStreamRoutes(http, core, api.handlers, { connector: nodes, authenticators: [clientCertificateAuthenticator] });
+    registerMetricsApi(core, api.handlers, nodes);
     await http.listen({ host: options.bindAddress, port: options.httpsListenPort }).catch(async (error: Error) => {
       core.stop();
       await closeDatastore();
@@ -129,7 +153,7 @@ export class K2Server {
     const kubeconfigPath = resolve(options.writeKubeconfig ?? defaultKubeconfig(dataDir));
     await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem }, options.writeKubeconfigMode);
 
-    await bootstrapCluster(core, { serviceCidr: defaultServiceNetwork.serviceCidr, apiserverPort: port });
+    await bootstrapCluster(core, { serviceCidr: options.serviceCidr, apiserverPort: port, clusterDns: options.clusterDns });
     await ensureSystemPriorityClasses(core);
     const controllers = new ControllerManager(core, log, {
       caPem: pki.ca.certPem,
@@ -137,21 +161,50 @@ export class K2Server {
       simulatedNodes: options.simulatedNodes,
       nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs,
       apiserver: { address: advertiseAddress(options.bindAddress), port },
+      clusterCidr: options.clusterCidr,
     });
     controllers.start();
     const scheduler = new Scheduler(core, controllers.informers, log, { host: nodeName, metrics: metrics.registry });
     scheduler.start();
+
+    // The node starts after the API is up (containerd and images take a moment); the API does not wait for it.
+    const agentLog = log.child({ module: 'agent' });
+    const agent = options.disableAgent
+      ? Promise.resolve(undefined)
+      : NodeAgent.start({
+          api: new InProcessNodeApi(core, nodeName),
+          nodeName,
+          dataDir,
+          log: agentLog,
+          network,
+          nodeIP: options.node.nodeIP,
+          containerRuntimeEndpoint: options.node.containerRuntimeEndpoint,
+          cgroupRoot: options.node.cgroupRoot,
+          serviceProxy: !options.node.disableKubeProxy,
+          labels: { 'node-role.kubernetes.io/control-plane': 'true' },
+        }).then(
+          (started) => {
+            localNode = { name: nodeName, endpoint: new LocalNodeEndpoint(started) };
+            return started;
+          },
+          (error: Error) => {
+            agentLog.error({ err: error }, `this server runs no pods: its node agent could not start (${error.message})`);
+            return undefined;
+          },
+        );
 
     modulesStarted = true;
     log.info(
       { version: gitVersion, url, port, kubeconfig: kubeconfigPath, dataDir, nodeName, startupMs: Math.round(performance.now() - started) },
       `k2 is ready; kubeconfig written to ${kubeconfigPath}`,
     );
-    return new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers, scheduler);
+    return new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers, scheduler, agent);
   }
 
   /** Stops accepting requests, lets in-flight ones finish, then closes the modules. */
   async stop(): Promise<void> {
+    // The node stops first: its pods keep running in their shims, as with k3s, and are found again at the next start.
+    await (await this.agent)?.stop();
     await this.scheduler.stop();
     await this.controllers.stop();
     this.core.stop(); // ends watches and other streams so that in-flight requests can finish

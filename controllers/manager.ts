@@ -19,6 +19,7 @@ import { CustomResourceDefinitionController } from './custom-resource-definition
 import { JobController } from './job.ts';
 import { NamespaceController } from './namespace.ts';
 import { ReplicaSetController, replicationControllerKind } from './replica-set.ts';
+import { NodeIpamController } from './node-ipam.ts';
 import { ResourceQuotaController } from './resource-quota.ts';
 import { RootCaPublisher } from './root-ca-publisher.ts';
 import { ServiceAccountController } from './service-account.ts';
@@ -50,6 +51,8 @@ export interface ControllerManagerOptions {
   /** Pod metrics for the HorizontalPodAutoscaler (metrics.k8s.io); none means HPAs report ScalingActive=False. */
   metrics?: PodMetricsSource;
   hpaSyncMs?: number;
+  /** Give every Node a pod CIDR from this range (node IPAM). */
+  clusterCidr?: string;
 }
 
 export function controllerUser(name: string): UserInfo {
@@ -108,6 +111,7 @@ export class ControllerManager {
       this.simulatedNodes = new SimulatedNodes(this.informers, client('simulated-nodes'), { count: options.simulatedNodes, gracePeriodMs: options.nodeMonitorGracePeriodMs });
       this.controllers.push(this.simulatedNodes);
     }
+    if (options.clusterCidr) this.controllers.push(new NodeIpamController(this.informers, client('node-ipam-controller'), options.clusterCidr));
   }
 
   start(): void {

@@ -37,6 +37,10 @@ export interface NodeRuntimeOptions {
   /** Parent of the pods' cgroups (distinct per node when two nodes share one containerd). */
   cgroupRoot?: string;
   backoff?: BackoffPolicy;
+  /** The node's address (pods' hostIP); default: the machine's primary IPv4 address. */
+  nodeIP?: string;
+  /** A probe result changed something a pod's status depends on (the sync loop re-syncs that pod). */
+  onPodChange?: (uid: string) => void;
 }
 
 /** What the Node object reports about this machine. */
@@ -57,6 +61,20 @@ function osImage(): string {
   } catch {
     return 'Linux';
   }
+}
+
+/** The machine's facts that need no container runtime (its version is filled in once the runtime answers). */
+export function machineFacts(nodeIP?: string): MachineFacts {
+  return {
+    hostname: hostname().toLowerCase(),
+    internalIP: nodeIP || primaryNodeAddress(),
+    architecture: hostArch(),
+    kernelVersion: release(),
+    osImage: osImage(),
+    containerRuntimeVersion: '',
+    cpuCores: cpus().length,
+    memoryBytes: totalmem(),
+  };
 }
 
 export interface NodeRuntime {
@@ -88,16 +106,7 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
       await installSafetyRoutes([options.serviceCidr ?? defaultServiceCidr, options.clusterCidr ?? defaultClusterCidr], options.safetyRouteBridge ?? serviceBridgeName);
     }
     const version = await runtime.cri.call('Version', {});
-    const machine: MachineFacts = {
-      hostname: hostname().toLowerCase(),
-      internalIP: primaryNodeAddress(),
-      architecture: hostArch(),
-      kernelVersion: release(),
-      osImage: osImage(),
-      containerRuntimeVersion: `${version.runtimeName}://${version.runtimeVersion}`,
-      cpuCores: cpus().length,
-      memoryBytes: totalmem(),
-    };
+    const machine: MachineFacts = { ...machineFacts(options.nodeIP), containerRuntimeVersion: `${version.runtimeName}://${version.runtimeVersion}` };
     const pods = new PodRuntime({
       cri: runtime.cri,
       dataDir: options.dataDir,
@@ -107,12 +116,13 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
       cgroupRoot: options.cgroupRoot,
       backoff: options.backoff,
       log,
+      onChange: (uid) => options.onPodChange?.(uid),
     });
     return {
       runtime,
       images,
       pods,
-      metrics: new PodMetricsCollector(runtime.cri),
+      metrics: new PodMetricsCollector(runtime.cri, options.nodeName),
       machine,
       streamTarget: (pod) => criStreamTarget(runtime.cri, pods.streamEndpoints(pod)),
       stop: async () => {

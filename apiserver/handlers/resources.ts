@@ -250,7 +250,8 @@ export class ResourceHandlers {
       return custom(context);
     }
     if (served.description.virtual) {
-      const custom = !info.name && method === 'POST' ? this.customHandler(served, '', method) : undefined;
+      // POST to the collection (reviews, bindings), or GET of objects computed on read (metrics.k8s.io).
+      const custom = method === 'GET' || (!info.name && method === 'POST') ? this.customHandler(served, '', method) : undefined;
       if (!custom) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
       return custom(context);
     }
@@ -381,8 +382,6 @@ export class ResourceHandlers {
       info.name!,
       (current) => {
         const patched = applyPatchBody(contentType, toServedVersion(served, current), body, this.core.kindSchema(served), isCustomResource) as KubeObject;
-        // Only a resourceVersion the patch itself sets is a precondition; otherwise conflicts are retried.
-        if (patched?.metadata?.resourceVersion === current.metadata.resourceVersion) delete patched.metadata.resourceVersion;
         return toStoredObject({ core: this.core, served, reply, fieldValidation: fieldValidationOf(query) }, patched);
       },
       options,

@@ -22,6 +22,8 @@ import { cronJobs } from './batch/cron-job.ts';
 import { jobs } from './batch/job.ts';
 import { certificateSigningRequests } from './certificates/certificate-signing-request.ts';
 import { leases } from './coordination/lease.ts';
+import { nodeMetrics } from './metrics/node-metrics.ts';
+import { podMetrics } from './metrics/pod-metrics.ts';
 import { bindings } from './core/binding.ts';
 import { componentStatuses } from './core/component-status.ts';
 import { configMaps } from './core/config-map.ts';
@@ -74,6 +76,8 @@ export const builtinKinds: ResourceDescription[] = [
   statefulSets,
   selfSubjectReviews,
   tokenReviews,
+  podMetrics,
+  nodeMetrics,
   localSubjectAccessReviews,
   selfSubjectAccessReviews,
   selfSubjectRulesReviews,

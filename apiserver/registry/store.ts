@@ -392,15 +392,19 @@ export class ResourceStore {
       await this.cache.sync();
       const current = this.cache.get(this.key(namespace, name));
       if (!current) throw this.notFound(name);
-      const updated = await mutate(cloneObject(current.object));
+      const copy = cloneObject(current.object);
+      const updated = await mutate(copy);
+      // A resourceVersion the mutation changed is a precondition (a patch or Scale that names one);
+      // otherwise a conflict only means someone else wrote first, and the mutation runs again.
       const wanted = updated.metadata.resourceVersion;
-      if (wanted && parseResourceVersion(wanted) !== current.revision) {
+      const precondition = wanted !== undefined && wanted !== current.object.metadata.resourceVersion ? wanted : undefined;
+      if (precondition !== undefined) {
         throw errors.conflict(this.description.plural, this.description.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
       }
       try {
         return await this.replace(current.object, current.revision, updated, options);
       } catch (error) {
-        const conflicted = error instanceof StatusError && error.code === 409 && error.reason === 'Conflict' && !wanted;
+        const conflicted = error instanceof StatusError && error.code === 409 && error.reason === 'Conflict';
         if (!conflicted || attempt >= 10) throw error;
       }
     }

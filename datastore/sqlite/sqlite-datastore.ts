@@ -137,6 +137,8 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
   /** Batches whose WAL sync is in flight, oldest first: acknowledged in commit order. */
   private syncing: Promise<void> = Promise.resolve();
   private batchesSinceCheckpointCheck = 0;
+  /** The newest revision acknowledged and published (on disk): what readers and watchers may see. */
+  private published = 0;
   private purging?: Promise<void>;
   private closed = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -174,6 +176,7 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     }
     const stored = readStoredRevisions(db);
     this.revision = stored.revision;
+    this.published = stored.revision;
     this.compacted = stored.compacted;
     this.statements = this.prepare(db);
     this.commitBatch = db.transaction((batch: PendingWrite[], outcomes: (KeyValue | Error)[], events: WatchEvent[]) => {
@@ -256,9 +259,10 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     return !!this.db && this.db.open && !this.closed && !this.commitFailure;
   }
 
+  /** The newest revision on disk and published (a batch being synced is not current yet). */
   async currentRevision(): Promise<number> {
     this.open();
-    return this.revision;
+    return this.published;
   }
 
   async compactedRevision(): Promise<number> {
@@ -354,7 +358,9 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       this.afterFlush();
       return;
     }
+    const committed = this.revision;
     const acknowledge = () => {
+      if (committed > this.published) this.published = committed;
       this.bus.publish(events);
       for (let i = 0; i < batch.length; i++) {
         const outcome = outcomes[i]!;
@@ -499,7 +505,7 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
         const report = () => {
           if (ended) return;
           if (buffered) setImmediate(report);
-          else callbacks.onProgress?.(this.revision);
+          else callbacks.onProgress?.(this.published);
         };
         report();
       },

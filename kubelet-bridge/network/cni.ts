@@ -170,3 +170,13 @@ export function primaryNodeAddress(): string {
   }
   return '127.0.0.1';
 }
+
+/**
+ * Gives the (empty) service bridge a local address, e.g. the cluster DNS IP: packets from pods to it are then
+ * delivered to this node's own socket on that address, with no proxy rule in between.
+ */
+export async function addLocalAddress(address: string, bridge = serviceBridgeName): Promise<void> {
+  parseIpv4(address);
+  await installSafetyRoutes([], bridge);
+  await ip(['addr', 'replace', `${address}/32`, 'dev', bridge]);
+}

@@ -15,6 +15,8 @@ export const labels = {
   containerName: 'io.kubernetes.container.name',
   /** Marks what k2 created, so garbage collection never touches other tenants of a shared containerd. */
   managedBy: 'io.k2.managed-by',
+  /** The node that runs it: several k2 nodes may share one containerd (and must not touch each other's pods). */
+  nodeName: 'io.k2.node-name',
 } as const;
 
 /** Annotations on containers. */
@@ -28,6 +30,11 @@ export const annotations = {
 
 export const managedByValue = 'k2';
 
+/** The labels that select everything one node created on its runtime (garbage collection, relists, stats). */
+export function nodeSelector(nodeName: string): Record<string, string> {
+  return { [labels.managedBy]: managedByValue, [labels.nodeName]: nodeName };
+}
+
 export interface DnsSettings {
   /** Cluster DNS server address(es); without them ClusterFirst falls back to the node's resolv.conf. */
   clusterDns: string[];
@@ -35,6 +42,7 @@ export interface DnsSettings {
 }
 
 export interface SandboxSettings {
+  nodeName: string;
   attempt: number;
   logDirectory: string;
   cgroupParent: string;
@@ -98,7 +106,7 @@ export function sandboxConfig(pod: Pod, settings: SandboxSettings): Input<PodSan
     logDirectory: settings.logDirectory,
     dnsConfig: dnsConfig(pod, settings.dns),
     portMappings,
-    labels: { ...(meta.labels ?? {}), [labels.podName]: meta.name ?? '', [labels.podNamespace]: meta.namespace ?? 'default', [labels.podUid]: meta.uid ?? '', [labels.managedBy]: managedByValue },
+    labels: { ...(meta.labels ?? {}), [labels.podName]: meta.name ?? '', [labels.podNamespace]: meta.namespace ?? 'default', [labels.podUid]: meta.uid ?? '', ...nodeSelector(settings.nodeName) },
     annotations: { ...(meta.annotations ?? {}) },
     linux: {
       cgroupParent: settings.cgroupParent,
@@ -146,6 +154,7 @@ export function containerHash(container: Container): string {
 }
 
 export interface ContainerSettings {
+  nodeName: string;
   kind: 'init' | 'regular';
   image: string;
   restartCount: number;
@@ -178,7 +187,7 @@ export function containerConfig(pod: Pod, container: Container, settings: Contai
       [labels.podNamespace]: pod.metadata.namespace ?? 'default',
       [labels.podUid]: pod.metadata.uid ?? '',
       [labels.containerName]: container.name,
-      [labels.managedBy]: managedByValue,
+      ...nodeSelector(settings.nodeName),
     },
     annotations: {
       [annotations.restartCount]: String(settings.restartCount),

@@ -2,7 +2,7 @@
 // stats. CPU is a rate: the difference of two cumulative samples over the time between them (the runtime's own
 // usage_nano_cores when there is no earlier sample yet).
 import type { CriClient } from '../cri/client.ts';
-import { labels, managedByValue } from './cri-config.ts';
+import { labels, managedByValue, nodeSelector } from './cri-config.ts';
 
 export interface ContainerUsage {
   name: string;
@@ -29,11 +29,15 @@ interface Sample {
 export class PodMetricsCollector {
   private readonly previous = new Map<string, Sample>();
 
-  constructor(private readonly cri: CriClient) {}
+  /** `nodeName`: only this node's containers (several nodes may share one runtime). */
+  constructor(
+    private readonly cri: CriClient,
+    private readonly nodeName?: string,
+  ) {}
 
   /** One sample of every running k2 container, grouped by pod. */
   async collect(): Promise<PodUsage[]> {
-    const { stats } = await this.cri.call('ListContainerStats', { filter: { labelSelector: { [labels.managedBy]: managedByValue } } });
+    const { stats } = await this.cri.call('ListContainerStats', { filter: { labelSelector: this.nodeName ? nodeSelector(this.nodeName) : { [labels.managedBy]: managedByValue } } });
     const pods = new Map<string, PodUsage>();
     const seen = new Set<string>();
     for (const stat of stats) {

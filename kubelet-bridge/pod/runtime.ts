@@ -13,7 +13,7 @@ import { StreamTargetError } from '../../apiserver/streaming/target.ts';
 import { authFor } from '../images/pull-auth.ts';
 import { Backoff, goDuration, kubeletBackoff, type BackoffPolicy } from './backoff.ts';
 import { podCgroupParent, podCgroupUids, removePodCgroups } from './cgroups.ts';
-import { annotations, containerConfig, containerHash, labels, managedByValue, normalizeImage, podHostname, pullPolicy, sandboxConfig, type DnsSettings } from './cri-config.ts';
+import { annotations, containerConfig, containerHash, labels, nodeSelector, normalizeImage, podHostname, pullPolicy, sandboxConfig, type DnsSettings } from './cri-config.ts';
 import { ContainerConfigError, containerEnvironment, type NodeFacts, type PodObjectResolver } from './downward.ts';
 import { ContainerProbes, runProbe } from './probes.ts';
 import { apiTime, podStatus, type ContainerAttempt, type ContainerView, type PodView } from './status.ts';
@@ -295,6 +295,7 @@ export class PodRuntime {
 
   private sandboxConfig(pod: Pod, attempt: number) {
     return sandboxConfig(pod, {
+      nodeName: this.options.node.nodeName,
       attempt,
       logDirectory: this.logDirectory(pod),
       cgroupParent: podCgroupParent(this.cgroupRoot, pod.metadata.uid!),
@@ -459,6 +460,7 @@ export class PodRuntime {
       await mkdir(join(this.podDir(uid), 'containers', spec.name), { recursive: true });
       await writeFile(terminationLog, '');
       const config = containerConfig(pod, spec, {
+        nodeName: this.options.node.nodeName,
         kind: view.kind,
         image,
         restartCount,
@@ -583,7 +585,7 @@ export class PodRuntime {
    * cgroup folders; and, for active pods, sandboxes that are not ready and not the newest.
    */
   async garbageCollect(activeUids: Set<string>): Promise<{ pods: string[]; staleSandboxes: number }> {
-    const { items } = await this.cri.call('ListPodSandbox', { filter: { labelSelector: { [labels.managedBy]: managedByValue } } });
+    const { items } = await this.cri.call('ListPodSandbox', { filter: { labelSelector: nodeSelector(this.options.node.nodeName) } });
     const orphanUids = new Set(items.map((s) => s.labels[labels.podUid]!).filter((uid) => uid && !activeUids.has(uid)));
     for (const uid of await readdir(join(this.options.dataDir, 'agent', 'pods')).catch(() => [] as string[])) if (!activeUids.has(uid)) orphanUids.add(uid);
     for (const uid of await podCgroupUids(this.cgroupRoot)) if (!activeUids.has(uid)) orphanUids.add(uid);
@@ -605,7 +607,7 @@ export class PodRuntime {
 
   /** The uids of pods whose containers changed state since the last call (the kubelet's PLEG relist). */
   async relist(): Promise<string[]> {
-    const { containers } = await this.cri.call('ListContainers', { filter: { labelSelector: { [labels.managedBy]: managedByValue } } });
+    const { containers } = await this.cri.call('ListContainers', { filter: { labelSelector: nodeSelector(this.options.node.nodeName) } });
     const now = new Map(containers.map((c) => [c.id, `${c.state}/${c.labels[labels.podUid]}`]));
     const changed = new Set<string>();
     for (const [id, value] of now) if (this.lastRelist.get(id) !== value) changed.add(value.split('/')[1]!);

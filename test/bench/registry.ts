@@ -4,6 +4,7 @@ import { datastoreBenchmark } from './datastore.ts';
 import { nodeBenchmark } from './node.ts';
 import { patchBenchmark } from './patch.ts';
 import { schedulerBenchmark } from './scheduler.ts';
+import { podsBenchmark } from './pods.ts';
 import { startupBenchmark } from './startup.ts';
 import { templateBenchmark } from './template.ts';
 
@@ -15,4 +16,5 @@ export const benchmarks: Record<string, () => Promise<void>> = {
   node: nodeBenchmark,
   template: templateBenchmark,
   scheduler: schedulerBenchmark,
+  pods: podsBenchmark,
 };

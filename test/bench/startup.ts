@@ -36,7 +36,7 @@ function rssMb(pid: number): number {
 async function timeToReady(executable: string, dataDir: string): Promise<{ ms: number; stop: () => Promise<void>; pid: number }> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(executable, ['server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', String(port)], { stdio: 'ignore', env: { ...process.env, HOME: dataDir } });
+  const child = spawn(executable, ['server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', String(port), '--disable-agent'], { stdio: 'ignore', env: { ...process.env, HOME: dataDir } });
   const deadline = Date.now() + 30_000;
   while (!(await readyzOk(port))) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error('k2 did not become ready');

@@ -42,6 +42,11 @@ export interface StartOptions {
   executable?: string;
   /** Extra node flags for the bundle (e.g. --cpu-prof for a profile). */
   nodeArgs?: string[];
+  /**
+   * Run the server's node agent (containerd, pods). Off by default: one containerd per machine, so only tests
+   * that hold the containerd lock (test/node/containerd-fixture.ts) may start one.
+   */
+  agent?: boolean;
 }
 
 const running = new Set<ChildProcess>();
@@ -63,6 +68,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     '--data-dir', dataDir,
     '--bind-address', '127.0.0.1',
     '--https-listen-port', '0',
+    ...(options.agent ? [] : ['--disable-agent']),
     ...(options.args ?? []),
   ];
   const child = spawn(command, args, {

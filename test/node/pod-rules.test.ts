@@ -133,7 +133,7 @@ describe('CRI configs', () => {
   });
 
   it('gives host-network sandboxes no host name and maps host ports', () => {
-    const config = sandboxConfig(pod({ hostNetwork: true, containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort: 8080 }] }] }), { attempt: 0, logDirectory: '/l', cgroupParent: '/kubepods/podu1', dns: { clusterDns: ['10.43.0.10'], clusterDomain: 'cluster.local' } });
+    const config = sandboxConfig(pod({ hostNetwork: true, containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort: 8080 }] }] }), { nodeName: 'n1', attempt: 0, logDirectory: '/l', cgroupParent: '/kubepods/podu1', dns: { clusterDns: ['10.43.0.10'], clusterDomain: 'cluster.local' } });
     expect(config.hostname).toBe('');
     expect(config.portMappings).toEqual([{ protocol: 'TCP', containerPort: 80, hostPort: 8080, hostIp: '' }]);
     expect(config.linux?.securityContext?.namespaceOptions).toEqual({ network: 'NODE', pid: 'CONTAINER', ipc: 'POD' });
@@ -142,8 +142,9 @@ describe('CRI configs', () => {
 
   it('expands $(VAR) in command and args from the container’s environment', () => {
     const p = pod({ containers: [{ name: 'c', command: ['echo', '$(WHO)'], args: ['$(NOPE)'] }] });
-    const config = containerConfig(p, p.spec.containers[0]!, { kind: 'regular', image: 'x', restartCount: 2, env: [{ key: 'WHO', value: 'me' }], mounts: [], terminationGracePeriodSeconds: 30 });
+    const config = containerConfig(p, p.spec.containers[0]!, { nodeName: 'n1', kind: 'regular', image: 'x', restartCount: 2, env: [{ key: 'WHO', value: 'me' }], mounts: [], terminationGracePeriodSeconds: 30 });
     expect(config.command).toEqual(['echo', 'me']);
+    expect(config.labels).toMatchObject({ 'io.k2.managed-by': 'k2', 'io.k2.node-name': 'n1' });
     expect(config.args).toEqual(['$(NOPE)']);
     expect(config.logPath).toBe('c/2.log');
     expect(config.metadata).toEqual({ name: 'c', attempt: 2 });

@@ -1,0 +1,83 @@
+// metrics.k8s.io/v1beta1 (what metrics-server serves, and `kubectl top` reads): PodMetrics and NodeMetrics are
+// not stored; every read asks the nodes for their current usage (CRI container stats and the node's own).
+import type { ApiCore } from '../core.ts';
+import type { NodeConnector } from '../nodes/node-endpoint.ts';
+import { parseLabelSelector } from '../registry/selectors.ts';
+import { matchesSelectors } from '../registry/store.ts';
+import type { KubeObject } from '../registry/types.ts';
+import { errors } from '../status.ts';
+import { sendJson } from './output.ts';
+import { queryBoolean, queryString, type ResourceHandlers, type ResourceRequest } from './resources.ts';
+
+type Json = Record<string, any>;
+
+const apiVersion = 'metrics.k8s.io/v1beta1';
+
+async function fromEveryNode<T>(core: ApiCore, connector: NodeConnector, read: (endpoint: NonNullable<Awaited<ReturnType<NodeConnector['endpoint']>>>, node: KubeObject) => Promise<T>): Promise<T[]> {
+  const nodes = core.storeFor('', 'nodes');
+  const { items } = await nodes.list(undefined, {});
+  const results = await Promise.all(
+    items.map(async (node) => {
+      const endpoint = await connector.endpoint(node.metadata.name!).catch(() => undefined);
+      if (!endpoint) return undefined;
+      return read(endpoint, node).catch((error: Error) => {
+        core.log.debug({ err: error, node: node.metadata.name }, 'metrics unavailable from node');
+        return undefined;
+      });
+    }),
+  );
+  return results.filter((r): r is Awaited<T> => r !== undefined) as T[];
+}
+
+export function registerMetricsApi(core: ApiCore, handlers: ResourceHandlers, connector: NodeConnector): void {
+  const refuseWatch = (context: ResourceRequest) => {
+    if (queryBoolean(context.query, 'watch') || context.info.legacyWatch) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+  };
+
+  handlers.addHandler('metrics.k8s.io', 'pods', '', 'GET', async (context) => {
+    refuseWatch(context);
+    const { info, query, reply } = context;
+    const pods = core.storeFor('', 'pods');
+    const selector = parseLabelSelector(queryString(query, 'labelSelector'));
+    const perNode = await fromEveryNode(core, connector, (endpoint) => endpoint.podMetrics());
+    const items: Json[] = [];
+    for (const item of perNode.flat()) {
+      const namespace = item.metadata?.namespace as string;
+      const name = item.metadata?.name as string;
+      if (info.namespace && namespace !== info.namespace) continue;
+      if (info.name && name !== info.name) continue;
+      // Only pods the API still has (and their labels, which `kubectl top -l` selects on).
+      const pod = await pods.find(namespace, name);
+      if (!pod || !matchesSelectors(pod, pods.description, selector)) continue;
+      items.push({ ...item, metadata: { ...item.metadata, ...(pod.metadata.labels ? { labels: pod.metadata.labels } : {}) } });
+    }
+    if (info.name) {
+      if (!items[0]) throw errors.notFound('pods', 'metrics.k8s.io', info.name);
+      return sendJson(reply, 200, { kind: 'PodMetrics', apiVersion, ...items[0] });
+    }
+    items.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+    return sendJson(reply, 200, { kind: 'PodMetricsList', apiVersion, metadata: {}, items });
+  });
+
+  handlers.addHandler('metrics.k8s.io', 'nodes', '', 'GET', async (context) => {
+    refuseWatch(context);
+    const { info, query, reply } = context;
+    const nodes = core.storeFor('', 'nodes');
+    const selector = parseLabelSelector(queryString(query, 'labelSelector'));
+    const items = (
+      await fromEveryNode(core, connector, async (endpoint, node) => {
+        if (info.name && node.metadata.name !== info.name) return undefined;
+        if (!matchesSelectors(node, nodes.description, selector)) return undefined;
+        const usage = await endpoint.nodeMetrics();
+        if (!usage) return undefined;
+        return { metadata: { name: node.metadata.name, creationTimestamp: usage.timestamp, ...(node.metadata.labels ? { labels: node.metadata.labels } : {}) }, ...usage };
+      })
+    ).filter((item): item is NonNullable<typeof item> => !!item);
+    if (info.name) {
+      if (!items[0]) throw errors.notFound('nodes', 'metrics.k8s.io', info.name);
+      return sendJson(reply, 200, { kind: 'NodeMetrics', apiVersion, ...items[0] });
+    }
+    items.sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
+    return sendJson(reply, 200, { kind: 'NodeMetricsList', apiVersion, metadata: {}, items });
+  });
+}

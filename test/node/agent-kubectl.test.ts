@@ -1,0 +1,236 @@
+// The node in `k2 server`, end to end with real kubectl 1.27, 1.30 and 1.33 on real containerd: pods bound to the
+// node run; logs (and -f), exec (with a real terminal), port-forward, attach, cp and top work through the API
+// server; crashing containers back off; probes drive readiness and restarts; deletion honours the grace period;
+// a pod reaches a Service by ClusterIP, NodePort and DNS name.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubectlBinary } from '../e2e/harness.ts';
+import { busyboxImage, startNodeServer, type NodeServer } from './node-server.ts';
+
+let server: NodeServer;
+const scratch = mkdtempSync(join(tmpdir(), 'k2-agent-kubectl-'));
+
+beforeAll(async () => {
+  server = await startNodeServer();
+}, 660_000);
+
+afterAll(async () => {
+  await server?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+}, 120_000);
+
+const nodeOverride = () => `--overrides=${JSON.stringify({ apiVersion: 'v1', spec: { nodeName: server.nodeName } })}`;
+
+async function ok(args: string[], options: { version?: string; input?: string } = {}): Promise<string> {
+  const result = await server.kubectl(args, options);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${result.code}): ${result.stderr}${result.stdout}`);
+  return result.stdout;
+}
+
+/** GET through a local port with a raw HTTP/1.0 request, as a browser would through port-forward. */
+function httpGet(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let text = '';
+    socket.setTimeout(5000, () => socket.destroy(new Error('timed out')));
+    socket.on('connect', () => socket.write('GET / HTTP/1.0\r\n\r\n'));
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+}
+
+describe.each(['1.27', '1.30', '1.33'])('kubectl %s with a pod on the k2 node', (version) => {
+  const ns = `v${version.replace('.', '-')}`;
+  const kc = (args: string[], input?: string) => ok(['-n', ns, ...args], { version, input });
+
+  beforeAll(async () => {
+    await ok(['create', 'namespace', ns]);
+  });
+
+  it('runs a pod, and serves its logs, logs -f, exec with exit codes and a terminal', async () => {
+    await kc(['run', 'talker', `--image=${busyboxImage}`, '--restart=Never', nodeOverride(), '--', 'sh', '-c', 'for i in 1 2 3; do echo line-$i; done; while true; do printf "HTTP/1.0 200 OK\\r\\n\\r\\nhello-from-pod\\n" | nc -l -p 8080 >/dev/null; done']);
+    await kc(['wait', '--for=condition=Ready', 'pod/talker', '--timeout=60s']);
+    expect(await kc(['logs', 'talker'])).toBe('line-1\nline-2\nline-3\n');
+    expect(await kc(['logs', 'talker', '--tail=1'])).toBe('line-3\n');
+    expect(await kc(['logs', 'talker', '--timestamps', '--tail=1'])).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z line-3\n$/);
+    expect(await kc(['exec', 'talker', '--', 'sh', '-c', 'echo in-$((40+2))'])).toBe('in-42\n');
+    const failed = await server.kubectl(['-n', ns, 'exec', 'talker', '--', 'sh', '-c', 'echo oops >&2; exit 7'], { version });
+    expect(failed.code).toBe(7);
+    expect(failed.stderr).toContain('oops');
+    // A real terminal (util-linux `script`): the TTY comes through, with its size.
+    const kubectl = kubectlBinary(version);
+    const tty = await new Promise<string>((resolve) => {
+      const child = spawn('script', ['-qec', `stty rows 30 cols 100; ${kubectl} --kubeconfig ${server.kubeconfig} -n ${ns} exec -it talker -- sh -c 'test -t 0 && echo hi-from-tty; sleep 1; stty size'`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, KUBECACHEDIR: join(server.dataDir, '.kube-cache') } });
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.on('exit', () => resolve(text));
+      setTimeout(() => child.kill(), 30_000).unref();
+    });
+    expect(tty).toContain('hi-from-tty');
+    expect(tty).toContain('30 100'); // the terminal's size, as kubectl sent it
+
+    // logs -f streams lines as the container writes them, and ends when the container does.
+    await kc(['run', 'counter', `--image=${busyboxImage}`, '--restart=Never', nodeOverride(), '--', 'sh', '-c', 'for i in 1 2 3 4; do echo tick-$i; sleep 1; done']);
+    await kc(['wait', '--for=condition=Ready', 'pod/counter', '--timeout=60s']);
+    const started = Date.now();
+    const followed = await kc(['logs', '-f', 'counter']);
+    expect(followed).toBe('tick-1\ntick-2\ntick-3\ntick-4\n');
+    expect(Date.now() - started).toBeGreaterThan(1000); // it waited for lines still to come
+  }, 120_000);
+
+  it('forwards a local port to the pod', async () => {
+    const kubectl = kubectlBinary(version);
+    const child = spawn(kubectl, ['--kubeconfig', server.kubeconfig, '-n', ns, 'port-forward', 'pod/talker', ':8080'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let text = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          const match = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(text);
+          if (match) resolve(Number(match[1]));
+        });
+        child.on('exit', (code) => reject(new Error(`port-forward exited ${code}: ${text}`)));
+      });
+      expect(await httpGet(port)).toContain('hello-from-pod');
+      // A second connection over the same session (the pod's `nc -l` loop needs a moment to listen again).
+      let second = '';
+      for (let i = 0; i < 20 && !second.includes('hello-from-pod'); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        second = await httpGet(port).catch(() => '');
+      }
+      expect(second).toContain('hello-from-pod');
+    } finally {
+      child.kill();
+    }
+  }, 60_000);
+
+  it('attaches to a running container, and copies files in and out', async () => {
+    await kc(['apply', '-f', '-'], server.pod('reader', { restartPolicy: 'Never', containers: [{ name: 'c', image: busyboxImage, stdin: true, stdinOnce: true, command: ['sh', '-c', 'while read line; do echo got-$line; done; echo bye'] }] }));
+    await kc(['wait', '--for=condition=Ready', 'pod/reader', '--timeout=60s']);
+    const attached = await server.kubectl(['-n', ns, 'attach', '-i', 'reader'], { version, input: 'hello\nworld\n' });
+    expect(attached.stdout).toContain('got-hello\ngot-world\nbye');
+
+    const local = join(scratch, `in-${ns}.txt`);
+    writeFileSync(local, `payload for ${version}\n`);
+    await kc(['cp', local, 'talker:/tmp/copied.txt']);
+    expect(await kc(['exec', 'talker', '--', 'cat', '/tmp/copied.txt'])).toBe(`payload for ${version}\n`);
+    const back = join(scratch, `out-${ns}.txt`);
+    await kc(['cp', 'talker:/tmp/copied.txt', back]);
+    expect(readFileSync(back, 'utf8')).toBe(`payload for ${version}\n`);
+  }, 90_000);
+
+  it('shows the pods and the node in kubectl top', async () => {
+    const top = await server.waitFor(['-n', ns, 'top', 'pod', 'talker'], (text) => /talker\s+\d+m\s+\d+Mi/.test(text), 30_000);
+    expect(top).toMatch(/^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
+    expect(await ok(['top', 'node'], { version })).toMatch(new RegExp(`${server.nodeName}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`));
+  }, 60_000);
+});
+
+describe('pod lifecycle on the node', () => {
+  const ns = 'lifecycle';
+  const kc = (args: string[], input?: string) => ok(['-n', ns, ...args], { input });
+  const jsonpath = (pod: string, path: string) => kc(['get', 'pod', pod, '-o', `jsonpath=${path}`]);
+
+  beforeAll(async () => {
+    await ok(['create', 'namespace', ns]);
+  });
+
+  it('backs off a crashing container with a growing delay and counts its restarts', async () => {
+    await kc(['run', 'crasher', `--image=${busyboxImage}`, nodeOverride(), '--', 'sh', '-c', 'exit 3']);
+    await server.waitFor(['-n', ns, 'get', 'pod', 'crasher', '--no-headers'], (text) => /crasher\s+0\/1\s+CrashLoopBackOff\s+\d/.test(text), 30_000);
+    expect(await jsonpath('crasher', '{.status.containerStatuses[0].state.waiting.message}')).toMatch(/^back-off 10s restarting failed container=crasher pod=crasher_lifecycle/);
+    const message = await server.waitFor(['-n', ns, 'get', 'pod', 'crasher', '-o', 'jsonpath={.status.containerStatuses[0].state.waiting.message}'], (text) => text.startsWith('back-off 20s'), 40_000);
+    expect(message).toContain('restarting failed container=crasher');
+    expect(Number(await jsonpath('crasher', '{.status.containerStatuses[0].restartCount}'))).toBeGreaterThanOrEqual(1);
+    expect(await jsonpath('crasher', '{.status.containerStatuses[0].lastState.terminated.exitCode}')).toBe('3');
+  }, 90_000);
+
+  it('restarts a container whose liveness probe fails, and follows the readiness probe', async () => {
+    const probe = (file: string) => ({ exec: { command: ['test', '-f', file] }, periodSeconds: 1, failureThreshold: 1 });
+    await kc(['apply', '-f', '-'], server.pod('probed', { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: busyboxImage, command: ['sh', '-c', 'touch /tmp/alive; exec sleep 3600'], livenessProbe: probe('/tmp/alive'), readinessProbe: probe('/tmp/ready') }] }));
+    await server.waitFor(['-n', ns, 'get', 'pod', 'probed', '-o', 'jsonpath={.status.containerStatuses[0].state.running.startedAt}'], (text) => text !== '', 60_000);
+    expect(await jsonpath('probed', '{.status.conditions[?(@.type=="Ready")].status}')).toBe('False');
+    await kc(['exec', 'probed', '--', 'touch', '/tmp/ready']);
+    await server.waitFor(['-n', ns, 'get', 'pod', 'probed', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], (text) => text === 'True', 20_000);
+    await kc(['exec', 'probed', '--', 'rm', '/tmp/ready']);
+    await server.waitFor(['-n', ns, 'get', 'pod', 'probed', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], (text) => text === 'False', 20_000);
+    await kc(['exec', 'probed', '--', 'rm', '/tmp/alive']);
+    await server.waitFor(['-n', ns, 'get', 'pod', 'probed', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'], (text) => text === '1', 45_000);
+  }, 120_000);
+
+  it('ends a deleted pod within its grace period, and the object goes once its containers stopped', async () => {
+    await kc(['apply', '-f', '-'], server.pod('graceful', { terminationGracePeriodSeconds: 4, containers: [{ name: 'c', image: busyboxImage, command: ['sleep', '3600'] }] }));
+    await kc(['wait', '--for=condition=Ready', 'pod/graceful', '--timeout=60s']);
+    const started = Date.now();
+    await kc(['delete', 'pod', 'graceful', '--timeout=30s']);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThan(4000 + 3000);
+    const gone = await server.kubectl(['-n', ns, 'get', 'pod', 'graceful']);
+    expect(gone.stderr).toContain('NotFound');
+  }, 90_000);
+});
+
+describe('service networking on the node', () => {
+  const ns = 'network';
+  const kc = (args: string[], input?: string) => ok(['-n', ns, ...args], { input });
+
+  /** What the EndpointSlice controller writes for the service (written here until that controller is merged). */
+  const writeSlice = async (endpoints: { ip: string; ready: boolean }[]) => {
+    const slice = {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'echo-test', namespace: ns, labels: { 'kubernetes.io/service-name': 'echo' } },
+      addressType: 'IPv4',
+      ports: [{ name: '80-9000', port: 9000, protocol: 'TCP' }], // the port name `kubectl create service` gives
+      endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready } })),
+    };
+    await kc(['apply', '-f', '-'], JSON.stringify(slice));
+  };
+
+  it('reaches a backend pod by ClusterIP, DNS name, short name and NodePort, and drops endpoints that are not ready', async () => {
+    await ok(['create', 'namespace', ns]);
+    await kc(['apply', '-f', '-'], server.pod('echo', { containers: [{ name: 'c', image: busyboxImage, command: ['sh', '-c', 'while true; do echo "pong-$HOSTNAME" | nc -l -p 9000; done'] }] }, { labels: { app: 'echo' } }));
+    await kc(['apply', '-f', '-'], server.pod('client', { containers: [{ name: 'c', image: busyboxImage, command: ['sleep', '3600'] }] }));
+    await kc(['create', 'service', 'nodeport', 'echo', '--tcp=80:9000']);
+    await kc(['wait', '--for=condition=Ready', 'pod/echo', 'pod/client', '--timeout=60s']);
+    const podIP = await kc(['get', 'pod', 'echo', '-o', 'jsonpath={.status.podIP}']);
+    await writeSlice([{ ip: podIP, ready: true }]);
+    const clusterIP = await kc(['get', 'svc', 'echo', '-o', 'jsonpath={.spec.clusterIP}']);
+    const ask = async (target: string) => {
+      const result = await server.kubectl(['-n', ns, 'exec', 'client', '--', 'sh', '-c', `echo | nc -w 3 ${target} 80`]);
+      return result.stdout.trim();
+    };
+    const eventually = async (target: string, want: RegExp) => {
+      for (let i = 0; i < 20; i++) {
+        const answer = await ask(target);
+        if (want.test(answer)) return answer;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      return ask(target);
+    };
+    expect(await eventually(clusterIP, /^pong-echo$/)).toBe('pong-echo');
+    expect(await eventually(`echo.${ns}.svc.cluster.local`, /^pong-echo$/)).toBe('pong-echo');
+    expect(await eventually('echo', /^pong-echo$/)).toBe('pong-echo');
+    expect(await kc(['exec', 'client', '--', 'cat', '/etc/resolv.conf'])).toBe(`search ${ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.43.0.10\noptions ndots:5\n`);
+    // NodePort, from the node itself through loopback.
+    const nodePort = Number(await kc(['get', 'svc', 'echo', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
+    const viaNodePort = await new Promise<string>((resolve, reject) => {
+      const socket = connect(nodePort, '127.0.0.1');
+      let text = '';
+      socket.setTimeout(5000, () => socket.destroy(new Error('node port timed out')));
+      socket.on('connect', () => socket.end('\n'));
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text.trim()));
+      socket.on('error', reject);
+    });
+    expect(viaNodePort).toBe('pong-echo');
+    // A not-ready endpoint is no longer a destination.
+    await writeSlice([{ ip: podIP, ready: false }]);
+    expect(await eventually(clusterIP, /^$/)).toBe('');
+  }, 120_000);
+});
