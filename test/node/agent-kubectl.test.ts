@@ -179,27 +179,20 @@ describe('service networking on the node', () => {
   const ns = 'network';
   const kc = (args: string[], input?: string) => ok(['-n', ns, ...args], { input });
 
-  /** What the EndpointSlice controller writes for the service (written here until that controller is merged). */
-  const writeSlice = async (endpoints: { ip: string; ready: boolean }[]) => {
-    const slice = {
-      apiVersion: 'discovery.k8s.io/v1',
-      kind: 'EndpointSlice',
-      metadata: { name: 'echo-test', namespace: ns, labels: { 'kubernetes.io/service-name': 'echo' } },
-      addressType: 'IPv4',
-      ports: [{ name: '80-9000', port: 9000, protocol: 'TCP' }], // the port name `kubectl create service` gives
-      endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready } })),
-    };
-    await kc(['apply', '-f', '-'], JSON.stringify(slice));
-  };
-
   it('reaches a backend pod by ClusterIP, DNS name, short name and NodePort, and drops endpoints that are not ready', async () => {
     await ok(['create', 'namespace', ns]);
-    await kc(['apply', '-f', '-'], server.pod('echo', { containers: [{ name: 'c', image: busyboxImage, command: ['sh', '-c', 'while true; do echo "pong-$HOSTNAME" | nc -l -p 9000; done'] }] }, { labels: { app: 'echo' } }));
+    // Ready while /tmp/ready exists: the EndpointSlice controller follows the pod's readiness.
+    await kc(['apply', '-f', '-'], server.pod('echo', {
+      containers: [{
+        name: 'c',
+        image: busyboxImage,
+        command: ['sh', '-c', 'touch /tmp/ready; while true; do echo "pong-$HOSTNAME" | nc -l -p 9000; done'],
+        readinessProbe: { exec: { command: ['test', '-f', '/tmp/ready'] }, periodSeconds: 1 },
+      }],
+    }, { labels: { app: 'echo' } }));
     await kc(['apply', '-f', '-'], server.pod('client', { containers: [{ name: 'c', image: busyboxImage, command: ['sleep', '3600'] }] }));
     await kc(['create', 'service', 'nodeport', 'echo', '--tcp=80:9000']);
     await kc(['wait', '--for=condition=Ready', 'pod/echo', 'pod/client', '--timeout=60s']);
-    const podIP = await kc(['get', 'pod', 'echo', '-o', 'jsonpath={.status.podIP}']);
-    await writeSlice([{ ip: podIP, ready: true }]);
     const clusterIP = await kc(['get', 'svc', 'echo', '-o', 'jsonpath={.spec.clusterIP}']);
     const ask = async (target: string) => {
       const result = await server.kubectl(['-n', ns, 'exec', 'client', '--', 'sh', '-c', `echo | nc -w 3 ${target} 80`]);
@@ -229,8 +222,9 @@ describe('service networking on the node', () => {
       socket.on('error', reject);
     });
     expect(viaNodePort).toBe('pong-echo');
-    // A not-ready endpoint is no longer a destination.
-    await writeSlice([{ ip: podIP, ready: false }]);
+    // A failing readiness probe takes the pod out of the Service's endpoints.
+    await kc(['exec', 'echo', '--', 'rm', '/tmp/ready']);
+    await kc(['wait', '--for=condition=Ready=false', 'pod/echo', '--timeout=30s']);
     expect(await eventually(clusterIP, /^$/)).toBe('');
   }, 120_000);
 });
