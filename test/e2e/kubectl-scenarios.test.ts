@@ -3,6 +3,8 @@
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { busyboxImage, containerdHookTimeoutMs } from '../node/containerd-fixture.ts';
+import { startNodeServer, type NodeServer } from '../node/node-server.ts';
 import { kubectlBinary, startServer, type TestServer } from './harness.ts';
 
 const scenariosDir = join(process.cwd(), '../shared/kubectl');
@@ -16,14 +18,14 @@ const suites = [
   { issue: 'apply, patch and CRDs', scenarios: ['03_apply_client_side', '04_server_side_apply', '05_patch_types', '08_crd'], kubectls: ['1.27', '1.30', '1.33'] },
 ];
 
-function runScenario(server: TestServer, version: string, scenario: string): Promise<{ code: number; output: string }> {
+function runScenario(server: TestServer, version: string, scenario: string, env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
   const binary = kubectlBinary(version);
   const path = [dirname(kubectlBinary('1.33')), process.env.PATH].join(':');
   return new Promise((resolve) => {
     execFile(
       join(scenariosDir, 'run.sh'),
       [binary, server.kubeconfig, scenario],
-      { env: { ...process.env, PATH: path, KUBECACHEDIR: join(server.dataDir, `.kube-cache-${version}`) }, timeout: 180_000 },
+      { env: { ...process.env, ...env, PATH: path, KUBECACHEDIR: join(server.dataDir, `.kube-cache-${version}`) }, timeout: 180_000 },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: stdout + stderr }),
     );
   });
@@ -47,6 +49,31 @@ describe('kubectl scenarios against k2', () => {
           expect(result.code, result.output).toBe(0);
         }, 200_000);
       }
+    }
+  }
+});
+
+// Scenarios whose pods really run: a k2 server with its node (containerd), one at a time on this machine.
+// 20 and 21 are covered by test/controllers/kubectl-workloads.test.ts and test/node/agent-kubectl.test.ts instead:
+// both compare the output of `out … | wc -l` / `out … | head -3 | tr '\n' ' '`, and `out` prints its capture
+// without the final newline (printf '%s'), so three names count as 2 and the last line has no trailing space —
+// against any API server, Kubernetes included (printf '%s' "$(printf 'a\nb\nc\n')" | wc -l prints 2).
+describe('kubectl scenarios with running pods', () => {
+  let server: NodeServer;
+  beforeAll(async () => {
+    server = await startNodeServer();
+  }, containerdHookTimeoutMs);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  for (const version of ['1.30', '1.33']) {
+    for (const scenario of ['22_jobs', '23_service_dns']) {
+      it(`workloads and kubelet-bridge: ${scenario} with kubectl ${version}`, async () => {
+        const result = await runScenario(server, version, scenario, { TEST_IMAGE: busyboxImage });
+        expect(result.output).toMatch(/1 passed, 0 failed/);
+        expect(result.code, result.output).toBe(0);
+      }, 200_000);
     }
   }
 });
