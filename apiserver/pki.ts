@@ -5,12 +5,21 @@ import { webcrypto, X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+let x509Module: Promise<typeof X509> | undefined;
+
+/** The X.509 library, loaded when a certificate is made (not at every start: it is large). */
+function loadX509(): Promise<typeof X509> {
+  x509Module ??= import('@peculiar/x509').then((x509) => {
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  });
+  return x509Module;
+}
 
 const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const dayMs = 24 * 3600 * 1000;
@@ -59,11 +68,11 @@ export class CertificateAuthority {
   private constructor(
     readonly certPem: string,
     readonly keyPem: string,
-    private readonly cert: x509.X509Certificate,
     private readonly key: CryptoKey,
   ) {}
 
   static async create(commonName: string): Promise<CertificateAuthority> {
+    const x509 = await loadX509();
     const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
     const now = Date.now();
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -79,12 +88,12 @@ export class CertificateAuthority {
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as never),
       ],
     });
-    return new CertificateAuthority(cert.toString('pem'), await exportKeyPem(keys.privateKey), cert, keys.privateKey);
+    return new CertificateAuthority(cert.toString('pem'), await exportKeyPem(keys.privateKey), keys.privateKey);
   }
 
   static async load(certPem: string, keyPem: string): Promise<CertificateAuthority> {
     const { privateKey } = await importKeyPem(keyPem);
-    return new CertificateAuthority(certPem, keyPem, new x509.X509Certificate(certPem), privateKey);
+    return new CertificateAuthority(certPem, keyPem, privateKey);
   }
 
   /** Issues a certificate with a fresh key. */
@@ -96,22 +105,24 @@ export class CertificateAuthority {
 
   /** Signs a certificate for a public key someone else holds (CSRs, joining agents). */
   async signPublicKey(publicKey: CryptoKey, request: CertificateRequest): Promise<string> {
+    const x509 = await loadX509();
+    const caCert = new x509.X509Certificate(this.certPem);
     const now = Date.now();
-    const extensions: x509.Extension[] = [
+    const extensions: X509.Extension[] = [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
       new x509.ExtendedKeyUsageExtension([request.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
-      await x509.AuthorityKeyIdentifierExtension.create(this.cert),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ];
     if (request.sans?.length) {
       extensions.push(
-        new x509.SubjectAlternativeNameExtension(request.sans.map((san) => ({ type: isIP(san) ? 'ip' : 'dns', value: san }) as x509.JsonGeneralName)),
+        new x509.SubjectAlternativeNameExtension(request.sans.map((san) => ({ type: isIP(san) ? 'ip' : 'dns', value: san }) as X509.JsonGeneralName)),
       );
     }
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: randomSerial(),
       subject: distinguishedName(request.commonName, request.organizations),
-      issuer: this.cert.subject,
+      issuer: caCert.subject,
       notBefore: new Date(now - 3600_000),
       notAfter: new Date(now + request.days * dayMs),
       signingAlgorithm: algorithm,
@@ -123,10 +134,14 @@ export class CertificateAuthority {
   }
 }
 
+/** Who the API server is when it calls a node's own HTTPS port (logs, exec… of remote nodes). */
+export const apiserverKubeletClient = { commonName: 'kube-apiserver-kubelet-client', organization: 'system:masters' };
+
 export interface ServerPki {
   ca: CertificateAuthority;
   serving: KeyPair;
   admin: KeyPair;
+  kubeletClient: KeyPair;
 }
 
 const tlsFiles = {
@@ -136,6 +151,8 @@ const tlsFiles = {
   servingKey: 'serving.key',
   adminCert: 'admin.crt',
   adminKey: 'admin.key',
+  kubeletClientCert: 'apiserver-kubelet-client.crt',
+  kubeletClientKey: 'apiserver-kubelet-client.key',
 };
 
 async function readIfExists(path: string): Promise<string | undefined> {
@@ -202,5 +219,11 @@ export async function loadOrCreatePki(dir: string, sans: string[]): Promise<Serv
     await write(tlsFiles.adminCert, admin.certPem, false);
     await write(tlsFiles.adminKey, admin.keyPem, true);
   }
-  return { ca, serving, admin, created };
+  let kubeletClient = await loadPair(tlsFiles.kubeletClientCert, tlsFiles.kubeletClientKey);
+  if (!kubeletClient) {
+    kubeletClient = await ca.issue({ commonName: apiserverKubeletClient.commonName, organizations: [apiserverKubeletClient.organization], usage: 'client', days: 365 * 10 });
+    await write(tlsFiles.kubeletClientCert, kubeletClient.certPem, false);
+    await write(tlsFiles.kubeletClientKey, kubeletClient.keyPem, true);
+  }
+  return { ca, serving, admin, kubeletClient, created };
 }

@@ -4,13 +4,6 @@
 // HTTPS list+watch instead of the in-process cache.
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { NodeAgent } from '../kubelet-bridge/agent.ts';
-import { RemoteNodeApi } from '../kubelet-bridge/api/remote.ts';
-import { joinCluster, savedCredentials } from '../kubelet-bridge/join.ts';
-import { LocalNodeEndpoint } from '../kubelet-bridge/local-endpoint.ts';
-import { primaryNodeAddress } from '../kubelet-bridge/network/cni.ts';
-import { defaultNodeName } from '../kubelet-bridge/node-status.ts';
-import { NodeServer } from '../kubelet-bridge/node-server.ts';
 import { createLogger, logLevels, type LogFormat, type LogLevel } from './logging.ts';
 import { nodeFlags, toNodeFlags } from './node-options.ts';
 import { port } from './server-options.ts';
@@ -38,6 +31,14 @@ export const agentCommand: CommandModule = {
       })
       .strict(),
   handler: async (argv) => {
+    // The implementation loads only for this command.
+    const { NodeAgent } = await import('../kubelet-bridge/agent.ts');
+    const { RemoteNodeApi } = await import('../kubelet-bridge/api/remote.ts');
+    const { joinCluster, savedCredentials } = await import('../kubelet-bridge/join.ts');
+    const { LocalNodeEndpoint } = await import('../kubelet-bridge/local-endpoint.ts');
+    const { primaryNodeAddress } = await import('../kubelet-bridge/network/cni.ts');
+    const { defaultNodeName } = await import('../kubelet-bridge/node-status.ts');
+    const { NodeServer } = await import('../kubelet-bridge/node-server.ts');
     const log = createLogger(argv['log-level'] as LogLevel, argv['log-format'] as LogFormat);
     const dataDir = resolve(argv['data-dir'] as string);
     const server = String(argv.server).replace(/\/+$/, '');
@@ -51,7 +52,7 @@ export const agentCommand: CommandModule = {
       credentials = await joinCluster({ dataDir, server, token: String(argv.token), nodeName, nodeIP, log });
     }
     const api = new RemoteNodeApi({ server, caPem: credentials.caPem, certPem: credentials.clientCertPem, keyPem: credentials.keyPem, log });
-    let endpoint: LocalNodeEndpoint | undefined;
+    let endpoint: InstanceType<typeof LocalNodeEndpoint> | undefined;
     const nodeServer = await NodeServer.start({
       caPem: credentials.caPem,
       certPem: credentials.servingCertPem,
@@ -61,7 +62,7 @@ export const agentCommand: CommandModule = {
       endpoint: () => endpoint,
       log,
     });
-    let agent: NodeAgent | undefined;
+    let agent: Awaited<ReturnType<typeof NodeAgent.start>> | undefined;
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) process.exit(1);

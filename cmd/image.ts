@@ -2,8 +2,7 @@
 // (like `k3s ctr images import`). They talk to the containerd k2 runs (<data-dir>/agent/containerd/) or to
 // --container-runtime-endpoint.
 import type { Argv, CommandModule } from 'yargs';
-import { containerdLayout, ExternalRuntime } from '../kubelet-bridge/containerd.ts';
-import { formatImageTable, ImageStore } from '../kubelet-bridge/images/image-store.ts';
+import type { ImageStore } from '../kubelet-bridge/images/image-store.ts';
 import { defaultDataDir } from './paths.ts';
 
 interface ImageArgs {
@@ -13,7 +12,10 @@ interface ImageArgs {
   output?: string;
 }
 
+/** The node's image store (the container runtime's client loads only for these commands). */
 async function openStore(argv: ImageArgs): Promise<{ store: ImageStore; close: () => Promise<void> }> {
+  const { containerdLayout, ExternalRuntime } = await import('../kubelet-bridge/containerd.ts');
+  const { ImageStore } = await import('../kubelet-bridge/images/image-store.ts');
   const endpoint = argv['container-runtime-endpoint'] || `unix://${containerdLayout(argv['data-dir']).socket}`;
   const runtime = new ExternalRuntime(endpoint);
   try {
@@ -53,6 +55,7 @@ const listCommand: CommandModule<object, ImageArgs> = {
   describe: "List the node's images",
   builder: (y) => runtimeOptions(y).option('output', { alias: 'o', choices: ['json'] as const, describe: 'Print as JSON' }) as unknown as Argv<ImageArgs>,
   handler: async (argv) => {
+    const { formatImageTable } = await import('../kubelet-bridge/images/image-store.ts');
     const { store, close } = await openStore(argv);
     try {
       const images = await store.list();

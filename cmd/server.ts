@@ -1,38 +1,7 @@
-// `k2 server`: the API server and, as later modules land, the datastore, controllers, scheduler and
-// node agent, all in this one process.
-import { mkdir } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+// `k2 server`: runs a k2 server (cmd/k2-server.ts) until SIGINT or SIGTERM.
 import type { CommandModule } from 'yargs';
-import type { FastifyInstance } from 'fastify';
-import { installApi, startApiCore } from '../apiserver/api.ts';
-import { bootstrapCluster } from '../apiserver/bootstrap.ts';
-import type { ApiCore } from '../apiserver/core.ts';
-import { createHttpServer } from '../apiserver/http-server.ts';
-import { ApiMetrics } from '../apiserver/metrics.ts';
-import { advertiseAddress } from '../controllers/apiserver-endpoints.ts';
-import { registerMetricsApi } from '../apiserver/handlers/metrics-api.ts';
-import { registerPodStreamRoutes } from '../apiserver/handlers/pod-streams.ts';
-import type { NodeEndpoint } from '../apiserver/nodes/node-endpoint.ts';
-import { joinPaths, registerNodeJoin } from '../apiserver/nodes/node-join.ts';
-import { nodeConnector } from '../apiserver/nodes/remote-node.ts';
-import { apiserverKubeletClient } from '../kubelet-bridge/node-server.ts';
-import { clientCertificateAuthenticator } from '../apiserver/authn.ts';
-import { NodeAgent } from '../kubelet-bridge/agent.ts';
-import { InProcessNodeApi } from '../kubelet-bridge/api/in-process.ts';
-import { LocalNodeEndpoint } from '../kubelet-bridge/local-endpoint.ts';
-import { ControllerManager } from '../controllers/manager.ts';
-import { ensureSystemPriorityClasses } from '../scheduler/priority-admission.ts';
-import { Scheduler } from '../scheduler/scheduler.ts';
-import { HealthChecks } from '../apiserver/health.ts';
-import { writeKubeconfig } from '../apiserver/kubeconfig.ts';
-import { loadOrCreatePki } from '../apiserver/pki.ts';
-import { gitVersion } from '../apiserver/version.ts';
-import type { Datastore } from '../datastore/types.ts';
-import { openServerDatastore } from './datastore.ts';
-import { createLogger, type Logger } from './logging.ts';
-import { defaultKubeconfig } from './paths.ts';
-import { serverOptionsBuilder, toServerOptions, type ServerOptions } from './server-options.ts';
+import { createLogger } from './logging.ts';
+import { serverOptionsBuilder, toServerOptions } from './server-options.ts';
 
 export const serverCommand: CommandModule = {
   command: 'server',
@@ -43,7 +12,8 @@ export const serverCommand: CommandModule = {
     const log = createLogger(options.logLevel, options.logFormat);
     // Signals are handled from the very start, so one that arrives while modules start still stops cleanly.
     let stopping = false;
-    const starting = K2Server.start(options, log);
+    // The server's modules load only for this command.
+    const starting = import('./k2-server.ts').then(({ K2Server }) => K2Server.start(options, log));
     const stop = (signal: string) => {
       if (stopping) {
         log.warn({ signal }, 'second signal: exiting now');
@@ -70,146 +40,3 @@ export const serverCommand: CommandModule = {
   },
 };
 
-/** The host names and addresses every serving certificate carries, plus --tls-san. */
-function servingSans(options: ServerOptions): string[] {
-  const sans = new Set(['localhost', '127.0.0.1', '::1', hostname(), 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local']);
-  if (!['0.0.0.0', '::'].includes(options.bindAddress)) sans.add(options.bindAddress);
-  for (const san of options.tlsSan) sans.add(san);
-  return [...sans];
-}
-
-/** The URL this machine's kubectl should use to reach the server. */
-function localServerUrl(bindAddress: string, port: number): string {
-  if (bindAddress === '0.0.0.0' || bindAddress === '') return `https://127.0.0.1:${port}`;
-  if (bindAddress === '::') return `https://[::1]:${port}`;
-  return bindAddress.includes(':') ? `https://[${bindAddress}]:${port}` : `https://${bindAddress}:${port}`;
-}
-
-export class K2Server {
-  private constructor(
-    readonly options: ServerOptions,
-    readonly log: Logger,
-    readonly http: FastifyInstance,
-    readonly url: string,
-    readonly kubeconfigPath: string,
-    /** The one datastore of this server; the API server and every module read and write through it. */
-    readonly datastore: Datastore,
-    /** Stops scheduled snapshots, then closes the datastore. */
-    private readonly closeDatastore: () => Promise<void>,
-    readonly core: ApiCore,
-    readonly controllers: ControllerManager,
-    readonly scheduler: Scheduler,
-    /** This server's own node, once it runs (it starts after the API is ready). */
-    readonly agent: Promise<NodeAgent | undefined>,
-  ) {}
-
-  static async start(options: ServerOptions, log: Logger): Promise<K2Server> {
-    const started = performance.now();
-    const dataDir = resolve(options.dataDir);
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    const nodeName = options.nodeName || hostname().toLowerCase();
-
-    const pki = await loadOrCreatePki(resolve(dataDir, 'tls'), servingSans(options));
-    if (pki.created.length) log.info({ files: pki.created, dir: resolve(dataDir, 'tls') }, 'wrote certificates');
-
-    const health = new HealthChecks();
-    let modulesStarted = false;
-    health.addReadiness('k2-modules', () => modulesStarted || 'starting');
-
-    const metrics = new ApiMetrics();
-    // The datastore opens before the API listens: no request ever finds it missing.
-    const opened = await openServerDatastore(options, log);
-    const closeDatastore = opened.close;
-    const datastore = metrics.measure(opened.datastore);
-    health.addLiveness('datastore', () => datastore.healthy() || `the ${datastore.backend} datastore is unavailable`);
-    const core = await startApiCore(datastore, log, { serviceCidr: options.serviceCidr });
-    health.addLiveness('watch-cache', () => core.cache.healthy() || 'watch cache lost the datastore');
-
-    const http = createHttpServer({ log, caPem: pki.ca.certPem, servingCertPem: pki.serving.certPem, servingKeyPem: pki.serving.keyPem, health, publicPaths: Object.values(joinPaths) });
-    metrics.register(http);
-    const api = installApi(http, core);
-    // The nodes that complete logs, exec, attach, port-forward and metrics: this server's own, in process.
-    // Remote nodes are called with a client certificate of the API server's own (kept in memory, issued per start).
-    let localNode: { name: string; endpoint: NodeEndpoint } | undefined;
-    const kubeletClient = await pki.ca.issue({ commonName: apiserverKubeletClient.commonName, organizations: [apiserverKubeletClient.organization], usage: 'client', days: 365 });
-    const nodes = nodeConnector({
-      local: () => localNode,
-      node: (name) => core.storeFor('', 'nodes').find(undefined, name),
-      tls: { caPem: pki.ca.certPem, certPem: kubeletClient.certPem, keyPem: kubeletClient.keyPem },
-    });
-    const network = { clusterCidr: options.clusterCidr, serviceCidr: options.serviceCidr, clusterDns: options.clusterDns, clusterDomain: options.clusterDomain };
-    registerNodeJoin(http, core, pki.ca, network);
-    registerPodStreamRoutes(http, core, api.handlers, { connector: nodes, authenticators: [clientCertificateAuthenticator] });
-    registerMetricsApi(core, api.handlers, nodes);
-    await http.listen({ host: options.bindAddress, port: options.httpsListenPort }).catch(async (error: Error) => {
-      core.stop();
-      await closeDatastore();
-      throw error;
-    });
-    const address = http.server.address();
-    const port = typeof address === 'object' && address ? address.port : options.httpsListenPort;
-    const url = localServerUrl(options.bindAddress, port);
-
-    const kubeconfigPath = resolve(options.writeKubeconfig ?? defaultKubeconfig(dataDir));
-    await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem }, options.writeKubeconfigMode);
-
-    await bootstrapCluster(core, { serviceCidr: options.serviceCidr, apiserverPort: port, clusterDns: options.clusterDns });
-    await ensureSystemPriorityClasses(core);
-    const controllers = new ControllerManager(core, log, {
-      caPem: pki.ca.certPem,
-      storageDir: resolve(dataDir, 'storage'),
-      simulatedNodes: options.simulatedNodes,
-      nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs,
-      apiserver: { address: advertiseAddress(options.bindAddress), port },
-      clusterCidr: options.clusterCidr,
-    });
-    controllers.start();
-    const scheduler = new Scheduler(core, controllers.informers, log, { host: nodeName, metrics: metrics.registry });
-    scheduler.start();
-
-    // The node starts after the API is up (containerd and images take a moment); the API does not wait for it.
-    const agentLog = log.child({ module: 'agent' });
-    const agent = options.disableAgent
-      ? Promise.resolve(undefined)
-      : NodeAgent.start({
-          api: new InProcessNodeApi(core, nodeName),
-          nodeName,
-          dataDir,
-          log: agentLog,
-          network,
-          nodeIP: options.node.nodeIP,
-          containerRuntimeEndpoint: options.node.containerRuntimeEndpoint,
-          cgroupRoot: options.node.cgroupRoot,
-          serviceProxy: !options.node.disableKubeProxy,
-          labels: { 'node-role.kubernetes.io/control-plane': 'true' },
-        }).then(
-          (started) => {
-            localNode = { name: nodeName, endpoint: new LocalNodeEndpoint(started) };
-            return started;
-          },
-          (error: Error) => {
-            agentLog.error({ err: error }, `this server runs no pods: its node agent could not start (${error.message})`);
-            return undefined;
-          },
-        );
-
-    modulesStarted = true;
-    log.info(
-      { version: gitVersion, url, port, kubeconfig: kubeconfigPath, dataDir, nodeName, startupMs: Math.round(performance.now() - started) },
-      `k2 is ready; kubeconfig written to ${kubeconfigPath}`,
-    );
-    return new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers, scheduler, agent);
-  }
-
-  /** Stops accepting requests, lets in-flight ones finish, then closes the modules. */
-  async stop(): Promise<void> {
-    // The node stops first: its pods keep running in their shims, as with k3s, and are found again at the next start.
-    await (await this.agent)?.stop();
-    await this.scheduler.stop();
-    await this.controllers.stop();
-    this.core.stop(); // ends watches and other streams so that in-flight requests can finish
-    await this.http.close();
-    await this.closeDatastore();
-    this.log.info('k2 server stopped');
-  }
-}

@@ -1,8 +1,7 @@
 // `k2 template [NAME] CHART`: renders a Helm chart locally and prints the manifests, like `helm template`.
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { filepathMatchRegExp } from '../packaging/helm/ignore.ts';
-import { formatTemplateOutput, loadChart, renderChart, type RenderResult } from '../packaging/helm/index.ts';
+import type { RenderResult } from '../packaging/helm/index.ts';
 import { type ChartSourceArgs, chartSourceOptions, withChartSourceOptions } from './chart-source-options.ts';
 
 interface TemplateArgs extends ChartSourceArgs {
@@ -23,21 +22,6 @@ interface TemplateArgs extends ChartSourceArgs {
   'skip-schema-validation'?: boolean;
 }
 
-/** `--show-only`: the documents whose source path (relative to the chart) matches a pattern; each pattern must match. */
-export function selectShown(output: string, patterns: string[]): string {
-  const docs = output.split(/^---\n/m).filter((d) => d.trim() !== '');
-  const shown: string[] = [];
-  for (const pattern of patterns) {
-    const re = filepathMatchRegExp(pattern.replace(/\\/g, '/'));
-    const matched = docs.filter((d) => {
-      const source = /^# Source: [^/]+\/(.+)$/m.exec(d)?.[1];
-      return source !== undefined && re.test(source);
-    });
-    if (!matched.length) throw new Error(`could not find template ${pattern} in chart`);
-    shown.push(...matched);
-  }
-  return shown.map((d) => `---\n${d.replace(/\n$/, '')}\n`).join('');
-}
 
 export const templateCommand: CommandModule<object, TemplateArgs> = {
   command: 'template <name> [chart]',
@@ -62,6 +46,8 @@ export const templateCommand: CommandModule<object, TemplateArgs> = {
         .option('skip-schema-validation', { type: 'boolean', describe: 'Do not validate values against values.schema.json' }),
     ) as never,
   handler: async (argv) => {
+    // The template engine and chart machinery load only for this command.
+    const { formatTemplateOutput, loadChart, renderChart, selectShown } = await import('../packaging/helm/index.ts');
     const [releaseName, chartRef] = argv.chart === undefined ? ['release-name', argv.name] : [argv.name, argv.chart];
     const chart = await loadChart(chartRef, chartSourceOptions(argv));
     const result: RenderResult = renderChart(chart, {

@@ -11,7 +11,7 @@ import type { NodeEndpoint, StreamKind } from '../apiserver/nodes/node-endpoint.
 import { refuseUpgrade } from '../apiserver/streaming/upgrade.ts';
 
 /** The identity the API server calls nodes with (its kubelet-client certificate). */
-export const apiserverKubeletClient = { commonName: 'kube-apiserver-kubelet-client', organization: 'system:masters' };
+import { apiserverKubeletClient } from '../apiserver/pki.ts';
 
 export interface NodeServerOptions {
   caPem: string;

@@ -1,5 +1,6 @@
 // Rendering a chart as `helm template` / `helm install` do: values merged and coalesced, dependencies
 // resolved, schema checked, templates rendered, NOTES.txt set apart, manifests and hooks sorted.
+import { filepathMatchRegExp } from './ignore.ts';
 import { type GoMap, newMap } from '../gotemplate/values.ts';
 import { makeCapabilities } from './capabilities.ts';
 import { type Chart, chartCrds } from './chart.ts';
@@ -148,4 +149,20 @@ export function formatTemplateOutput(result: RenderResult, options: { includeCrd
     }
   }
   return out === '\n' ? '' : out;
+}
+
+/** `--show-only`: the documents whose source path (relative to the chart) matches a pattern; each pattern must match. */
+export function selectShown(output: string, patterns: string[]): string {
+  const docs = output.split(/^---\n/m).filter((d) => d.trim() !== '');
+  const shown: string[] = [];
+  for (const pattern of patterns) {
+    const re = filepathMatchRegExp(pattern.replace(/\\/g, '/'));
+    const matched = docs.filter((d) => {
+      const source = /^# Source: [^/]+\/(.+)$/m.exec(d)?.[1];
+      return source !== undefined && re.test(source);
+    });
+    if (!matched.length) throw new Error(`could not find template ${pattern} in chart`);
+    shown.push(...matched);
+  }
+  return shown.map((d) => `---\n${d.replace(/\n$/, '')}\n`).join('');
 }

@@ -32,8 +32,7 @@ export async function bundleK2(outfile: string, options: { nativeModulesFromNode
     platform: 'node',
     format: 'cjs', // single executable applications run a CommonJS script
     target: 'node20',
-    minifySyntax: true,
-    minifyWhitespace: true,
+    minify: true,
     keepNames: true,
     legalComments: 'none',
     sourcemap: false,
