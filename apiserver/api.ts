@@ -22,6 +22,7 @@ import { registerReviewHandlers } from './handlers/reviews.ts';
 import { ResourceHandlers } from './handlers/resources.ts';
 import { maxRequestBodyBytes } from './http-server.ts';
 import { builtinKinds } from './kinds/index.ts';
+import { registerDeploymentRollback } from './kinds/apps/deployment-rollback.ts';
 
 export interface Api {
   core: ApiCore;
@@ -66,6 +67,7 @@ export function installApi(app: FastifyInstance, core: ApiCore): Api {
   const handlers = new ResourceHandlers(core);
   registerReviewHandlers(core, handlers);
   registerBindingHandlers(core, handlers);
+  registerDeploymentRollback(core, handlers);
   handlers.register(app);
   return { core, handlers };
 }

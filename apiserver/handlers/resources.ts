@@ -6,7 +6,7 @@ import type { UserInfo } from '../authn.ts';
 import { forbiddenError } from '../authz.ts';
 import type { ApiCore } from '../core.ts';
 import { fromServedVersion, toServedVersion } from '../registry/conversion.ts';
-import { groupVersion, storageResource, type ServedVersion } from '../registry/registry.ts';
+import { groupVersion, servedSubresources, storageResource, type ServedVersion } from '../registry/registry.ts';
 import { parseFieldSelector, parseLabelSelector } from '../registry/selectors.ts';
 import type { DeleteOptions, ListOptions, ResourceStore, WriteOptions } from '../registry/store.ts';
 import type { KubeObject } from '../registry/types.ts';
@@ -245,7 +245,9 @@ export class ResourceHandlers {
     await this.authorize(context, method);
 
     if (info.subresource && info.subresource !== 'status' && info.subresource !== 'scale') {
-      const custom = this.customHandler(served, info.subresource, method);
+      // Only the versions that declare a subresource serve it (deployments/rollback: extensions/v1beta1, apps/v1beta1).
+      const declared = servedSubresources(served).some((s) => s.subresource === info.subresource);
+      const custom = declared ? this.customHandler(served, info.subresource, method) : undefined;
       if (!custom) throw errors.routeNotFound();
       return custom(context);
     }

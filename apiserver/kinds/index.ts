@@ -59,6 +59,12 @@ import { clusterRoleBindings } from './rbac/cluster-role-binding.ts';
 import { clusterRoles } from './rbac/cluster-role.ts';
 import { roleBindings } from './rbac/role-binding.ts';
 import { roles } from './rbac/role.ts';
+import { deviceClasses } from './resource/device-class.ts';
+import { podSchedulingContexts } from './resource/pod-scheduling-context.ts';
+import { resourceClaimTemplates } from './resource/resource-claim-template.ts';
+import { resourceClaims } from './resource/resource-claim.ts';
+import { resourceClasses } from './resource/resource-class.ts';
+import { resourceSlices } from './resource/resource-slice.ts';
 import { priorityClasses } from './scheduling/priority-class.ts';
 import { podPresets } from './settings/pod-preset.ts';
 import { csiDrivers } from './storage/csi-driver.ts';
@@ -129,6 +135,12 @@ export const builtinKinds: ResourceDescription[] = [
   clusterRoles,
   roleBindings,
   roles,
+  deviceClasses,
+  podSchedulingContexts,
+  resourceClaimTemplates,
+  resourceClaims,
+  resourceClasses,
+  resourceSlices,
   priorityClasses,
   podPresets,
   csiDrivers,

@@ -109,7 +109,7 @@ const api = (group: string, version: string) => `io.k8s.api.${group}.${version}`
 /** Adds the derived definitions to the generated ones (replacing any of the same name). */
 export function addRemovedVersionDefinitions(definitions: Definitions): void {
   const has = (name: string) => definitions.has(name);
-  const sameShape = (from: string, group: string, version: string, kind: string, pkg: string, renames?: [string, string][]) => {
+  const sameShape: SameShape = (from, group, version, kind, pkg, renames) => {
     if (has(from)) return copyFamily(definitions, from, { to: pkg, gvk: { group, version, kind }, renames });
     return undefined;
   };
@@ -139,6 +139,9 @@ export function addRemovedVersionDefinitions(definitions: Definitions): void {
   // Referenced by apiextensions.k8s.io/v1beta1 JSONSchemaProps (default, enum, example): any JSON.
   const anyJson = 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1beta1.JSON';
   if (!has(anyJson)) definitions.set(anyJson, { properties: {} });
+
+  // GA in 1.33 with v1beta1's shape; newer facts describe them, older ones do not.
+  for (const kind of ['IPAddress', 'ServiceCIDR']) if (!has(`${api('networking', 'v1')}.${kind}`)) sameShape(`${api('networking', 'v1beta1')}.${kind}`, 'networking.k8s.io', 'v1', kind, api('networking', 'v1'));
 
   // The 1.14 document predates fields Kubernetes added to these types before removing them.
   sameShape(`${api('policy', 'v1beta1')}.PodSecurityPolicy`, 'extensions', 'v1beta1', 'PodSecurityPolicy', api('extensions', 'v1beta1'));
@@ -233,6 +236,8 @@ export function addRemovedVersionDefinitions(definitions: Definitions): void {
     },
   });
 
+  addResourceDefinitions(definitions, sameShape);
+
   // LeaseCandidate v1alpha2 and v1beta1 name one strategy where v1alpha1 listed preferred ones.
   for (const version of ['v1alpha2', 'v1beta1']) {
     const candidate = sameShape(`${api('coordination', 'v1alpha1')}.LeaseCandidate`, 'coordination.k8s.io', version, 'LeaseCandidate', api('coordination', version));
@@ -241,5 +246,51 @@ export function addRemovedVersionDefinitions(definitions: Definitions): void {
     const { preferredStrategies: _list, ...rest } = spec.properties ?? {};
     spec.properties = { ...rest, strategy: string };
     spec.required = (spec.required ?? []).filter((name) => name !== 'preferredStrategies');
+  }
+}
+
+type SameShape = (from: string, group: string, version: string, kind: string, pkg: string, renames?: [string, string][]) => string | undefined;
+
+/**
+ * Dynamic resource allocation: v1beta1 (1.32) is v1alpha3's shape with each device capacity
+ * wrapped ({value}); the classic v1alpha2/v1alpha1 kinds (1.26–1.30) are described from their Go types.
+ */
+function addResourceDefinitions(definitions: Definitions, sameShape: SameShape): void {
+  const alpha3 = api('resource', 'v1alpha3');
+  const beta1 = api('resource', 'v1beta1');
+  for (const kind of ['DeviceClass', 'ResourceClaim', 'ResourceClaimTemplate', 'ResourceSlice']) sameShape(`${alpha3}.${kind}`, 'resource.k8s.io', 'v1beta1', kind, beta1);
+  const basic = definitions.get(`${beta1}.BasicDevice`);
+  if (basic?.properties?.capacity) {
+    basic.properties.capacity = { type: 'object', additionalProperties: ref(`${beta1}.DeviceCapacity`) };
+    definitions.set(`${beta1}.DeviceCapacity`, { type: 'object', required: ['value'], properties: { value: ref('io.k8s.apimachinery.pkg.api.resource.Quantity') } });
+  }
+  sameShape(`${alpha3}.PodSchedulingContext`, 'resource.k8s.io', 'v1alpha2', 'PodSchedulingContext', api('resource', 'v1alpha2'));
+  sameShape(`${alpha3}.PodSchedulingContext`, 'resource.k8s.io', 'v1alpha1', 'PodScheduling', api('resource', 'v1alpha1'), [['PodSchedulingContext', 'PodScheduling']]);
+  for (const version of ['v1alpha2', 'v1alpha1']) {
+    const pkg = api('resource', version);
+    const gvk = (kind: string) => ({ group: 'resource.k8s.io', version, kind });
+    const parametersRef = (namespaced: boolean): OpenApiSchema => ({ type: 'object', required: ['kind', 'name'], properties: { apiGroup: string, kind: string, name: string, ...(namespaced ? { namespace: string } : {}) } });
+    definitions.set(`${pkg}.ResourceClaimSpec`, { type: 'object', required: ['resourceClassName'], properties: { resourceClassName: string, parametersRef: parametersRef(false), allocationMode: string } });
+    defineKind(definitions, `${pkg}.ResourceClaim`, gvk('ResourceClaim'), {
+      spec: ref(`${pkg}.ResourceClaimSpec`),
+      status: {
+        type: 'object',
+        properties: {
+          driverName: string,
+          allocation: {
+            type: 'object',
+            properties: {
+              resourceHandles: { type: 'array', items: { type: 'object', properties: { driverName: string, data: string, structuredData: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } },
+              availableOnNodes: core('NodeSelector'),
+              shareable: { type: 'boolean' },
+            },
+          },
+          reservedFor: { type: 'array', items: ref(`${alpha3}.ResourceClaimConsumerReference`), 'x-kubernetes-patch-merge-key': 'uid', 'x-kubernetes-patch-strategy': 'merge' },
+          deallocationRequested: { type: 'boolean' },
+        },
+      },
+    });
+    defineKind(definitions, `${pkg}.ResourceClaimTemplate`, gvk('ResourceClaimTemplate'), { spec: { type: 'object', required: ['spec'], properties: { metadata: meta('ObjectMeta'), spec: ref(`${pkg}.ResourceClaimSpec`) } } });
+    defineKind(definitions, `${pkg}.ResourceClass`, gvk('ResourceClass'), { driverName: string, parametersRef: parametersRef(true), suitableNodes: core('NodeSelector'), structuredParameters: { type: 'boolean' } });
   }
 }

@@ -254,10 +254,16 @@ function v1ToStored(hpa: KubeObject): KubeObject {
   const annotations = hpa.metadata.annotations ?? {};
   const spec = (hpa.spec ?? {}) as Json;
   const status = hpa.status as Json | undefined;
-  const metrics: Json[] = [];
   const fromAnnotation = parseJson(annotations[hpaAnnotations.metrics]);
-  if (Array.isArray(fromAnnotation)) metrics.push(...fromAnnotation.map(metricFromV2beta1));
-  if (spec.targetCPUUtilizationPercentage !== undefined && spec.targetCPUUtilizationPercentage !== null) metrics.push(cpuUtilizationV2(spec.targetCPUUtilizationPercentage));
+  const metrics: Json[] = Array.isArray(fromAnnotation) ? fromAnnotation.map(metricFromV2beta1) : [];
+  // The CPU target takes the place of the annotation's first CPU target (k2 writes one there to keep
+  // the order), else it goes last, as in Kubernetes; no CPU target removes that one.
+  const target = spec.targetCPUUtilizationPercentage;
+  const cpu = metrics.findIndex(isCpuUtilization);
+  if (target !== undefined && target !== null) {
+    if (cpu >= 0) metrics[cpu] = cpuUtilizationV2(target);
+    else metrics.push(cpuUtilizationV2(target));
+  } else if (cpu >= 0) metrics.splice(cpu, 1);
   delete spec.targetCPUUtilizationPercentage;
   spec.metrics = metrics.length ? metrics : [cpuUtilizationV2(80)];
   const behavior = behaviorFromAnnotation(annotations[hpaAnnotations.behavior] ?? '');
@@ -283,9 +289,10 @@ function v1FromStored(stored: KubeObject): KubeObject {
   const metrics = (spec.metrics ?? []) as Json[];
   const cpu = metrics.findIndex(isCpuUtilization);
   if (cpu >= 0) spec.targetCPUUtilizationPercentage = metrics[cpu]!.resource.target.averageUtilization;
-  // Everything but the one CPU target rides in the annotation (also a second CPU target, which Kubernetes drops).
-  const others = metrics.filter((_, index) => index !== cpu);
-  if (others.length) setAnnotation(hpa, hpaAnnotations.metrics, JSON.stringify(others.map(metricToV2beta1)));
+  // The annotation carries every metric but the CPU target (also a second CPU target, which Kubernetes
+  // drops); when the CPU target is not last, it stays in its place there too, so the order survives.
+  const carried = cpu === metrics.length - 1 ? metrics.slice(0, -1) : metrics;
+  if (carried.length) setAnnotation(hpa, hpaAnnotations.metrics, JSON.stringify(carried.map(metricToV2beta1)));
   delete spec.metrics;
   if (spec.behavior) setAnnotation(hpa, hpaAnnotations.behavior, behaviorToAnnotation(spec.behavior));
   delete spec.behavior;
@@ -351,10 +358,8 @@ export const horizontalPodAutoscalerVersions: VersionDescription[] = [
   {
     group: 'extensions',
     version: 'v1beta1',
-    defaults(hpa) {
-      const spec = defaultMinReplicas(hpa);
-      spec.cpuUtilization ??= { targetPercentage: 80 };
-    },
+    // No CPU target and no other metric: the conversion gives CPU 80%, as for autoscaling/v1.
+    defaults: defaultMinReplicas,
     toStored: extensionsToStored,
     fromStored: extensionsFromStored,
   },
