@@ -10,6 +10,7 @@ import { serviceAccountAdmission } from './admission/service-account.ts';
 import { serviceAllocation } from './admission/service-allocation.ts';
 import { CrdRegistrar } from './apiextensions/crd-registrar.ts';
 import { ApiCore } from './core.ts';
+import { migrateStoredShapes, type StoredShapesOptions } from './registry/stored-shapes.ts';
 import { installManagedFields } from './managed-fields.ts';
 import { setProtobufDecoder } from './handlers/content.ts';
 import { OpenApiPublisher } from './openapi/publisher.ts';
@@ -29,10 +30,16 @@ export interface Api {
   handlers: ResourceHandlers;
 }
 
-/** Creates the API core over a datastore and loads the watch cache. */
-export async function startApiCore(datastore: Datastore, log: Logger): Promise<ApiCore> {
+export interface ApiCoreOptions {
+  /** Takes the snapshot a stored-shape migration needs first (the datastore module's takeSnapshot). */
+  snapshot?: StoredShapesOptions['snapshot'];
+}
+
+/** Creates the API core over a datastore, migrates stored shapes if k2 changed them, and loads the watch cache. */
+export async function startApiCore(datastore: Datastore, log: Logger, options: ApiCoreOptions = {}): Promise<ApiCore> {
   const core = new ApiCore(datastore, log);
   for (const kind of builtinKinds) core.registry.add(kind);
+  await migrateStoredShapes(datastore, builtinKinds, { log: log.child({ module: 'stored-shapes' }), snapshot: options.snapshot });
   core.admission.add(namespaceLifecycle(core));
   core.admission.add(serviceAllocation(core));
   core.admission.add(serviceAccountAdmission(core));

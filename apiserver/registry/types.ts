@@ -5,6 +5,7 @@ import type { UserInfo } from '../authn.ts';
 import type { StatusCause } from '../status.ts';
 import type { OpenApiSchema } from '../openapi/schema.ts';
 import type { TableConvertor } from '../tables/types.ts';
+import type { StoredShape } from './stored-shapes.ts';
 
 /** Any Kubernetes object as parsed JSON. */
 export interface KubeObject {
@@ -120,6 +121,8 @@ export interface ResourceDescription {
   namespaced: boolean;
   /** Served versions; the first is the stored form and the preferred version of its group. */
   versions: VersionDescription[];
+  /** The stored form's shape number and how older shapes become it (apiserver/registry/stored-shapes.ts); absent: shape 1. */
+  storedShape?: StoredShape;
   /** Verbs other than the standard eight are not served; omit a verb here to refuse it (405). */
   verbs?: string[];
   /** Not stored: a POST is answered by a handler (reviews, bindings, token requests). */
