@@ -6,6 +6,7 @@ import { serverCommand } from './server.ts';
 import { versionCommand } from './version.ts';
 import { kubectlCommand } from './kubectl.ts';
 import { imageCommand } from './image.ts';
+import { convertCommand } from './convert.ts';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -14,6 +15,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(serverCommand)
     .command(kubectlCommand)
     .command(imageCommand)
+    .command(convertCommand)
     .command(versionCommand)
     .demandCommand(1, 'Name a command; `k2 --help` lists them.')
     .strict()

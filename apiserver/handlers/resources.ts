@@ -139,6 +139,9 @@ export function toStoredObject({ core, served, reply, fieldValidation }: DecodeC
     }
     through = other;
   }
+  // ObjectMeta.initializers (1.7–1.13): k2 has no initializers, so an object is initialized when
+  // written; manifests that still carry the field keep applying.
+  if (object.metadata && typeof object.metadata === 'object') delete (object.metadata as Record<string, unknown>).initializers;
   const target = decodeTargetFor(through);
   if (target) {
     const { warnings } = decodeRequestObject(object as Record<string, unknown>, target, { fieldValidation, rawJson });

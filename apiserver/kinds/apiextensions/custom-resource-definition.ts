@@ -42,7 +42,7 @@ function validateCrd(crd: Json, old: Json | undefined): StatusCause[] {
     const schema = version.schema?.openAPIV3Schema;
     // CRDs written through v1beta1 may have no schema: they preserve unknown fields instead.
     if (!schema && spec.preserveUnknownFields !== true) causes.push(fieldError.required(`${at}.schema.openAPIV3Schema`, 'schemas are required'));
-    else if (schema.type !== 'object') causes.push(fieldError.invalid(`${at}.schema.openAPIV3Schema.type`, schema.type ?? '', 'must be object at the root'));
+    else if (schema && schema.type !== 'object') causes.push(fieldError.invalid(`${at}.schema.openAPIV3Schema.type`, schema.type ?? '', 'must be object at the root'));
   });
   if (old) {
     const oldSpec: Json = old.spec ?? {};

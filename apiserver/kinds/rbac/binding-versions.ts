@@ -14,6 +14,8 @@ export function defaultBinding(binding: KubeObject): void {
   const roleRef = binding.roleRef as Json | undefined;
   if (roleRef) roleRef.apiGroup ||= rbacGroup;
   for (const subject of (binding.subjects ?? []) as Json[]) {
+    // Kubernetes never writes an empty apiGroup (omitempty): a ServiceAccount's is absent.
+    if (subject.apiGroup === '') delete subject.apiGroup;
     if (subject.apiGroup === undefined && (subject.kind === 'User' || subject.kind === 'Group')) subject.apiGroup = rbacGroup;
   }
 }
