@@ -30,9 +30,13 @@ export function servedVersionOf(description: ResourceDescription, index = 0): Se
   };
 }
 
-/** Short names of a served version: its own, else the description's. */
+/**
+ * Short names of a served version: its own, else the description's when served in the description's
+ * own group (kubectl 1.30+ warns when a short name matches resources of two groups).
+ */
 export function servedShortNames(served: ServedVersion): string[] {
-  return served.versionDescription.shortNames ?? served.description.shortNames ?? [];
+  if (served.versionDescription.shortNames) return served.versionDescription.shortNames;
+  return served.group === served.description.group ? (served.description.shortNames ?? []) : [];
 }
 
 /** Categories of a served version: its own, else the description's when served in the description's own group. */

@@ -69,7 +69,7 @@ export interface VersionDescription {
   kind?: string;
   /** The resource's plural in this version, where it differs (`petsets`); singular follows the kind. */
   plural?: string;
-  /** Short names in this version; default: the description's. */
+  /** Short names in this version; default: the description's in its own group, none in another group. */
   shortNames?: string[];
   /** Categories in this version; default: the description's in its own group, none in another group (so `kubectl get all` lists each object once). */
   categories?: string[];

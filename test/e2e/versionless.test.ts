@@ -4,7 +4,7 @@
 // written back through B reads unchanged through A; `k2 convert` output of each applies too. Also
 // scenario 13 (old manifests) with 1.27 and 1.33, and Debian's kubectl 1.20 through scenarios 01–12.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +177,23 @@ describe('versionless API with real kubectl', () => {
       await remove(convertedPath);
     }, 240_000);
   });
+
+  for (const version of ['1.20', '1.27', '1.33']) {
+    it(`kubectl ${version} api-versions and api-resources list every removed apiVersion`, async () => {
+      const removed = JSON.parse(readFileSync(sharedFile('facts/removed-versions.json'), 'utf8')) as { apiVersion: string; kind: string }[];
+      const versions = await kubectl(version, ['api-versions']);
+      expect(versions.code, versions.stderr).toBe(0);
+      const listed = new Set(versions.stdout.trim().split('\n'));
+      for (const { apiVersion } of removed) expect(listed.has(apiVersion), apiVersion).toBe(true);
+      const resources = await kubectl(version, ['api-resources', '--no-headers']);
+      expect(resources.code, resources.stderr).toBe(0);
+      // NAME SHORTNAMES APIVERSION NAMESPACED KIND; kubectl lists each resource in its group's preferred version.
+      const kinds = new Set(resources.stdout.trim().split('\n').map((line) => { const cells = line.trim().split(/\s+/); return `${cells[cells.length - 3]} ${cells[cells.length - 1]}`; }));
+      for (const expected of ['extensions/v1beta1 Deployment', 'extensions/v1beta1 Ingress', 'extensions/v1beta1 PodSecurityPolicy', 'policy/v1beta1 PodSecurityPolicy', 'apps/v1 Deployment', 'autoscaling/v2 HorizontalPodAutoscaler', 'settings.k8s.io/v1alpha1 PodPreset']) expect(kinds.has(expected), expected).toBe(true);
+      // No deprecation warnings for versions k2 keeps.
+      expect(versions.stderr + resources.stderr).not.toMatch(/deprecat/i);
+    }, 60_000);
+  }
 
   for (const version of ['1.27', '1.33']) {
     it(`scenario 13 (old manifests) with kubectl ${version}`, async () => {

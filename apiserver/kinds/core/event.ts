@@ -24,7 +24,9 @@ function rename(object: KubeObject, pairs: [string, string][]): KubeObject {
   return result as KubeObject;
 }
 
+/** Kubernetes serves events.k8s.io Events from the core Event storage, short name and all. */
 const eventsGroupConversion = {
+  shortNames: ['ev'],
   toStored: (e: KubeObject) => rename(e, renamed.map(([a, b]) => [b, a])),
   fromStored: (e: KubeObject) => rename(e, renamed),
 };

@@ -14,7 +14,7 @@ export const replicationControllers = defineKind({
   versions: [
     'v1',
     // extensions/v1beta1 (1.2–1.15) served only the scale subresource of ReplicationControllers, under a placeholder kind.
-    { group: 'extensions', version: 'v1beta1', kind: 'ReplicationControllerDummy', verbs: [], shortNames: [], scale: { group: 'extensions', version: 'v1beta1' } },
+    { group: 'extensions', version: 'v1beta1', kind: 'ReplicationControllerDummy', verbs: [], scale: { group: 'extensions', version: 'v1beta1' } },
   ],
   status: true,
   generation: true,
