@@ -36,14 +36,31 @@ function rollbackFromAnnotation(stored: KubeObject): KubeObject {
   return deployment;
 }
 
-function defaultStrategy(spec: Json, surge: number | string, unavailable: number | string, alsoWhenGiven: boolean): void {
-  spec.strategy ??= {};
-  spec.strategy.type ||= 'RollingUpdate';
-  if (spec.strategy.type === 'RollingUpdate' || (alsoWhenGiven && spec.strategy.rollingUpdate)) {
-    spec.strategy.rollingUpdate ??= {};
-    spec.strategy.rollingUpdate.maxUnavailable ??= unavailable;
-    spec.strategy.rollingUpdate.maxSurge ??= surge;
-  }
+interface OldDeploymentDefaults {
+  /** maxSurge and maxUnavailable of a rolling update. */
+  rollingStep: number | string;
+  /** extensions filled rollingUpdate even for Recreate when one was given (validation then refuses it). */
+  rollingUpdateWhenGiven: boolean;
+  revisionHistoryLimit: number;
+  progressDeadlineSeconds: number;
+}
+
+/** The defaults of extensions/v1beta1 and apps/v1beta1: a selector from the template, and their own numbers. */
+function oldDeploymentDefaults(values: OldDeploymentDefaults): (deployment: KubeObject) => void {
+  return (deployment) => {
+    defaultSelectorAndLabelsFromTemplate(deployment);
+    const spec = deployment.spec as Json;
+    spec.replicas ??= 1;
+    spec.strategy ??= {};
+    spec.strategy.type ||= 'RollingUpdate';
+    if (spec.strategy.type === 'RollingUpdate' || (values.rollingUpdateWhenGiven && spec.strategy.rollingUpdate)) {
+      spec.strategy.rollingUpdate ??= {};
+      spec.strategy.rollingUpdate.maxUnavailable ??= values.rollingStep;
+      spec.strategy.rollingUpdate.maxSurge ??= values.rollingStep;
+    }
+    spec.revisionHistoryLimit ??= values.revisionHistoryLimit;
+    spec.progressDeadlineSeconds ??= values.progressDeadlineSeconds;
+  };
 }
 
 const rollback = { rollback: { kind: 'DeploymentRollback', verbs: ['create'] } };
@@ -57,14 +74,7 @@ export const deploymentVersions: VersionDescription[] = [
     version: 'v1beta1',
     scale: { group: 'apps', version: 'v1beta1' },
     subresources: rollback,
-    defaults(deployment) {
-      defaultSelectorAndLabelsFromTemplate(deployment);
-      const spec = deployment.spec as Json;
-      spec.replicas ??= 1;
-      defaultStrategy(spec, '25%', '25%', false);
-      spec.revisionHistoryLimit ??= 2;
-      spec.progressDeadlineSeconds ??= 600;
-    },
+    defaults: oldDeploymentDefaults({ rollingStep: '25%', rollingUpdateWhenGiven: false, revisionHistoryLimit: 2, progressDeadlineSeconds: 600 }),
     toStored: rollbackToAnnotation,
     fromStored: rollbackFromAnnotation,
   },
@@ -73,15 +83,7 @@ export const deploymentVersions: VersionDescription[] = [
     version: 'v1beta1',
     scale: { group: 'extensions', version: 'v1beta1' },
     subresources: rollback,
-    defaults(deployment) {
-      defaultSelectorAndLabelsFromTemplate(deployment);
-      const spec = deployment.spec as Json;
-      spec.replicas ??= 1;
-      // extensions filled rollingUpdate even for Recreate when one was given (validation then refuses it).
-      defaultStrategy(spec, 1, 1, true);
-      spec.revisionHistoryLimit ??= maxInt32;
-      spec.progressDeadlineSeconds ??= maxInt32;
-    },
+    defaults: oldDeploymentDefaults({ rollingStep: 1, rollingUpdateWhenGiven: true, revisionHistoryLimit: maxInt32, progressDeadlineSeconds: maxInt32 }),
     toStored: rollbackToAnnotation,
     fromStored: rollbackFromAnnotation,
   },

@@ -29,116 +29,65 @@ function defined(entries: Json): Json {
 // ---------------------------------------------------------------------------------------------
 // Metric specs and statuses: autoscaling/v2 ↔ the flat v2beta1 shape (also the v1 annotations')
 
-export function metricToV2beta1(metric: Json): Json {
+/**
+ * Specs say `target` (v2) and `targetAverageValue`… (v2beta1); statuses `current` and
+ * `currentAverageValue`…: one conversion serves both, named by the side.
+ */
+type Side = 'target' | 'current';
+
+/** An autoscaling/v2 metric spec or status in the flat v2beta1 shape. */
+function flatten(metric: Json, side: Side): Json {
   const out: Json = { type: metric.type };
-  if (metric.resource) {
-    const { target = {}, ...rest } = metric.resource;
-    out.resource = defined({ ...rest, targetAverageUtilization: target.averageUtilization, targetAverageValue: target.averageValue });
-  }
-  if (metric.containerResource) {
-    const { target = {}, ...rest } = metric.containerResource;
-    out.containerResource = defined({ ...rest, targetAverageUtilization: target.averageUtilization, targetAverageValue: target.averageValue });
+  const average = `${side}AverageValue`;
+  for (const source of ['resource', 'containerResource'] as const) {
+    if (!metric[source]) continue;
+    const { [side]: values = {}, ...rest } = metric[source];
+    out[source] = defined({ ...rest, [`${side}AverageUtilization`]: values.averageUtilization, [average]: values.averageValue });
   }
   if (metric.pods) {
-    const { metric: id = {}, target = {} } = metric.pods;
-    out.pods = defined({ metricName: id.name, selector: id.selector, targetAverageValue: target.averageValue });
+    const { metric: id = {}, [side]: values = {} } = metric.pods;
+    out.pods = defined({ metricName: id.name, selector: id.selector, [average]: values.averageValue });
   }
   if (metric.object) {
-    const { metric: id = {}, target = {}, describedObject } = metric.object;
-    out.object = defined({ target: describedObject, metricName: id.name, selector: id.selector, targetValue: target.value, averageValue: target.averageValue });
+    const { metric: id = {}, [side]: values = {}, describedObject } = metric.object;
+    out.object = defined({ target: describedObject, metricName: id.name, selector: id.selector, [`${side}Value`]: values.value, averageValue: values.averageValue });
   }
   if (metric.external) {
-    const { metric: id = {}, target = {} } = metric.external;
-    out.external = defined({ metricName: id.name, metricSelector: id.selector, targetValue: target.value, targetAverageValue: target.averageValue });
+    const { metric: id = {}, [side]: values = {} } = metric.external;
+    out.external = defined({ metricName: id.name, metricSelector: id.selector, [`${side}Value`]: values.value, [average]: values.averageValue });
   }
   return out;
 }
 
-function utilizationOrValue(utilization: unknown, value: unknown): Json {
-  return utilization !== undefined ? defined({ type: 'Utilization', averageUtilization: utilization, averageValue: value }) : defined({ type: 'AverageValue', averageValue: value });
-}
-
-export function metricFromV2beta1(metric: Json): Json {
+/** A flat v2beta1 metric spec or status in the autoscaling/v2 shape (targets get the type their values imply). */
+function nest(metric: Json, side: Side): Json {
   const out: Json = { type: metric.type };
-  if (metric.resource) {
-    const { targetAverageUtilization, targetAverageValue, ...rest } = metric.resource;
-    out.resource = { ...rest, target: utilizationOrValue(targetAverageUtilization, targetAverageValue) };
-  }
-  if (metric.containerResource) {
-    const { targetAverageUtilization, targetAverageValue, ...rest } = metric.containerResource;
-    out.containerResource = { ...rest, target: utilizationOrValue(targetAverageUtilization, targetAverageValue) };
+  const typed = (type: string, values: Json): Json => (side === 'target' ? defined({ type, ...values }) : defined(values));
+  const average = `${side}AverageValue`;
+  for (const source of ['resource', 'containerResource'] as const) {
+    if (!metric[source]) continue;
+    const { [`${side}AverageUtilization`]: utilization, [average]: value, ...rest } = metric[source];
+    out[source] = { ...rest, [side]: typed(utilization !== undefined ? 'Utilization' : 'AverageValue', { averageUtilization: utilization, averageValue: value }) };
   }
   if (metric.pods) {
-    const { metricName, selector, targetAverageValue } = metric.pods;
-    out.pods = { metric: defined({ name: metricName, selector }), target: defined({ type: 'AverageValue', averageValue: targetAverageValue }) };
+    const { metricName, selector, [average]: value } = metric.pods;
+    out.pods = { metric: defined({ name: metricName, selector }), [side]: typed('AverageValue', { averageValue: value }) };
   }
   if (metric.object) {
-    const { target, metricName, selector, targetValue, averageValue } = metric.object;
-    out.object = defined({
-      describedObject: target,
-      metric: defined({ name: metricName, selector }),
-      target: defined({ type: averageValue !== undefined ? 'AverageValue' : 'Value', value: targetValue, averageValue }),
-    });
+    const { target, metricName, selector, [`${side}Value`]: value, averageValue } = metric.object;
+    out.object = defined({ describedObject: target, metric: defined({ name: metricName, selector }), [side]: typed(averageValue !== undefined ? 'AverageValue' : 'Value', { value, averageValue }) });
   }
   if (metric.external) {
-    const { metricName, metricSelector, targetValue, targetAverageValue } = metric.external;
-    out.external = {
-      metric: defined({ name: metricName, selector: metricSelector }),
-      target: defined({ type: targetValue !== undefined ? 'Value' : 'AverageValue', value: targetValue, averageValue: targetAverageValue }),
-    };
+    const { metricName, metricSelector, [`${side}Value`]: value, [average]: averageValue } = metric.external;
+    out.external = { metric: defined({ name: metricName, selector: metricSelector }), [side]: typed(value !== undefined ? 'Value' : 'AverageValue', { value, averageValue }) };
   }
   return out;
 }
 
-export function metricStatusToV2beta1(status: Json): Json {
-  const out: Json = { type: status.type };
-  if (status.resource) {
-    const { current = {}, ...rest } = status.resource;
-    out.resource = defined({ ...rest, currentAverageUtilization: current.averageUtilization, currentAverageValue: current.averageValue });
-  }
-  if (status.containerResource) {
-    const { current = {}, ...rest } = status.containerResource;
-    out.containerResource = defined({ ...rest, currentAverageUtilization: current.averageUtilization, currentAverageValue: current.averageValue });
-  }
-  if (status.pods) {
-    const { metric: id = {}, current = {} } = status.pods;
-    out.pods = defined({ metricName: id.name, selector: id.selector, currentAverageValue: current.averageValue });
-  }
-  if (status.object) {
-    const { metric: id = {}, current = {}, describedObject } = status.object;
-    out.object = defined({ target: describedObject, metricName: id.name, selector: id.selector, currentValue: current.value, averageValue: current.averageValue });
-  }
-  if (status.external) {
-    const { metric: id = {}, current = {} } = status.external;
-    out.external = defined({ metricName: id.name, metricSelector: id.selector, currentValue: current.value, currentAverageValue: current.averageValue });
-  }
-  return out;
-}
-
-export function metricStatusFromV2beta1(status: Json): Json {
-  const out: Json = { type: status.type };
-  if (status.resource) {
-    const { currentAverageUtilization, currentAverageValue, ...rest } = status.resource;
-    out.resource = { ...rest, current: defined({ averageUtilization: currentAverageUtilization, averageValue: currentAverageValue }) };
-  }
-  if (status.containerResource) {
-    const { currentAverageUtilization, currentAverageValue, ...rest } = status.containerResource;
-    out.containerResource = { ...rest, current: defined({ averageUtilization: currentAverageUtilization, averageValue: currentAverageValue }) };
-  }
-  if (status.pods) {
-    const { metricName, selector, currentAverageValue } = status.pods;
-    out.pods = { metric: defined({ name: metricName, selector }), current: defined({ averageValue: currentAverageValue }) };
-  }
-  if (status.object) {
-    const { target, metricName, selector, currentValue, averageValue } = status.object;
-    out.object = defined({ describedObject: target, metric: defined({ name: metricName, selector }), current: defined({ value: currentValue, averageValue }) });
-  }
-  if (status.external) {
-    const { metricName, metricSelector, currentValue, currentAverageValue } = status.external;
-    out.external = { metric: defined({ name: metricName, selector: metricSelector }), current: defined({ value: currentValue, averageValue: currentAverageValue }) };
-  }
-  return out;
-}
+export const metricToV2beta1 = (metric: Json) => flatten(metric, 'target');
+export const metricFromV2beta1 = (metric: Json) => nest(metric, 'target');
+export const metricStatusToV2beta1 = (status: Json) => flatten(status, 'current');
+export const metricStatusFromV2beta1 = (status: Json) => nest(status, 'current');
 
 // ---------------------------------------------------------------------------------------------
 // Behavior in the annotation: Kubernetes writes its internal struct, which has no JSON tags, so the
