@@ -8,7 +8,6 @@ import { groupVersion, servedVersionOf, type ServedVersion } from './registry/re
 import type { WriteOptions } from './registry/store.ts';
 import type { KubeObject, ResourceDescription } from './registry/types.ts';
 
-
 export interface FieldManagerContext {
   apiVersion: string;
   kind: string;

@@ -30,19 +30,20 @@ export function servedVersionOf(description: ResourceDescription, index = 0): Se
   };
 }
 
-/**
- * Short names of a served version: its own, else the description's when served in the description's
- * own group (kubectl 1.30+ warns when a short name matches resources of two groups).
- */
-export function servedShortNames(served: ServedVersion): string[] {
-  if (served.versionDescription.shortNames) return served.versionDescription.shortNames;
-  return served.group === served.description.group ? (served.description.shortNames ?? []) : [];
+/** A version's own list, else the description's when served in the description's own group. */
+function ownGroupList(served: ServedVersion, own: string[] | undefined, inherited: string[] | undefined): string[] {
+  if (own) return own;
+  return served.group === served.description.group ? (inherited ?? []) : [];
 }
 
-/** Categories of a served version: its own, else the description's when served in the description's own group. */
+/** Short names of a served version (kubectl 1.30+ warns when a short name matches resources of two groups). */
+export function servedShortNames(served: ServedVersion): string[] {
+  return ownGroupList(served, served.versionDescription.shortNames, served.description.shortNames);
+}
+
+/** Categories of a served version (`kubectl get all` then lists each object once). */
 export function servedCategories(served: ServedVersion): string[] {
-  if (served.versionDescription.categories) return served.versionDescription.categories;
-  return served.group === served.description.group ? (served.description.categories ?? []) : [];
+  return ownGroupList(served, served.versionDescription.categories, served.description.categories);
 }
 
 export function groupVersion(group: string, version: string): string {
