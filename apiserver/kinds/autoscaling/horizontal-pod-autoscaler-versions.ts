@@ -2,7 +2,7 @@
 // form: autoscaling/v2beta2 (same shape), autoscaling/v2beta1 and v2alpha1 (flat metric targets),
 // autoscaling/v1 (one CPU target; the rest rides in Kubernetes' autoscaling.alpha.kubernetes.io/*
 // annotations) and extensions/v1beta1 (1.1–1.5: v1 with scaleRef and cpuUtilization).
-import { setAnnotation, takeAnnotation } from '../../registry/conversion.ts';
+import { setAnnotation } from '../../registry/conversion.ts';
 import { cloneObject } from '../../registry/object-meta.ts';
 import type { KubeObject, VersionDescription } from '../../registry/types.ts';
 
