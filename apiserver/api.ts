@@ -10,6 +10,7 @@ import { serviceAccountAdmission } from './admission/service-account.ts';
 import { defaultServiceNetwork, serviceAllocation } from './admission/service-allocation.ts';
 import { CrdRegistrar } from './apiextensions/crd-registrar.ts';
 import { ApiCore, type ApiCoreOptions } from './core.ts';
+import { migrateStoredShapes, type StoredShapesOptions } from './registry/stored-shapes.ts';
 import { installManagedFields } from './managed-fields.ts';
 import { setProtobufDecoder } from './handlers/content.ts';
 import { OpenApiPublisher } from './openapi/publisher.ts';
@@ -26,16 +27,24 @@ import { builtinKinds } from './kinds/index.ts';
 import { defaultStorageClassAdmission } from '../controllers/default-storage-class.ts';
 import { defaultTolerationSecondsAdmission } from '../controllers/default-toleration-seconds.ts';
 import { priorityAdmission } from '../scheduler/priority-admission.ts';
+import { registerDeploymentRollback } from './kinds/apps/deployment-rollback.ts';
 
 export interface Api {
   core: ApiCore;
   handlers: ResourceHandlers;
 }
 
-/** Creates the API core over a datastore and loads the watch cache. */
-export async function startApiCore(datastore: Datastore, log: Logger, options: ApiCoreOptions & { serviceCidr?: string } = {}): Promise<ApiCore> {
+export interface StartApiCoreOptions extends ApiCoreOptions {
+  serviceCidr?: string;
+  /** Takes the snapshot a stored-shape migration needs first (the datastore module's takeSnapshot). */
+  snapshot?: StoredShapesOptions['snapshot'];
+}
+
+/** Creates the API core over a datastore, migrates stored shapes if k2 changed them, and loads the watch cache. */
+export async function startApiCore(datastore: Datastore, log: Logger, options: StartApiCoreOptions = {}): Promise<ApiCore> {
   const core = new ApiCore(datastore, log, options);
   for (const kind of builtinKinds) core.registry.add(kind);
+  await migrateStoredShapes(datastore, builtinKinds, { log: log.child({ module: 'stored-shapes' }), snapshot: options.snapshot });
   core.admission.add(namespaceLifecycle(core));
   core.admission.add(serviceAllocation(core, { ...defaultServiceNetwork, serviceCidr: options.serviceCidr ?? defaultServiceNetwork.serviceCidr }));
   core.admission.add(serviceAccountAdmission(core));
@@ -74,6 +83,7 @@ export function installApi(app: FastifyInstance, core: ApiCore): Api {
   registerReviewHandlers(core, handlers);
   registerBindingHandlers(core, handlers);
   registerEvictionHandler(core, handlers);
+  registerDeploymentRollback(core, handlers);
   handlers.register(app);
   return { core, handlers };
 }

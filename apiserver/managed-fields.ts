@@ -4,15 +4,9 @@
 import { mainResourceResetFields, managerOrUserAgent, statusSubresourceResetFields, update } from './apply/field-manager.ts';
 import type { JsonObject } from './apply/go-format.ts';
 import type { ApiCore } from './core.ts';
-import { groupVersion, type ServedVersion } from './registry/registry.ts';
+import { groupVersion, servedVersionOf, type ServedVersion } from './registry/registry.ts';
 import type { WriteOptions } from './registry/store.ts';
 import type { KubeObject, ResourceDescription } from './registry/types.ts';
-
-/** The stored form of a kind as a served version (managed fields are recorded in it). */
-function storedVersion(description: ResourceDescription): ServedVersion {
-  const versionDescription = description.versions[0]!;
-  return { group: versionDescription.group ?? description.group, version: versionDescription.version, description, versionDescription, isStorageVersion: true };
-}
 
 export interface FieldManagerContext {
   apiVersion: string;
@@ -27,7 +21,7 @@ export function fieldManagerContext(core: ApiCore, served: ServedVersion, subres
   const onStatus = subresource === 'status';
   return {
     apiVersion: groupVersion(served.group, served.version),
-    kind: served.description.kind,
+    kind: served.kind,
     subresource: onStatus || subresource === 'scale' ? subresource! : '',
     schema: core.kindSchema(served),
     resetFields: served.description.status ? (onStatus ? statusSubresourceResetFields : mainResourceResetFields) : undefined,
@@ -38,7 +32,7 @@ export function installManagedFields(core: ApiCore): void {
   core.hooks.beforeWrite = (description: ResourceDescription, object: KubeObject, old: KubeObject | undefined, options: WriteOptions) => {
     if (options.managedFieldsDone || options.subresource === 'binding') return;
     const manager = managerOrUserAgent(options.fieldManager, options.userAgent) || 'unknown';
-    const context = fieldManagerContext(core, storedVersion(description), options.subresource);
+    const context = fieldManagerContext(core, servedVersionOf(description), options.subresource);
     const result = update(old as JsonObject | undefined, object as JsonObject, manager, undefined, context);
     if (result.managedFields?.length) object.metadata.managedFields = result.managedFields;
     else delete object.metadata.managedFields;

@@ -33,8 +33,8 @@ export function apiResourceInfos(registry: Registry): ApiResourceInfo[] {
     return {
       group: served.group,
       version: served.version,
-      kind: description.kind,
-      plural: description.plural,
+      kind: served.kind,
+      plural: served.plural,
       namespaced: description.namespaced,
       verbs: servedVerbs(served),
       subresources: servedSubresources(served).map((s) => ({ name: s.subresource, kind: s.responseKind.kind, group: s.responseKind.group, version: s.responseKind.version, verbs: s.verbs })),

@@ -7,7 +7,7 @@ import type { EtcdDatastore } from '../datastore/etcd/etcd-datastore.ts';
 import { checkEndpoint, describeLocation, locateDatastore, nativeBindingFor, openDatastore } from '../datastore/open.ts';
 import { SnapshotSchedule } from '../datastore/snapshot/scheduler.ts';
 import { S3Storage } from '../datastore/snapshot/s3-storage.ts';
-import { migrateDatastore } from '../datastore/snapshot/snapshots.ts';
+import { migrateDatastore, takeSnapshot } from '../datastore/snapshot/snapshots.ts';
 import { FolderStorage } from '../datastore/snapshot/storage.ts';
 import type { SqliteDatastore } from '../datastore/sqlite/sqlite-datastore.ts';
 import type { Logger } from './logging.ts';
@@ -18,7 +18,10 @@ import { configFileFor, datastoreFlags, toDatastoreConfig, type ServerOptions } 
  * Opens the server's datastore from its flags (compaction and TTL expiry running) and starts the
  * scheduled snapshots; `close` stops the snapshots, then closes the datastore.
  */
-export async function openServerDatastore(options: ServerOptions, log: Logger): Promise<{ datastore: SqliteDatastore | EtcdDatastore; close(): Promise<void> }> {
+export async function openServerDatastore(
+  options: ServerOptions,
+  log: Logger,
+): Promise<{ datastore: SqliteDatastore | EtcdDatastore; close(): Promise<void>; snapshot(reason: string): Promise<string> }> {
   const datastoreLog = log.child({ component: 'datastore' });
   const datastore = await openDatastore(options.datastore, { background: true, log: datastoreLog });
   datastoreLog.info({ datastore: describeLocation(locateDatastore(options.datastore)), revision: await datastore.currentRevision() }, `opened the ${datastore.backend} datastore`);
@@ -41,11 +44,18 @@ export async function openServerDatastore(options: ServerOptions, log: Logger): 
     await datastore.close();
     throw error;
   }
+  const { dir, compress, s3 } = options.snapshots;
   return {
     datastore,
     close: async () => {
       await snapshots?.stop();
       await datastore.close();
+    },
+    // A snapshot k2 takes itself (before migrating stored objects), kept like the others.
+    snapshot: async (reason: string) => {
+      const taken = await takeSnapshot(datastore, { folder: new FolderStorage(dir), s3: s3 && new S3Storage(s3), name: 'k2-automatic', compress, k2Version });
+      log.info({ reason, file: taken.file }, 'took an automatic snapshot');
+      return taken.saved[0]?.location ?? taken.file;
     },
   };
 }

@@ -84,7 +84,7 @@ export class K2Server {
     const closeDatastore = opened.close;
     const datastore = metrics.measure(opened.datastore);
     health.addLiveness('datastore', () => datastore.healthy() || `the ${datastore.backend} datastore is unavailable`);
-    const core = await startApiCore(datastore, log, { serviceCidr: options.serviceCidr });
+    const core = await startApiCore(datastore, log, { serviceCidr: options.serviceCidr, snapshot: opened.snapshot });
     health.addLiveness('watch-cache', () => core.cache.healthy() || 'watch cache lost the datastore');
 
     const http = createHttpServer({ log, caPem: pki.ca.certPem, servingCertPem: pki.serving.certPem, servingKeyPem: pki.serving.keyPem, health, publicPaths: Object.values(joinPaths) });

@@ -12,6 +12,7 @@ import { showCommand } from './show.ts';
 import { templateCommand } from './template.ts';
 import { agentCommand } from './agent.ts';
 import { tokenCommand } from './token.ts';
+import { convertCommand } from './convert.ts';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(datastoreCommand)
     .command(templateCommand)
     .command(showCommand)
+    .command(convertCommand)
     .command(versionCommand)
     .demandCommand(1, 'Name a command; `k2 --help` lists them.')
     .strict()

@@ -264,7 +264,7 @@ export class HorizontalPodAutoscalerController extends WorkloadController {
     }
     if (desired !== current) {
       try {
-        await writeScale(this.core.store(served.description), namespace, ref.name, (s) => ({ ...s, spec: { replicas: desired } }), { user: this.client.user });
+        await writeScale(this.core.store(served.description), served, namespace, ref.name, (s) => ({ ...s, spec: { replicas: desired } }), { user: this.client.user });
       } catch (error) {
         const message = `the HPA controller was unable to update the target scale: ${(error as Error).message}`;
         set('AbleToScale', 'False', 'FailedUpdateScale', message);

@@ -73,7 +73,9 @@ export function customResourceDescription(spec: CrdSpec): ResourceDescription | 
     return {
       version: version.name,
       served: version.served,
-      schema,
+      // A version without a schema (CRDs written through apiextensions.k8s.io/v1beta1) keeps whatever it is given.
+      schema: schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      preserveUnknownFields: spec.preserveUnknownFields === true,
       defaults: schema ? (object) => applySchemaDefaults(object, schemaBody(schema)) : undefined,
       toStored: (object) => object,
       fromStored: (object) => ({ ...object }),

@@ -2,7 +2,7 @@
 // aggregated ones (apidiscovery.k8s.io v2 and v2beta1) that kubectl 1.27+ asks for first.
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { servedSubresources, servedVerbs, type Registry, type ServedVersion } from '../registry/registry.ts';
+import { servedCategories, servedShortNames, servedSubresources, servedVerbs, type Registry, type ServedVersion } from '../registry/registry.ts';
 import { errors } from '../status.ts';
 import { parseMediaTypes } from './content.ts';
 import { sendText } from './output.ts';
@@ -84,7 +84,7 @@ export class Discovery {
       name,
       versions: [...versions.keys()]
         .sort(compareVersions)
-        .map((version) => ({ version, resources: versions.get(version)!.sort((a, b) => (a.description.plural < b.description.plural ? -1 : 1)) })),
+        .map((version) => ({ version, resources: versions.get(version)!.sort((a, b) => (a.plural < b.plural ? -1 : 1)) })),
     });
     const groups = [...byGroup.keys()]
       .filter((name) => name !== '')
@@ -99,12 +99,14 @@ export class Discovery {
     const entries: Record<string, unknown>[] = [];
     for (const served of resources) {
       const d = served.description;
-      const entry: Record<string, unknown> = { name: d.plural, singularName: d.singular, namespaced: d.namespaced, kind: d.kind, verbs: servedVerbs(served) };
-      if (d.shortNames?.length) entry.shortNames = d.shortNames;
-      if (d.categories?.length) entry.categories = d.categories;
+      const entry: Record<string, unknown> = { name: served.plural, singularName: served.singular, namespaced: d.namespaced, kind: served.kind, verbs: servedVerbs(served) };
+      const shortNames = servedShortNames(served);
+      const categories = servedCategories(served);
+      if (shortNames.length) entry.shortNames = shortNames;
+      if (categories.length) entry.categories = categories;
       entries.push(entry);
       for (const sub of servedSubresources(served)) {
-        const subEntry: Record<string, unknown> = { name: `${d.plural}/${sub.subresource}`, singularName: '', namespaced: d.namespaced, kind: sub.responseKind.kind, verbs: sub.verbs };
+        const subEntry: Record<string, unknown> = { name: `${served.plural}/${sub.subresource}`, singularName: '', namespaced: d.namespaced, kind: sub.responseKind.kind, verbs: sub.verbs };
         if (sub.responseKind.group !== group || sub.responseKind.version !== version) {
           subEntry.group = sub.responseKind.group;
           subEntry.version = sub.responseKind.version;
@@ -123,14 +125,16 @@ export class Discovery {
         resources: resources.map((served) => {
           const d = served.description;
           const resource: Record<string, unknown> = {
-            resource: d.plural,
-            responseKind: { group: served.group, version: served.version, kind: d.kind },
+            resource: served.plural,
+            responseKind: { group: served.group, version: served.version, kind: served.kind },
             scope: d.namespaced ? 'Namespaced' : 'Cluster',
-            singularResource: d.singular,
+            singularResource: served.singular,
             verbs: servedVerbs(served),
           };
-          if (d.shortNames?.length) resource.shortNames = d.shortNames;
-          if (d.categories?.length) resource.categories = d.categories;
+          const shortNames = servedShortNames(served);
+          const categories = servedCategories(served);
+          if (shortNames.length) resource.shortNames = shortNames;
+          if (categories.length) resource.categories = categories;
           const subresources = servedSubresources(served);
           if (subresources.length) resource.subresources = subresources;
           return resource;

@@ -91,7 +91,7 @@ export function renderList(reply: FastifyReply, served: ServedVersion, result: L
     }
     default: {
       const apiVersion = groupVersion(served.group, served.version);
-      const listKind = served.description.listKind ?? `${served.description.kind}List`;
+      const listKind = served.isStorageVersion && served.description.listKind ? served.description.listKind : `${served.kind}List`;
       const items = served.isStorageVersion ? result.items : result.items.map((item) => toServedVersion(served, item));
       if (shape.yaml) return sendText(reply, 200, 'application/yaml', YAML.stringify({ kind: listKind, apiVersion, metadata, items }));
       // Items are joined from their cached JSON: a large list costs string concatenation, not serialization.

@@ -6,7 +6,7 @@ import type { UserInfo } from '../authn.ts';
 import { forbiddenError } from '../authz.ts';
 import type { ApiCore } from '../core.ts';
 import { fromServedVersion, toServedVersion } from '../registry/conversion.ts';
-import { groupVersion, storageResource, type ServedVersion } from '../registry/registry.ts';
+import { groupVersion, servedSubresources, storageResource, type ServedVersion } from '../registry/registry.ts';
 import { parseFieldSelector, parseLabelSelector } from '../registry/selectors.ts';
 import type { DeleteOptions, ListOptions, ResourceStore, WriteOptions } from '../registry/store.ts';
 import type { KubeObject } from '../registry/types.ts';
@@ -122,23 +122,26 @@ export function decodeWrittenObject(context: DecodeContext, contentType: string 
  */
 export function toStoredObject({ core, served, reply, fieldValidation }: DecodeContext, decoded: unknown, rawJson?: string): KubeObject {
   if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) {
-    throw errors.badRequest(`Object '${served.description.kind}' is not a JSON object`);
+    throw errors.badRequest(`Object '${served.kind}' is not a JSON object`);
   }
   const object = decoded as KubeObject;
   const expected = groupVersion(served.group, served.version);
   let through = served;
-  if (object.kind !== undefined && object.kind !== served.description.kind) {
+  if (object.kind !== undefined && object.kind !== served.kind) {
     throw errors.badRequest(`the API version in the data (${object.apiVersion}) does not match the expected API version (${expected})`);
   }
   if (object.apiVersion !== undefined && object.apiVersion !== expected) {
     // Another version of the same kind (e.g. apps/v1beta2 posted to apps/v1) is converted, as Kubernetes does.
     const [g, v] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
-    const other = core.registry.lookupKind(g!, v!, served.description.kind);
+    const other = core.registry.lookupKind(g!, v!, served.kind);
     if (!other || other.description !== served.description) {
       throw errors.badRequest(`the API version in the data (${object.apiVersion}) does not match the expected API version (${expected})`);
     }
     through = other;
   }
+  // ObjectMeta.initializers (1.7–1.13): k2 has no initializers, so an object is initialized when
+  // written; manifests that still carry the field keep applying.
+  if (object.metadata && typeof object.metadata === 'object') delete (object.metadata as Record<string, unknown>).initializers;
   const target = decodeTargetFor(through);
   if (target) {
     const { warnings } = decodeRequestObject(object as Record<string, unknown>, target, { fieldValidation, rawJson });
@@ -150,9 +153,9 @@ export function toStoredObject({ core, served, reply, fieldValidation }: DecodeC
 
 /** The schema a body of this served version is decoded against (built-in definition or CRD schema). */
 function decodeTargetFor(served: ServedVersion): DecodeTarget | undefined {
-  const gvk = { group: served.group, version: served.version, kind: served.description.kind };
+  const gvk = { group: served.group, version: served.version, kind: served.kind };
   const inline = served.versionDescription.schema;
-  if (inline) return customResourceDecodeTarget(gvk, inline);
+  if (inline) return customResourceDecodeTarget(gvk, inline, served.versionDescription.preserveUnknownFields);
   return builtinDecodeTarget(gvk);
 }
 
@@ -245,7 +248,9 @@ export class ResourceHandlers {
     await this.authorize(context, method);
 
     if (info.subresource && info.subresource !== 'status' && info.subresource !== 'scale') {
-      const custom = this.customHandler(served, info.subresource, method);
+      // Only the versions that declare a subresource serve it (deployments/rollback: extensions/v1beta1, apps/v1beta1).
+      const declared = servedSubresources(served).some((s) => s.subresource === info.subresource);
+      const custom = declared ? this.customHandler(served, info.subresource, method) : undefined;
       if (!custom) throw errors.routeNotFound();
       return custom(context);
     }
@@ -258,7 +263,8 @@ export class ResourceHandlers {
     if (info.subresource === 'status' && !served.description.status) throw errors.routeNotFound();
     if (info.subresource === 'scale' && !served.description.scale) throw errors.routeNotFound();
 
-    const verbs = served.description.verbs;
+    // The verbs of the resource itself; status and scale have their own.
+    const verbs = info.subresource ? undefined : (served.versionDescription.verbs ?? served.description.verbs);
     const allow = (verb: string) => {
       if (verbs && !verbs.includes(verb)) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
     };
@@ -315,7 +321,7 @@ export class ResourceHandlers {
       namespace: info.namespace,
       apiGroup: served.group,
       apiVersion: served.version,
-      resource: served.description.plural,
+      resource: served.plural,
       subresource: info.subresource,
       name: info.name,
       resourceRequest: true,
@@ -355,7 +361,7 @@ export class ResourceHandlers {
     const options = { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager'), userAgent: request.headers['user-agent'], subresource: info.subresource };
     if (info.subresource === 'scale') {
       const scale = scaleFromBody(request.headers['content-type'], request.body as Buffer | undefined);
-      const updated = await writeScale(store, info.namespace, info.name!, () => scale, options);
+      const updated = await writeScale(store, served, info.namespace, info.name!, () => scale, options);
       return sendJson(reply, 200, getScale(served, updated));
     }
     const object = decodeWrittenObject({ core: this.core, served, reply, fieldValidation: fieldValidationOf(query) }, request.headers['content-type'], request.body as Buffer | undefined);
@@ -373,7 +379,7 @@ export class ResourceHandlers {
     const options = { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager'), userAgent: request.headers['user-agent'], subresource: info.subresource };
     if (contentType === PatchTypes.apply) return this.serverSideApply(context, body, options);
     if (info.subresource === 'scale') {
-      const updated = await writeScale(store, info.namespace, info.name!, (current) => applyPatchBody(contentType, current, body, undefined) as KubeObject, options);
+      const updated = await writeScale(store, served, info.namespace, info.name!, (current) => applyPatchBody(contentType, current, body, undefined) as KubeObject, options);
       return sendJson(reply, 200, getScale(served, updated));
     }
     const isCustomResource = Boolean(served.versionDescription.schema);

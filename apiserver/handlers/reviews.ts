@@ -3,7 +3,8 @@
 import type { UserInfo } from '../authn.ts';
 import type { AuthorizationAttributes } from '../authz.ts';
 import type { ApiCore } from '../core.ts';
-import { groupVersion } from '../registry/registry.ts';
+import { fromServedVersion, toServedVersion } from '../registry/conversion.ts';
+import type { KubeObject } from '../registry/types.ts';
 import { errors } from '../status.ts';
 import { decodeObjectBody } from './content.ts';
 import { sendJson } from './output.ts';
@@ -11,21 +12,18 @@ import type { ResourceHandlers, ResourceRequest } from './resources.ts';
 
 type Json = Record<string, any>;
 
+/** The request's review in the stored form (v1beta1 SubjectAccessReview's spec.group becomes spec.groups). */
 function body(context: ResourceRequest): Json {
   const object = decodeObjectBody(context.request.headers['content-type'], context.request.body as Buffer | undefined) as Json;
   if (typeof object !== 'object' || object === null) throw errors.badRequest('request body must be an object');
-  return object;
+  object.metadata ??= {};
+  return fromServedVersion(context.served, object as KubeObject);
 }
 
+/** The answered review, in the version the client asked in. */
 function answer(context: ResourceRequest, object: Json, status: Json): unknown {
-  const { served } = context;
-  return sendJson(context.reply, 201, {
-    ...object,
-    kind: served.description.kind,
-    apiVersion: groupVersion(served.group, served.version),
-    metadata: { ...(object.metadata ?? {}), creationTimestamp: null },
-    status,
-  });
+  const stored = { ...object, metadata: { ...(object.metadata ?? {}), creationTimestamp: null }, status } as KubeObject;
+  return sendJson(context.reply, 201, toServedVersion(context.served, stored));
 }
 
 function attributesOf(user: UserInfo, spec: Json, namespace?: string): AuthorizationAttributes {
@@ -64,7 +62,7 @@ export function registerReviewHandlers(core: ApiCore, handlers: ResourceHandlers
     const object = body(context);
     const spec: Json = object.spec ?? {};
     if (!spec.resourceAttributes && !spec.nonResourceAttributes) {
-      throw errors.invalid(context.served.description.kind, 'authorization.k8s.io', '', [
+      throw errors.invalid(context.served.kind, 'authorization.k8s.io', '', [
         { reason: 'FieldValueRequired', field: 'spec.resourceAttributes', message: 'Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified' },
       ]);
     }

@@ -1,6 +1,7 @@
-// The scale subresource: an autoscaling/v1 Scale view of any kind with replicas (workloads, CRDs).
-import type { ServedVersion } from '../registry/registry.ts';
-import { labelSelectorFromObject, type LabelSelectorObject } from '../registry/selectors.ts';
+// The scale subresource: an autoscaling/v1 Scale view of any kind with replicas (workloads, CRDs),
+// or the extensions/v1beta1 and apps/v1beta1/v1beta2 Scale that those versions served.
+import { groupVersion, type ServedVersion } from '../registry/registry.ts';
+import { labelSelectorFromObject, type LabelSelector, type LabelSelectorObject } from '../registry/selectors.ts';
 import type { ResourceStore, WriteOptions } from '../registry/store.ts';
 import type { KubeObject } from '../registry/types.ts';
 import { errors } from '../status.ts';
@@ -26,17 +27,33 @@ function setAt(object: Record<string, unknown>, path: string[], value: unknown):
 
 export interface ScaleObject extends KubeObject {
   spec?: { replicas?: number };
-  status?: { replicas: number; selector?: string };
+  /** autoscaling/v1: selector is the string form; the old Scales had a map and the string as targetSelector. */
+  status?: { replicas: number; selector?: string | Record<string, string>; targetSelector?: string };
+}
+
+/** The map form old Scales carried: only for selectors made of equality requirements. */
+function selectorMap(text: string, parsed: LabelSelector | undefined): Record<string, string> | undefined {
+  if (!parsed || parsed.requirements.some((r) => r.operator !== '=' && !(r.operator === 'in' && r.values.length === 1))) return undefined;
+  if (!text) return undefined;
+  return Object.fromEntries(parsed.requirements.map((r) => [r.key, r.values[0]!]));
 }
 
 export function getScale(served: ServedVersion, object: KubeObject): ScaleObject {
   const scale = served.description.scale!;
   const selector = scale.labelSelectorPath ? at(object, scale.labelSelectorPath) : undefined;
-  const selectorText = typeof selector === 'string' ? selector : selector ? labelSelectorFromObject(selector as LabelSelectorObject)?.toString() : undefined;
+  const parsed = typeof selector === 'object' && selector ? labelSelectorFromObject(selector as LabelSelectorObject) : undefined;
+  const selectorText = typeof selector === 'string' ? selector : parsed?.toString();
   const replicas = at(object, scale.specReplicasPath);
+  const statusReplicas = Number(at(object, scale.statusReplicasPath) ?? 0);
+  const old = served.versionDescription.scale;
+  let status: ScaleObject['status'] = { replicas: statusReplicas, ...(selectorText ? { selector: selectorText } : {}) };
+  if (old) {
+    const map = selectorText ? selectorMap(selectorText, parsed) : undefined;
+    status = { replicas: statusReplicas, ...(map ? { selector: map } : {}), ...(selectorText ? { targetSelector: selectorText } : {}) };
+  }
   return {
     kind: 'Scale',
-    apiVersion: 'autoscaling/v1',
+    apiVersion: old ? groupVersion(old.group, old.version) : 'autoscaling/v1',
     metadata: {
       name: object.metadata.name,
       namespace: object.metadata.namespace,
@@ -45,7 +62,7 @@ export function getScale(served: ServedVersion, object: KubeObject): ScaleObject
       creationTimestamp: object.metadata.creationTimestamp,
     },
     spec: { replicas: typeof replicas === 'number' ? replicas : 0 },
-    status: { replicas: Number(at(object, scale.statusReplicasPath) ?? 0), ...(selectorText ? { selector: selectorText } : {}) },
+    status,
   };
 }
 
@@ -62,13 +79,13 @@ export function scaleFromBody(contentType: string | undefined, body: Buffer | un
  */
 export async function writeScale(
   store: ResourceStore,
+  served: ServedVersion,
   namespace: string | undefined,
   name: string,
   change: (current: ScaleObject) => ScaleObject,
   options: WriteOptions,
 ): Promise<KubeObject> {
   const description = store.description;
-  const served = { description } as ServedVersion;
   return store.guaranteedUpdate(
     namespace,
     name,

@@ -93,7 +93,7 @@ export async function serveWatch(core: ApiCore, context: ResourceRequest): Promi
   const bookmark = (revision: number, initialEventsEnd = false) => {
     const metadata: Record<string, unknown> = { resourceVersion: String(revision) };
     if (initialEventsEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
-    write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: served.description.kind, apiVersion, metadata } })}\n`);
+    write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: served.kind, apiVersion, metadata } })}\n`);
   };
 
   let stopWatch: (() => void) | undefined;

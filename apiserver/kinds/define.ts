@@ -35,7 +35,7 @@ type KindSpec = Omit<ResourceDescription, 'singular' | 'versions'> & {
 export function defineKind(spec: KindSpec): ResourceDescription {
   const versions = spec.versions.map((v): VersionDescription => {
     const version = typeof v === 'string' ? { version: v } : v;
-    return { ...version, definitionName: version.definitionName ?? definitionName(version.group ?? spec.group, version.version, spec.kind) };
+    return { ...version, definitionName: version.definitionName ?? definitionName(version.group ?? spec.group, version.version, version.kind ?? spec.kind) };
   });
   return { ...spec, singular: spec.singular ?? spec.kind.toLowerCase(), versions };
 }

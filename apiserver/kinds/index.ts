@@ -1,5 +1,6 @@
 // Every built-in kind k2 serves. Adding a kind: write its file, list it here.
 import type { ResourceDescription } from '../registry/types.ts';
+import { initializerConfigurations } from './admissionregistration/initializer-configuration.ts';
 import { mutatingWebhookConfigurations } from './admissionregistration/mutating-webhook-configuration.ts';
 import { validatingAdmissionPolicyBindings } from './admissionregistration/validating-admission-policy-binding.ts';
 import { validatingAdmissionPolicies } from './admissionregistration/validating-admission-policy.ts';
@@ -17,10 +18,12 @@ import { localSubjectAccessReviews } from './authorization/local-subject-access-
 import { selfSubjectAccessReviews } from './authorization/self-subject-access-review.ts';
 import { selfSubjectRulesReviews } from './authorization/self-subject-rules-review.ts';
 import { subjectAccessReviews } from './authorization/subject-access-review.ts';
+import { auditSinks } from './auditregistration/audit-sink.ts';
 import { horizontalPodAutoscalers } from './autoscaling/horizontal-pod-autoscaler.ts';
 import { cronJobs } from './batch/cron-job.ts';
 import { jobs } from './batch/job.ts';
 import { certificateSigningRequests } from './certificates/certificate-signing-request.ts';
+import { leaseCandidates } from './coordination/lease-candidate.ts';
 import { leases } from './coordination/lease.ts';
 import { nodeMetrics } from './metrics/node-metrics.ts';
 import { podMetrics } from './metrics/pod-metrics.ts';
@@ -42,8 +45,10 @@ import { secrets } from './core/secret.ts';
 import { serviceAccounts } from './core/service-account.ts';
 import { services } from './core/service.ts';
 import { endpointSlices } from './discovery/endpoint-slice.ts';
+import { thirdPartyResources } from './extensions/third-party-resource.ts';
 import { flowSchemas } from './flowcontrol/flow-schema.ts';
 import { priorityLevelConfigurations } from './flowcontrol/priority-level-configuration.ts';
+import { clusterCIDRs } from './networking/cluster-cidr.ts';
 import { ingressClasses } from './networking/ingress-class.ts';
 import { ingresses } from './networking/ingress.ts';
 import { ipAddresses } from './networking/ip-address.ts';
@@ -51,18 +56,29 @@ import { networkPolicies } from './networking/network-policy.ts';
 import { serviceCIDRs } from './networking/service-cidr.ts';
 import { runtimeClasses } from './node/runtime-class.ts';
 import { podDisruptionBudgets } from './policy/pod-disruption-budget.ts';
+import { podSecurityPolicies } from './policy/pod-security-policy.ts';
 import { clusterRoleBindings } from './rbac/cluster-role-binding.ts';
 import { clusterRoles } from './rbac/cluster-role.ts';
 import { roleBindings } from './rbac/role-binding.ts';
 import { roles } from './rbac/role.ts';
+import { deviceClasses } from './resource/device-class.ts';
+import { podSchedulingContexts } from './resource/pod-scheduling-context.ts';
+import { resourceClaimTemplates } from './resource/resource-claim-template.ts';
+import { resourceClaims } from './resource/resource-claim.ts';
+import { resourceClasses } from './resource/resource-class.ts';
+import { resourceSlices } from './resource/resource-slice.ts';
 import { priorityClasses } from './scheduling/priority-class.ts';
+import { podPresets } from './settings/pod-preset.ts';
 import { csiDrivers } from './storage/csi-driver.ts';
 import { csiNodes } from './storage/csi-node.ts';
 import { csiStorageCapacities } from './storage/csi-storage-capacity.ts';
 import { storageClasses } from './storage/storage-class.ts';
 import { volumeAttachments } from './storage/volume-attachment.ts';
+import { volumeAttributesClasses } from './storage/volume-attributes-class.ts';
+import { storageVersionMigrations } from './storagemigration/storage-version-migration.ts';
 
 export const builtinKinds: ResourceDescription[] = [
+  initializerConfigurations,
   mutatingWebhookConfigurations,
   validatingAdmissionPolicyBindings,
   validatingAdmissionPolicies,
@@ -82,10 +98,12 @@ export const builtinKinds: ResourceDescription[] = [
   selfSubjectAccessReviews,
   selfSubjectRulesReviews,
   subjectAccessReviews,
+  auditSinks,
   horizontalPodAutoscalers,
   cronJobs,
   jobs,
   certificateSigningRequests,
+  leaseCandidates,
   leases,
   bindings,
   componentStatuses,
@@ -105,8 +123,10 @@ export const builtinKinds: ResourceDescription[] = [
   serviceAccounts,
   services,
   endpointSlices,
+  thirdPartyResources,
   flowSchemas,
   priorityLevelConfigurations,
+  clusterCIDRs,
   ingressClasses,
   ingresses,
   ipAddresses,
@@ -114,14 +134,24 @@ export const builtinKinds: ResourceDescription[] = [
   serviceCIDRs,
   runtimeClasses,
   podDisruptionBudgets,
+  podSecurityPolicies,
   clusterRoleBindings,
   clusterRoles,
   roleBindings,
   roles,
+  deviceClasses,
+  podSchedulingContexts,
+  resourceClaimTemplates,
+  resourceClaims,
+  resourceClasses,
+  resourceSlices,
   priorityClasses,
+  podPresets,
   csiDrivers,
   csiNodes,
   csiStorageCapacities,
   storageClasses,
   volumeAttachments,
+  volumeAttributesClasses,
+  storageVersionMigrations,
 ];

@@ -3,6 +3,7 @@
 // decoding prints where the schema does not imply them.
 import { schemaFactsJson } from './generated/schema-facts.ts';
 import { definitionNameOfRef } from './schema-refs.ts';
+import { addRemovedVersionDefinitions } from './removed-version-definitions.ts';
 import type { GroupVersionKind, OpenApiSchema, SchemaDefinitions } from './schema.ts';
 
 interface SchemaFactsFile {
@@ -21,6 +22,7 @@ export class BuiltinSchemas implements SchemaDefinitions {
 
   constructor(facts: SchemaFactsFile) {
     this.#definitions = new Map(Object.entries(facts.definitions));
+    addRemovedVersionDefinitions(this.#definitions);
     this.#goTypes = facts.goTypes;
     this.#v3Variants = facts.v3Variants;
     for (const [name, schema] of this.#definitions) {

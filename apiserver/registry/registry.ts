@@ -4,10 +4,46 @@ import type { ResourceDescription, VersionDescription } from './types.ts';
 export interface ServedVersion {
   group: string;
   version: string;
+  /** The kind and resource names in this version (usually the description's). */
+  kind: string;
+  plural: string;
+  singular: string;
   description: ResourceDescription;
   versionDescription: VersionDescription;
   /** The stored form is served as is in this version. */
   isStorageVersion: boolean;
+}
+
+/** The `index`th version of a description as served (index 0: the stored form). */
+export function servedVersionOf(description: ResourceDescription, index = 0): ServedVersion {
+  const versionDescription = description.versions[index]!;
+  const kind = versionDescription.kind ?? description.kind;
+  return {
+    group: versionDescription.group ?? description.group,
+    version: versionDescription.version,
+    kind,
+    plural: versionDescription.plural ?? description.plural,
+    singular: versionDescription.kind ? kind.toLowerCase() : description.singular,
+    description,
+    versionDescription,
+    isStorageVersion: index === 0,
+  };
+}
+
+/** A version's own list, else the description's when served in the description's own group. */
+function ownGroupList(served: ServedVersion, own: string[] | undefined, inherited: string[] | undefined): string[] {
+  if (own) return own;
+  return served.group === served.description.group ? (inherited ?? []) : [];
+}
+
+/** Short names of a served version (kubectl 1.30+ warns when a short name matches resources of two groups). */
+export function servedShortNames(served: ServedVersion): string[] {
+  return ownGroupList(served, served.versionDescription.shortNames, served.description.shortNames);
+}
+
+/** Categories of a served version (`kubectl get all` then lists each object once). */
+export function servedCategories(served: ServedVersion): string[] {
+  return ownGroupList(served, served.versionDescription.categories, served.description.categories);
 }
 
 export function groupVersion(group: string, version: string): string {
@@ -33,10 +69,9 @@ export class Registry {
     this.descriptions.set(id, description);
     description.versions.forEach((versionDescription, index) => {
       if (versionDescription.served === false) return;
-      const group = versionDescription.group ?? description.group;
-      const served: ServedVersion = { group, version: versionDescription.version, description, versionDescription, isStorageVersion: index === 0 };
-      this.byPath.set(`${group}/${versionDescription.version}/${description.plural}`, served);
-      this.byKind.set(`${group}/${versionDescription.version}/${description.kind}`, served);
+      const served = servedVersionOf(description, index);
+      this.byPath.set(`${served.group}/${served.version}/${served.plural}`, served);
+      this.byKind.set(`${served.group}/${served.version}/${served.kind}`, served);
     });
     this.changed();
   }
@@ -86,7 +121,7 @@ const standardVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'p
 
 /** The verbs a served resource answers, sorted as discovery lists them. */
 export function servedVerbs(served: ServedVersion): string[] {
-  return [...(served.description.verbs ?? standardVerbs)].sort();
+  return [...(served.versionDescription.verbs ?? served.description.verbs ?? standardVerbs)].sort();
 }
 
 export interface ServedSubresource {
@@ -99,9 +134,9 @@ export interface ServedSubresource {
 export function servedSubresources(served: ServedVersion): ServedSubresource[] {
   const d = served.description;
   const list: ServedSubresource[] = [];
-  if (d.status) list.push({ subresource: 'status', responseKind: { group: served.group, version: served.version, kind: d.kind }, verbs: ['get', 'patch', 'update'] });
-  if (d.scale) list.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
-  for (const [name, sub] of Object.entries(d.subresources ?? {})) {
+  if (d.status) list.push({ subresource: 'status', responseKind: { group: served.group, version: served.version, kind: served.kind }, verbs: ['get', 'patch', 'update'] });
+  if (d.scale) list.push({ subresource: 'scale', responseKind: { ...(served.versionDescription.scale ?? { group: 'autoscaling', version: 'v1' }), kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
+  for (const [name, sub] of Object.entries({ ...d.subresources, ...served.versionDescription.subresources })) {
     list.push({ subresource: name, responseKind: { group: sub.group ?? served.group, version: sub.version ?? served.version, kind: sub.kind }, verbs: sub.verbs });
   }
   return list.sort((a, b) => (a.subresource < b.subresource ? -1 : 1));

@@ -5,6 +5,7 @@ import type { UserInfo } from '../authn.ts';
 import type { StatusCause } from '../status.ts';
 import type { OpenApiSchema } from '../openapi/schema.ts';
 import type { TableConvertor } from '../tables/types.ts';
+import type { StoredShape } from './stored-shapes.ts';
 
 /** Any Kubernetes object as parsed JSON. */
 export interface KubeObject {
@@ -54,6 +55,8 @@ export interface VersionDescription {
   definitionName?: string;
   /** An inline schema instead (CustomResourceDefinitions). */
   schema?: OpenApiSchema;
+  /** Objects are not pruned to the inline schema (CRDs written through v1beta1 with spec.preserveUnknownFields). */
+  preserveUnknownFields?: boolean;
   /** false: stored in but not served (a CRD's storage version may be unserved). */
   served?: boolean;
   /** Defaults this version applied to objects written through it (old versions had their own). */
@@ -62,6 +65,28 @@ export interface VersionDescription {
   toStored?(object: KubeObject): KubeObject;
   /** Converts a stored-form object to this version (must not mutate its argument). */
   fromStored?(object: KubeObject): KubeObject;
+  /** The kind's name in this version, where it differs (apps/v1alpha1 called StatefulSets PetSets). */
+  kind?: string;
+  /** The resource's plural in this version, where it differs (`petsets`); singular follows the kind. */
+  plural?: string;
+  /** Short names in this version; default: the description's in its own group, none in another group. */
+  shortNames?: string[];
+  /** Categories in this version; default: the description's in its own group, none in another group (so `kubectl get all` lists each object once). */
+  categories?: string[];
+  /** Verbs in this version; default: the description's. */
+  verbs?: string[];
+  /** The Scale kind this version's scale subresource speaks; default autoscaling/v1. */
+  scale?: { group: string; version: string };
+  /** Subresources only this version serves (deployments/rollback in extensions/v1beta1). */
+  subresources?: Record<string, SubresourceDescription>;
+}
+
+/** A custom subresource: the kind its requests and responses carry, and its verbs. */
+export interface SubresourceDescription {
+  kind: string;
+  group?: string;
+  version?: string;
+  verbs: string[];
 }
 
 export interface ScaleDescription {
@@ -96,6 +121,8 @@ export interface ResourceDescription {
   namespaced: boolean;
   /** Served versions; the first is the stored form and the preferred version of its group. */
   versions: VersionDescription[];
+  /** The stored form's shape number and how older shapes become it (apiserver/registry/stored-shapes.ts); absent: shape 1. */
+  storedShape?: StoredShape;
   /** Verbs other than the standard eight are not served; omit a verb here to refuse it (405). */
   verbs?: string[];
   /** Not stored: a POST is answered by a handler (reviews, bindings, token requests). */
@@ -104,7 +131,7 @@ export interface ResourceDescription {
   status?: boolean;
   scale?: ScaleDescription;
   /** Extra subresources served by custom handlers (binding, eviction, log, exec, token, …). */
-  subresources?: Record<string, { kind: string; group?: string; version?: string; verbs: string[] }>;
+  subresources?: Record<string, SubresourceDescription>;
   nameValidation?: NameValidation;
   /** Whether metadata.generation counts spec changes (workloads, CRDs with status). */
   generation?: boolean;

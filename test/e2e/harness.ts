@@ -200,9 +200,19 @@ export function httpsRequest(baseUrl: string, method: string, path: string, opti
   });
 }
 
-/** The real kubectl binaries on this machine: plain `kubectl` and the versioned ones beside it. */
+/**
+ * Debian's kubectl 1.20 (package kubernetes-client): it cannot be installed beside the machine's
+ * kubectl, so .ci/run extracts it here (apt-get download kubernetes-client; dpkg-deb -x).
+ */
+export const kubectl120Path = process.env.K2_KUBECTL_120 ?? join(root, 'node_modules/.cache/k2-test/kubectl-1.20/usr/bin/kubectl');
+
+/** The real kubectl binaries on this machine: plain `kubectl`, the versioned ones beside it, and Debian's 1.20. */
 export function kubectlBinary(version: string): string {
   if (version === 'plain' || version === 'kubectl') return 'kubectl';
+  if (version === '1.20') {
+    if (existsSync(kubectl120Path)) return kubectl120Path;
+    throw new Error(`kubectl 1.20 is not at ${kubectl120Path}: run .ci/run, or apt-get download kubernetes-client and dpkg-deb -x it into ${kubectl120Path.replace(/\/usr\/bin\/kubectl$/, '')}`);
+  }
   for (const dir of (process.env.PATH ?? '').split(':').concat('/usr/lib/google-cloud-sdk/bin')) {
     const candidate = join(dir, `kubectl.${version}`);
     if (existsSync(candidate)) return candidate;

@@ -5,9 +5,11 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxImage, containerdHookTimeoutMs } from '../node/containerd-fixture.ts';
 import { startNodeServer, type NodeServer } from '../node/node-server.ts';
+import { sharedFile } from '../tables/fixtures.ts';
 import { kubectlBinary, startServer, type TestServer } from './harness.ts';
 
-const scenariosDir = join(process.cwd(), '../shared/kubectl');
+// Found from any checkout depth (a worktree is not beside ../shared), or K2_SHARED_DIR.
+const scenariosDir = sharedFile('kubectl');
 /** Each issue's scenarios and the kubectl versions its acceptance names. */
 const suites = [
   {

@@ -1,10 +1,12 @@
 import { defineKind } from '../define.ts';
+import { defaultWebhooks, defaultWebhookV1, webhookConfigurationVersions } from './webhook-versions.ts';
 
 export const mutatingWebhookConfigurations = defineKind({
   group: 'admissionregistration.k8s.io',
   kind: 'MutatingWebhookConfiguration',
   plural: 'mutatingwebhookconfigurations',
   namespaced: false,
-  versions: ['v1'],
+  versions: ['v1', ...webhookConfigurationVersions(true)],
   categories: ['api-extensions'],
+  defaults: (configuration) => defaultWebhooks(configuration, (webhook) => defaultWebhookV1(webhook, true)),
 });

@@ -5,7 +5,7 @@ export const validatingAdmissionPolicyBindings = defineKind({
   kind: 'ValidatingAdmissionPolicyBinding',
   plural: 'validatingadmissionpolicybindings',
   namespaced: false,
-  versions: ['v1'],
+  versions: ['v1', 'v1beta1', 'v1alpha1'],
   categories: ['api-extensions'],
   generation: true,
 });

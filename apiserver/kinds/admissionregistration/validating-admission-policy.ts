@@ -5,7 +5,7 @@ export const validatingAdmissionPolicies = defineKind({
   kind: 'ValidatingAdmissionPolicy',
   plural: 'validatingadmissionpolicies',
   namespaced: false,
-  versions: ['v1'],
+  versions: ['v1', 'v1beta1', 'v1alpha1'],
   categories: ['api-extensions'],
   status: true,
   generation: true,

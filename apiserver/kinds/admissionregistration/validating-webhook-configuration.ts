@@ -1,10 +1,12 @@
 import { defineKind } from '../define.ts';
+import { defaultWebhooks, defaultWebhookV1, webhookConfigurationVersions } from './webhook-versions.ts';
 
 export const validatingWebhookConfigurations = defineKind({
   group: 'admissionregistration.k8s.io',
   kind: 'ValidatingWebhookConfiguration',
   plural: 'validatingwebhookconfigurations',
   namespaced: false,
-  versions: ['v1'],
+  versions: ['v1', ...webhookConfigurationVersions(false)],
   categories: ['api-extensions'],
+  defaults: (configuration) => defaultWebhooks(configuration, (webhook) => defaultWebhookV1(webhook, false)),
 });

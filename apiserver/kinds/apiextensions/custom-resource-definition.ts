@@ -1,6 +1,7 @@
 import { dns1123LabelErrors, dns1123SubdomainErrors, fieldError } from '../../registry/field-errors.ts';
 import type { StatusCause } from '../../status.ts';
 import { defineKind } from '../define.ts';
+import { customResourceDefinitionVersions } from './custom-resource-definition-versions.ts';
 
 type Json = Record<string, any>;
 
@@ -39,8 +40,9 @@ function validateCrd(crd: Json, old: Json | undefined): StatusCause[] {
       seen.add(version.name);
     }
     const schema = version.schema?.openAPIV3Schema;
-    if (!schema) causes.push(fieldError.required(`${at}.schema.openAPIV3Schema`, 'schemas are required'));
-    else if (schema.type !== 'object') causes.push(fieldError.invalid(`${at}.schema.openAPIV3Schema.type`, schema.type ?? '', 'must be object at the root'));
+    // CRDs written through v1beta1 may have no schema: they preserve unknown fields instead.
+    if (!schema && spec.preserveUnknownFields !== true) causes.push(fieldError.required(`${at}.schema.openAPIV3Schema`, 'schemas are required'));
+    else if (schema && schema.type !== 'object') causes.push(fieldError.invalid(`${at}.schema.openAPIV3Schema.type`, schema.type ?? '', 'must be object at the root'));
   });
   if (old) {
     const oldSpec: Json = old.spec ?? {};
@@ -58,7 +60,7 @@ export const customResourceDefinitions = defineKind({
   shortNames: ['crd', 'crds'],
   categories: ['api-extensions'],
   namespaced: false,
-  versions: ['v1'],
+  versions: ['v1', ...customResourceDefinitionVersions],
   status: true,
   generation: true,
   defaults(crd) {
@@ -69,6 +71,8 @@ export const customResourceDefinitions = defineKind({
       spec.names.listKind ||= `${spec.names.kind}List`;
     }
     spec.conversion ??= { strategy: 'None' };
+    const service = spec.conversion.webhook?.clientConfig?.service as Json | undefined;
+    if (service) service.port ??= 443;
   },
   prepareForCreate(crd) {
     const storage = ((crd.spec as Json | undefined)?.versions ?? []).find((v: Json) => v.storage);

@@ -5,5 +5,5 @@ export const controllerRevisions = defineKind({
   kind: 'ControllerRevision',
   plural: 'controllerrevisions',
   namespaced: true,
-  versions: ['v1'],
+  versions: ['v1', 'v1beta2', 'v1beta1'],
 });

@@ -1,6 +1,7 @@
 import { defineKind } from '../define.ts';
 import { defaultPodSpec } from '../core/pod-spec.ts';
 import { validateWorkload } from './workload.ts';
+import { replicaSetVersions } from './replica-set-versions.ts';
 
 type Json = Record<string, any>;
 
@@ -11,7 +12,7 @@ export const replicaSets = defineKind({
   shortNames: ['rs'],
   categories: ['all'],
   namespaced: true,
-  versions: ['v1'],
+  versions: ['v1', ...replicaSetVersions],
   status: true,
   generation: true,
   scale: { specReplicasPath: ['spec', 'replicas'], statusReplicasPath: ['status', 'replicas'], labelSelectorPath: ['spec', 'selector'] },

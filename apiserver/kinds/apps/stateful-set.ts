@@ -2,6 +2,7 @@ import { fieldError } from '../../registry/field-errors.ts';
 import { defineKind } from '../define.ts';
 import { defaultPodSpec } from '../core/pod-spec.ts';
 import { validateWorkload } from './workload.ts';
+import { statefulSetVersions } from './stateful-set-versions.ts';
 
 type Json = Record<string, any>;
 
@@ -12,7 +13,7 @@ export const statefulSets = defineKind({
   shortNames: ['sts'],
   categories: ['all'],
   namespaced: true,
-  versions: ['v1'],
+  versions: ['v1', ...statefulSetVersions],
   status: true,
   generation: true,
   scale: { specReplicasPath: ['spec', 'replicas'], statusReplicasPath: ['status', 'replicas'], labelSelectorPath: ['spec', 'selector'] },

@@ -5,7 +5,7 @@ export const selfSubjectRulesReviews = defineKind({
   kind: 'SelfSubjectRulesReview',
   plural: 'selfsubjectrulesreviews',
   namespaced: false,
-  versions: ['v1'],
+  versions: ['v1', 'v1beta1'],
   verbs: ['create'],
   virtual: true,
 });

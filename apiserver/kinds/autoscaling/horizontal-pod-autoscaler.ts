@@ -1,5 +1,6 @@
 import { fieldError } from '../../registry/field-errors.ts';
 import { defineKind } from '../define.ts';
+import { defaultBehavior, dropRoundTripAnnotations, horizontalPodAutoscalerVersions } from './horizontal-pod-autoscaler-versions.ts';
 
 type Json = Record<string, any>;
 
@@ -10,7 +11,7 @@ export const horizontalPodAutoscalers = defineKind({
   shortNames: ['hpa'],
   categories: ['all'],
   namespaced: true,
-  versions: ['v2'],
+  versions: ['v2', ...horizontalPodAutoscalerVersions],
   status: true,
   defaults(hpa) {
     const spec: Json = ((hpa.spec as Json | undefined) ??= {});
@@ -18,6 +19,8 @@ export const horizontalPodAutoscalers = defineKind({
     if (!spec.metrics || spec.metrics.length === 0) {
       spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }];
     }
+    defaultBehavior(spec);
+    dropRoundTripAnnotations(hpa);
   },
   prepareForCreate(hpa) {
     hpa.status = { currentReplicas: 0, desiredReplicas: 0 };

@@ -3,6 +3,7 @@ import { defineKind } from '../define.ts';
 import { defaultPodSpec } from '../core/pod-spec.ts';
 import { validateJobSpec } from './job.ts';
 import { cronScheduleError } from './cron-schedule.ts';
+import { cronJobVersions } from './cron-job-versions.ts';
 
 type Json = Record<string, any>;
 
@@ -13,7 +14,7 @@ export const cronJobs = defineKind({
   shortNames: ['cj'],
   categories: ['all'],
   namespaced: true,
-  versions: ['v1'],
+  versions: ['v1', ...cronJobVersions],
   status: true,
   generation: true,
   defaults(cronJob) {

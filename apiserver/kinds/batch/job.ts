@@ -4,6 +4,7 @@ import { labelSelectorFromObject } from '../../registry/selectors.ts';
 import type { StatusCause } from '../../status.ts';
 import { defineKind } from '../define.ts';
 import { defaultPodSpec, validatePodTemplate } from '../core/pod-spec.ts';
+import { jobVersions } from './job-versions.ts';
 
 type Json = Record<string, any>;
 
@@ -48,7 +49,7 @@ export const jobs = defineKind({
   plural: 'jobs',
   categories: ['all'],
   namespaced: true,
-  versions: ['v1'],
+  versions: ['v1', ...jobVersions],
   status: true,
   generation: true,
   fieldSelectors: { 'status.successful': (job) => String((job.status as Json | undefined)?.succeeded ?? 0) },

@@ -1,4 +1,5 @@
 import { defineKind } from '../define.ts';
+import { certificateSigningRequestVersions } from './certificate-signing-request-versions.ts';
 
 export const certificateSigningRequests = defineKind({
   group: 'certificates.k8s.io',
@@ -6,7 +7,7 @@ export const certificateSigningRequests = defineKind({
   plural: 'certificatesigningrequests',
   shortNames: ['csr'],
   namespaced: false,
-  versions: ['v1'],
+  versions: ['v1', ...certificateSigningRequestVersions],
   status: true,
   subresources: { approval: { kind: 'CertificateSigningRequest', verbs: ['get', 'patch', 'update'] } },
   prepareForCreate(csr, context) {

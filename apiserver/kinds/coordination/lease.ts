@@ -5,6 +5,6 @@ export const leases = defineKind({
   kind: 'Lease',
   plural: 'leases',
   namespaced: true,
-  versions: ['v1'],
+  versions: ['v1', 'v1beta1'],
   allowCreateOnUpdate: true,
 });

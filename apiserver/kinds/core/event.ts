@@ -1,4 +1,4 @@
-// Events: stored once (core/v1), served as core/v1 and as events.k8s.io/v1, which renames fields.
+// Events: stored once (core/v1), served as core/v1 and as events.k8s.io/v1 and v1beta1, which rename fields.
 import { defineKind } from '../define.ts';
 import type { KubeObject } from '../../registry/types.ts';
 
@@ -24,6 +24,13 @@ function rename(object: KubeObject, pairs: [string, string][]): KubeObject {
   return result as KubeObject;
 }
 
+/** Kubernetes serves events.k8s.io Events from the core Event storage, short name and all. */
+const eventsGroupConversion = {
+  shortNames: ['ev'],
+  toStored: (e: KubeObject) => rename(e, renamed.map(([a, b]) => [b, a])),
+  fromStored: (e: KubeObject) => rename(e, renamed),
+};
+
 export const events = defineKind({
   group: '',
   kind: 'Event',
@@ -32,7 +39,9 @@ export const events = defineKind({
   namespaced: true,
   versions: [
     'v1',
-    { group: 'events.k8s.io', version: 'v1', toStored: (e) => rename(e, renamed.map(([a, b]) => [b, a])), fromStored: (e) => rename(e, renamed) },
+    { group: 'events.k8s.io', version: 'v1', ...eventsGroupConversion },
+    // events.k8s.io/v1beta1 (1.8–1.24) had v1's shape.
+    { group: 'events.k8s.io', version: 'v1beta1', ...eventsGroupConversion },
   ],
   ttlSeconds: 3600,
   nameValidation: 'subdomain',

@@ -11,7 +11,11 @@ export const replicationControllers = defineKind({
   shortNames: ['rc'],
   categories: ['all'],
   namespaced: true,
-  versions: ['v1'],
+  versions: [
+    'v1',
+    // extensions/v1beta1 (1.2–1.15) served only the scale subresource of ReplicationControllers, under a placeholder kind.
+    { group: 'extensions', version: 'v1beta1', kind: 'ReplicationControllerDummy', verbs: [], scale: { group: 'extensions', version: 'v1beta1' } },
+  ],
   status: true,
   generation: true,
   scale: { specReplicasPath: ['spec', 'replicas'], statusReplicasPath: ['status', 'replicas'], labelSelectorPath: ['status', 'selector'] },

@@ -1,4 +1,5 @@
 import { defineKind } from '../define.ts';
+import { ingressVersions } from './ingress-versions.ts';
 
 type Json = Record<string, any>;
 
@@ -8,7 +9,7 @@ export const ingresses = defineKind({
   plural: 'ingresses',
   shortNames: ['ing'],
   namespaced: true,
-  versions: ['v1'],
+  versions: ['v1', ...ingressVersions],
   status: true,
   generation: true,
   defaults(ingress) {

@@ -5,6 +5,6 @@ export const ipAddresses = defineKind({
   kind: 'IPAddress',
   plural: 'ipaddresses',
   namespaced: false,
-  versions: ['v1'],
+  versions: ['v1', 'v1beta1', 'v1alpha1'],
   shortNames: ['ip'],
 });

@@ -5,6 +5,6 @@ export const serviceCIDRs = defineKind({
   kind: 'ServiceCIDR',
   plural: 'servicecidrs',
   namespaced: false,
-  versions: ['v1'],
+  versions: ['v1', 'v1beta1', 'v1alpha1'],
   status: true,
 });

@@ -5,6 +5,6 @@ export const clusterRoles = defineKind({
   kind: 'ClusterRole',
   plural: 'clusterroles',
   namespaced: false,
-  versions: ['v1'],
+  versions: ['v1', 'v1beta1', 'v1alpha1'],
   nameValidation: 'path',
 });

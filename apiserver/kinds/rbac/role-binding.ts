@@ -1,10 +1,12 @@
 import { defineKind } from '../define.ts';
+import { bindingVersions, defaultBinding } from './binding-versions.ts';
 
 export const roleBindings = defineKind({
   group: 'rbac.authorization.k8s.io',
   kind: 'RoleBinding',
   plural: 'rolebindings',
   namespaced: true,
-  versions: ['v1'],
+  versions: ['v1', ...bindingVersions],
   nameValidation: 'path',
+  defaults: defaultBinding,
 });

@@ -5,6 +5,6 @@ export const roles = defineKind({
   kind: 'Role',
   plural: 'roles',
   namespaced: true,
-  versions: ['v1'],
+  versions: ['v1', 'v1beta1', 'v1alpha1'],
   nameValidation: 'path',
 });

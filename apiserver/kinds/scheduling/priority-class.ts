@@ -5,6 +5,10 @@ export const priorityClasses = defineKind({
   kind: 'PriorityClass',
   plural: 'priorityclasses',
   namespaced: false,
-  versions: ['v1'],
+  // v1beta1 (1.11–1.21) and v1alpha1 (1.8–1.16) had v1's shape and default.
+  versions: ['v1', 'v1beta1', 'v1alpha1'],
   shortNames: ['pc'],
+  defaults(priorityClass) {
+    priorityClass.preemptionPolicy ||= 'PreemptLowerPriority';
+  },
 });

@@ -5,5 +5,5 @@ export const csiNodes = defineKind({
   kind: 'CSINode',
   plural: 'csinodes',
   namespaced: false,
-  versions: ['v1'],
+  versions: ['v1', 'v1beta1'],
 });

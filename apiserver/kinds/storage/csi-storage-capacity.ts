@@ -5,5 +5,5 @@ export const csiStorageCapacities = defineKind({
   kind: 'CSIStorageCapacity',
   plural: 'csistoragecapacities',
   namespaced: true,
-  versions: ['v1'],
+  versions: ['v1', 'v1beta1', 'v1alpha1'],
 });
