@@ -19,6 +19,8 @@ import { registerBindingHandlers } from './handlers/binding.ts';
 import { registerReviewHandlers } from './handlers/reviews.ts';
 import { ResourceHandlers } from './handlers/resources.ts';
 import { maxRequestBodyBytes } from './http-server.ts';
+import { checkRequestBody } from './body-limits.ts';
+import type { WriteHooks } from './registry/store.ts';
 import { builtinKinds } from './kinds/index.ts';
 
 export interface Api {
@@ -26,9 +28,10 @@ export interface Api {
   handlers: ResourceHandlers;
 }
 
-/** Creates the API core over a datastore and loads the watch cache. */
-export async function startApiCore(datastore: Datastore, log: Logger): Promise<ApiCore> {
+/** Creates the API core over a datastore and loads the watch cache; `hooks` (e.g. encryption at rest) apply from the first read. */
+export async function startApiCore(datastore: Datastore, log: Logger, hooks: WriteHooks = {}): Promise<ApiCore> {
   const core = new ApiCore(datastore, log);
+  Object.assign(core.hooks, hooks);
   for (const kind of builtinKinds) core.registry.add(kind);
   core.admission.add(namespaceLifecycle(core));
   core.admission.add(serviceAllocation(core));
@@ -43,7 +46,14 @@ export async function startApiCore(datastore: Datastore, log: Logger): Promise<A
 export function installApi(app: FastifyInstance, core: ApiCore): Api {
   // Bodies are decoded by the handlers (JSON, YAML, protobuf, patch types), so take them raw.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxRequestBodyBytes }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxRequestBodyBytes }, (request, body, done) => {
+    try {
+      checkRequestBody(request.headers['content-type'], body as Buffer);
+      done(null, body);
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   core.kindSchema = (served) => served.versionDescription.schema ? { schema: served.versionDescription.schema } : builtinKindSchema(served);
   setProtobufDecoder((body) => {
     try {

@@ -1,6 +1,7 @@
 // The HTTPS front door: TLS with optional client certificates, authentication, request logging,
 // Status-shaped errors, health and version. API routes are registered on top by the registry.
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { authenticate, clientCertificateAuthenticator, type Authenticator, type UserInfo } from './authn.ts';
 import { HealthChecks } from './health.ts';
@@ -10,9 +11,29 @@ import { versionInfo } from './version.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** Whom the request acts as (after impersonation). */
     user?: UserInfo;
+    /** Who sent the request, when it impersonates someone else. */
+    impersonator?: UserInfo;
   }
 }
+
+/** Runs on every authenticated request (and public ones) in order, before routing: impersonation, limits, authorization. */
+export type RequestFilter = (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>;
+
+/** Sees every request first, whatever becomes of it (the audit log). */
+export type RequestObserver = (request: FastifyRequest, reply: FastifyReply) => void;
+
+/** How long a client may take to send its request, and its TLS handshake. */
+export interface SlowClientTimeouts {
+  /** Headers and body (ms); long-running responses are not affected. */
+  requestMs: number;
+  /** Headers alone (ms). */
+  headersMs: number;
+  handshakeMs: number;
+}
+
+export const defaultSlowClientTimeouts: SlowClientTimeouts = { requestMs: 60_000, headersMs: 32_000, handshakeMs: 10_000 };
 
 export interface HttpServerOptions {
   log: Logger;
@@ -24,6 +45,9 @@ export interface HttpServerOptions {
   /** Answer requests without credentials as system:anonymous instead of 401. */
   anonymousAuth?: boolean;
   health: HealthChecks;
+  requestFilters?: RequestFilter[];
+  observers?: RequestObserver[];
+  timeouts?: SlowClientTimeouts;
 }
 
 /** Paths anyone may read, as Kubernetes grants system:public-info-viewer. */
@@ -32,6 +56,7 @@ export const maxRequestBodyBytes = 3 * 1024 * 1024;
 
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const { log } = options;
+  const timeouts = options.timeouts ?? defaultSlowClientTimeouts;
   const app = Fastify({
     https: {
       key: options.servingKeyPem,
@@ -40,6 +65,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       requestCert: true,
       rejectUnauthorized: false, // a missing or foreign certificate falls through to other authenticators
       ALPNProtocols: ['http/1.1'],
+      handshakeTimeout: timeouts.handshakeMs,
     },
     logger: false,
     bodyLimit: maxRequestBodyBytes,
@@ -47,22 +73,27 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     keepAliveTimeout: 65_000,
-    requestTimeout: 0, // watches and streams are long-lived; slow-client limits are per phase
+    // Bounds receiving a request only: watches and streams answer for as long as they need.
+    requestTimeout: timeouts.requestMs,
     connectionTimeout: 0,
   });
+  app.server.headersTimeout = Math.min(timeouts.headersMs, timeouts.requestMs);
   const authenticators = [clientCertificateAuthenticator, ...(options.authenticators ?? [])];
 
-  app.addHook('onRequest', async (request) => {
-    const user = await authenticate(request.raw, authenticators);
-    if (user) {
-      request.user = user;
-      return;
+  app.addHook('onRequest', async (request, reply) => {
+    for (const observe of options.observers ?? []) observe(request, reply);
+    try {
+      const user = await authenticate(request.raw, authenticators);
+      if (user) request.user = user;
+      else if (options.anonymousAuth) request.user = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+      else if (!publicPaths.has(pathOf(request))) throw errors.unauthorized();
+      for (const filter of options.requestFilters ?? []) await filter(request, reply);
+    } catch (error) {
+      // Refused before its body was read: read it first, or closing the connection on unread data
+      // resets it and the client never sees the 401, 403 or 429.
+      await discardBody(request.raw);
+      throw error;
     }
-    if (options.anonymousAuth) {
-      request.user = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
-      return;
-    }
-    if (!publicPaths.has(pathOf(request))) throw errors.unauthorized();
   });
 
   if (log.isLevelEnabled('debug')) {
@@ -89,7 +120,28 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   return app;
 }
 
-function pathOf(request: FastifyRequest): string {
+/** Reads and drops a request body (up to the body limit), so that a refusal can be answered cleanly. */
+function discardBody(raw: IncomingMessage): Promise<void> {
+  if (raw.complete || raw.readableEnded || raw.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      raw.off('data', onData);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > maxRequestBodyBytes) done();
+    };
+    raw.on('data', onData);
+    raw.once('end', done);
+    raw.once('error', done);
+    raw.once('close', done);
+    raw.resume();
+  });
+}
+
+export function pathOf(request: FastifyRequest): string {
   const q = request.url.indexOf('?');
   return q < 0 ? request.url : request.url.slice(0, q);
 }

@@ -6,7 +6,14 @@ import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { FastifyInstance } from 'fastify';
 import { installApi, startApiCore } from '../apiserver/api.ts';
-import { bootstrapCluster } from '../apiserver/bootstrap.ts';
+import { bootstrapCluster, apiserverUser } from '../apiserver/bootstrap.ts';
+import { AuditLog } from '../apiserver/audit/audit-log.ts';
+import { loadAuditPolicy } from '../apiserver/audit/audit-policy.ts';
+import { ApiSecurity, type SecurityOptions } from '../apiserver/auth/security.ts';
+import { encryptionConfigFile } from '../apiserver/encryption/encryption-config.ts';
+import { registerEncryptionRoutes } from '../apiserver/encryption/routes.ts';
+import { SecretsEncryption } from '../apiserver/encryption/secrets-encryption.ts';
+import { requestLimitsFilter } from '../apiserver/request-limits.ts';
 import type { ApiCore } from '../apiserver/core.ts';
 import { createHttpServer } from '../apiserver/http-server.ts';
 import { ApiMetrics } from '../apiserver/metrics.ts';
@@ -74,6 +81,20 @@ function localServerUrl(bindAddress: string, port: number): string {
   return bindAddress.includes(':') ? `https://[${bindAddress}]:${port}` : `https://${bindAddress}:${port}`;
 }
 
+function securityOptions(options: ServerOptions, signingKeyPath: string, log: Logger): SecurityOptions {
+  return {
+    authorizationMode: options.authorizationMode,
+    signingKeyPath,
+    tokenAuthFile: options.tokenAuthFile,
+    serviceAccountIssuers: options.serviceAccountIssuer,
+    apiAudiences: options.apiAudiences,
+    maxTokenExpirationSeconds: options.serviceAccountMaxTokenExpirationSeconds,
+    extendTokenExpiration: options.serviceAccountExtendTokenExpiration,
+    jwksUri: options.serviceAccountJwksUri,
+    log,
+  };
+}
+
 export class K2Server {
   private constructor(
     readonly options: ServerOptions,
@@ -84,6 +105,8 @@ export class K2Server {
     readonly datastore: Datastore,
     readonly core: ApiCore,
     readonly controllers: ControllerManager,
+    readonly security: ApiSecurity,
+    private readonly audit: AuditLog | undefined,
   ) {}
 
   static async start(options: ServerOptions, log: Logger): Promise<K2Server> {
@@ -100,6 +123,8 @@ export class K2Server {
     health.addReadiness('k2-modules', () => modulesStarted || 'starting');
 
     const metrics = new ApiMetrics();
+    const encryption = new SecretsEncryption(resolve(dataDir, 'cred', encryptionConfigFile), log.child({ module: 'secrets-encryption' }));
+    if ((await encryption.load(options.secretsEncryption)).created) log.info({ file: encryption.configPath }, 'wrote the secrets encryption key');
     // The datastore module replaces this with its flag-driven opener (sqlite default, etcd optional).
     const sqlite = new SqliteDatastore({
       path: resolve(dataDir, 'db', 'state.db'),
@@ -110,12 +135,30 @@ export class K2Server {
     await sqlite.start();
     const datastore = metrics.measure(sqlite);
     health.addLiveness('datastore', () => datastore.healthy() || 'datastore unavailable');
-    const core = await startApiCore(datastore, log);
+    const core = await startApiCore(datastore, log, encryption.hooks());
     health.addLiveness('watch-cache', () => core.cache.healthy() || 'watch cache lost the datastore');
+    health.addReadiness('stored-values', () => core.cache.undecodable.size === 0 || `${core.cache.undecodable.size} stored values cannot be decoded (missing encryption key?)`);
+    metrics.isServed = (group, version, resource) => core.registry.lookup(group, version, resource) !== undefined;
 
-    const http = createHttpServer({ log, caPem: pki.ca.certPem, servingCertPem: pki.serving.certPem, servingKeyPem: pki.serving.keyPem, health });
+    const security = await ApiSecurity.create(core, securityOptions(options, resolve(dataDir, 'tls', 'service-account.key'), log));
+    const audit = options.auditLogPath ? new AuditLog({ path: options.auditLogPath, policy: loadAuditPolicy(options.auditPolicyFile), maxSizeMb: options.auditLogMaxSizeMb, maxBackups: options.auditLogMaxBackup, log }) : undefined;
+    const http = createHttpServer({
+      log,
+      caPem: pki.ca.certPem,
+      servingCertPem: pki.serving.certPem,
+      servingKeyPem: pki.serving.keyPem,
+      health,
+      authenticators: security.authenticators,
+      anonymousAuth: options.anonymousAuth,
+      observers: audit ? [audit.observer] : [],
+      requestFilters: [security.impersonationFilter, requestLimitsFilter(options), security.nonResourceAuthorizationFilter],
+      timeouts: { requestMs: options.requestReadTimeoutSeconds * 1000, headersMs: Math.min(32, options.requestReadTimeoutSeconds) * 1000, handshakeMs: 10_000 },
+    });
+    audit?.register(http);
     metrics.register(http);
-    installApi(http, core);
+    const api = installApi(http, core);
+    security.install(http, api.handlers);
+    registerEncryptionRoutes(http, encryption, datastore);
     await http.listen({ host: options.bindAddress, port: options.httpsListenPort });
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : options.httpsListenPort;
@@ -125,22 +168,28 @@ export class K2Server {
     await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem }, options.writeKubeconfigMode);
 
     await bootstrapCluster(core, { serviceCidr: defaultServiceNetwork.serviceCidr, apiserverPort: port });
-    const controllers = new ControllerManager(core, log, { caPem: pki.ca.certPem });
+    const policy = await security.bootstrapPolicy(apiserverUser);
+    if (policy?.created || policy?.updated) log.info(policy, 'reconciled the default RBAC roles and bindings');
+    const controllers = new ControllerManager(core, log, { caPem: pki.ca.certPem, ca: pki.ca, tokens: security.tokens });
     controllers.start();
+    // Values written before encryption was enabled or a key rotated are sealed anew.
+    if (encryption.configured) void encryption.reencrypt(datastore).catch((error: Error) => log.error({ err: error }, 're-encryption failed'));
 
     modulesStarted = true;
     log.info(
       { version: gitVersion, url, port, kubeconfig: kubeconfigPath, dataDir, nodeName, startupMs: Math.round(performance.now() - started) },
       `k2 is ready; kubeconfig written to ${kubeconfigPath}`,
     );
-    return new K2Server(options, log, http, url, kubeconfigPath, datastore, core, controllers);
+    return new K2Server(options, log, http, url, kubeconfigPath, datastore, core, controllers, security, audit);
   }
 
   /** Stops accepting requests, lets in-flight ones finish, then closes the modules. */
   async stop(): Promise<void> {
     await this.controllers.stop();
+    this.security.stop();
     this.core.stop(); // ends watches and other streams so that in-flight requests can finish
     await this.http.close();
+    this.audit?.close();
     await this.datastore.close();
     this.log.info('k2 server stopped');
   }

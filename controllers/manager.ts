@@ -5,6 +5,11 @@ import type { Logger } from 'pino';
 import { ApiClient } from '../apiserver/client.ts';
 import type { ApiCore } from '../apiserver/core.ts';
 import type { UserInfo } from '../apiserver/authn.ts';
+import type { ServiceAccountTokens } from '../apiserver/auth/service-account-tokens.ts';
+import type { CertificateAuthority } from '../apiserver/pki.ts';
+import { CertificateApprover, CertificateCleaner, CertificateSigner } from './certificates.ts';
+import { ClusterRoleAggregationController } from './clusterrole-aggregation.ts';
+import { ServiceAccountTokenController } from './service-account-tokens.ts';
 import type { Controller } from './controller.ts';
 import { InformerFactory } from './informer.ts';
 import { NamespaceController } from './namespace.ts';
@@ -19,6 +24,8 @@ export function controllerUser(name: string): UserInfo {
   };
 }
 
+export const kubeControllerManagerUser: UserInfo = { username: 'system:kube-controller-manager', groups: ['system:authenticated'] };
+
 export class ControllerManager {
   readonly informers: InformerFactory;
   private readonly controllers: Controller[] = [];
@@ -26,7 +33,7 @@ export class ControllerManager {
   constructor(
     core: ApiCore,
     private readonly log: Logger,
-    options: { caPem: string },
+    options: { caPem: string; ca?: CertificateAuthority; tokens?: ServiceAccountTokens },
   ) {
     this.informers = new InformerFactory(core);
     const client = (name: string) => new ApiClient(core, controllerUser(name));
@@ -35,7 +42,17 @@ export class ControllerManager {
       new ServiceAccountController(this.informers, client('service-account-controller')),
       new RootCaPublisher(this.informers, client('root-ca-cert-publisher'), options.caPem),
       new ResourceQuotaController(core, this.informers, client('resourcequota-controller')),
+      new ClusterRoleAggregationController(this.informers, client('clusterrole-aggregation-controller')),
     );
+    if (options.ca) {
+      this.controllers.push(
+        new CertificateSigner(this.informers, client('certificate-controller'), options.ca),
+        new CertificateApprover(core, this.informers, client('certificate-controller')),
+        new CertificateCleaner(this.informers, client('certificate-controller')),
+      );
+    }
+    // The tokens controller runs as kube-controller-manager itself, as in Kubernetes.
+    if (options.tokens) this.controllers.push(new ServiceAccountTokenController(this.informers, new ApiClient(core, kubeControllerManagerUser), options.tokens, options.caPem));
   }
 
   start(): void {

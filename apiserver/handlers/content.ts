@@ -1,6 +1,7 @@
 // Content negotiation: request bodies in JSON, YAML or Kubernetes protobuf; responses in JSON
 // (or YAML when asked), as objects, server-side Tables or PartialObjectMetadata.
 import YAML from 'yaml';
+import { maxNestingDepth, valueNestingDepth } from '../body-limits.ts';
 import { errors, StatusError } from '../status.ts';
 
 export interface MediaType {
@@ -78,9 +79,12 @@ export function decodeYaml(body: Buffer | string): unknown {
   try {
     const document = YAML.parseDocument(text, yamlOptions);
     if (document.errors.length) throw document.errors[0];
-    return document.toJS({ maxAliasCount: 100 });
+    const value: unknown = document.toJS({ maxAliasCount: 100 });
+    if (valueNestingDepth(value) > maxNestingDepth) throw errors.badRequest(`the request body nests deeper than ${maxNestingDepth} levels`);
+    return value;
   } catch (error) {
     if (error instanceof StatusError) throw error;
+    if (error instanceof RangeError) throw errors.badRequest(`the request body nests deeper than ${maxNestingDepth} levels`);
     throw errors.badRequest(`error converting YAML to JSON: ${(error as Error).message.split('\n')[0]}`);
   }
 }

@@ -5,7 +5,7 @@ import { applyPatch, patchTypeOf, PatchTypes } from '../patch/apply-patch.ts';
 import { applyMergePatch } from '../patch/merge-patch.ts';
 import type { JsonObject } from '../apply/go-format.ts';
 import { errors } from '../status.ts';
-import { decodeYaml } from './content.ts';
+import { decodeJson, decodeYaml } from './content.ts';
 
 export const patchTypes = new Set<string>(Object.values(PatchTypes));
 
@@ -21,7 +21,7 @@ export function applyPatchBody(contentType: string, current: unknown, body: Buff
   }
   if (patchType === PatchTypes.strategic && !schema && !isCustomResource) {
     // TODO(openapi): built-in kinds get their schema (merge keys) from the schema facts once merged.
-    return applyMergePatch(current as JsonObject, JSON.parse(body.toString()) as JsonObject);
+    return applyMergePatch(current as JsonObject, decodeJson(body) as JsonObject);
   }
   if (!patchTypes.has(contentType)) throw errors.unsupportedMediaType(contentType);
   return applyPatch(patchType, current as JsonObject, body, schema);

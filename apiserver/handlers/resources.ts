@@ -10,6 +10,7 @@ import { groupVersion, storageResource, type ServedVersion } from '../registry/r
 import { parseFieldSelector, parseLabelSelector } from '../registry/selectors.ts';
 import type { DeleteOptions, ListOptions, ResourceStore } from '../registry/store.ts';
 import type { KubeObject } from '../registry/types.ts';
+import { pathSegmentNameErrors } from '../registry/field-errors.ts';
 import { errors, StatusError } from '../status.ts';
 import { decodeObjectBody, negotiateOutput, type OutputShape } from './content.ts';
 import { builtinDecodeTarget, customResourceDecodeTarget, decodeRequestObject, type DecodeTarget } from '../openapi/request-decoding.ts';
@@ -311,7 +312,7 @@ export class ResourceHandlers {
       apiVersion: served.version,
       resource: served.description.plural,
       subresource: info.subresource,
-      name: info.name,
+      name: info.name ?? (verb === 'list' || verb === 'watch' ? selectedName(query) : undefined),
       resourceRequest: true,
     };
     const decision = await this.core.authorizer.authorize(attributes);
@@ -400,6 +401,18 @@ export class ResourceHandlers {
     const deleted = await store.deleteCollection(info.namespace, listOptionsOf(query), options);
     return renderList(reply, served, { items: deleted, resourceVersion: '' }, shape, query);
   }
+}
+
+/** A list or watch of one object by `fieldSelector=metadata.name=x` is authorized as that object (as Kubernetes' RequestInfo). */
+function selectedName(query: Query): string | undefined {
+  let requirements;
+  try {
+    requirements = parseFieldSelector(queryString(query, 'fieldSelector'));
+  } catch {
+    return undefined; // the handler reports the bad selector
+  }
+  const name = requirements.find((r) => r.field === 'metadata.name' && r.operator === '=')?.value;
+  return name && !pathSegmentNameErrors(name).length ? name : undefined;
 }
 
 export function isStatusError(error: unknown, code: number): boolean {

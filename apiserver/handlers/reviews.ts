@@ -71,7 +71,6 @@ export function registerReviewHandlers(core: ApiCore, handlers: ResourceHandlers
     const user = self ? context.user : userFromSpec(spec);
     const decision = await core.authorizer.authorize(attributesOf(user, spec, namespaced ? context.info.namespace : undefined));
     const status: Json = { allowed: decision.allowed };
-    if (!decision.allowed) status.denied = false;
     if (decision.reason) status.reason = decision.reason;
     return answer(context, object, status);
   };

@@ -1,3 +1,4 @@
+import { defaultSubjects, validateBinding } from '../../auth/rbac/validation.ts';
 import { defineKind } from '../define.ts';
 
 export const roleBindings = defineKind({
@@ -7,4 +8,6 @@ export const roleBindings = defineKind({
   namespaced: true,
   versions: ['v1'],
   nameValidation: 'path',
+  defaults: defaultSubjects,
+  validate: (binding, old) => validateBinding(binding, old, true),
 });
