@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { serverCommand } from './server.ts';
 import { versionCommand } from './version.ts';
 import { kubectlCommand } from './kubectl.ts';
+import { secretsEncryptCommand } from './secrets-encrypt.ts';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -12,6 +13,7 @@ export async function main(argv: string[]): Promise<void> {
     .usage('k2: Kubernetes in one process.\n\nUsage: $0 <command> [options]')
     .command(serverCommand)
     .command(kubectlCommand)
+    .command(secretsEncryptCommand)
     .command(versionCommand)
     .demandCommand(1, 'Name a command; `k2 --help` lists them.')
     .strict()

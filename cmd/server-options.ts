@@ -61,14 +61,6 @@ function count(name: string) {
   };
 }
 
-function booleanFlag(name: string) {
-  return (value: unknown): boolean => {
-    if (value === true || value === 'true' || value === '') return true; // `--flag` alone means true
-    if (value === false || value === 'false') return false;
-    throw new Error(`invalid --${name} "${value}": want true or false`);
-  };
-}
-
 const listFlag = (values: unknown) => ([] as string[]).concat(values as string[]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
 
 export function fileMode(value: unknown): number {
@@ -105,15 +97,15 @@ export function serverOptionsBuilder<T>(y: Argv<T>) {
       'node-name': { type: 'string', default: '', describe: 'Name of this node [default: the host name]', group: 'Server:' },
       'log-level': { type: 'string', choices: logLevels, default: 'info' as LogLevel, describe: 'Log level', group: 'Logging:' },
       'log-format': { type: 'string', choices: ['json', 'text'] as const, default: 'json' as LogFormat, describe: 'Log line format', group: 'Logging:' },
-      'anonymous-auth': { type: 'string', default: 'false', coerce: booleanFlag('anonymous-auth'), describe: 'Serve requests without credentials as system:anonymous (then RBAC decides) instead of 401', group: 'Security:' },
+      'anonymous-auth': { type: 'boolean', default: false, describe: 'Serve requests without credentials as system:anonymous (then RBAC decides) instead of 401', group: 'Security:' },
       'authorization-mode': { type: 'string', choices: ['RBAC', 'AlwaysAllow'] as const, default: 'RBAC', describe: 'RBAC (with the Node authorizer for agents), or allow every authenticated request', group: 'Security:' },
       'token-auth-file': { type: 'string', describe: 'CSV file of static bearer tokens: token,user,uid,"group1,group2"', group: 'Security:' },
       'service-account-issuer': { type: 'string', array: true, default: ['https://kubernetes.default.svc.cluster.local'], describe: 'Issuer of service-account tokens (first signs; others are still accepted)', group: 'Security:' },
       'api-audiences': { type: 'string', array: true, default: [] as string[], describe: 'Audiences the API accepts in tokens [default: the first issuer]', group: 'Security:' },
       'service-account-max-token-expiration': { type: 'string', coerce: durationSeconds, describe: 'Longest lifetime a TokenRequest gets (e.g. 48h) [default: as requested]', group: 'Security:' },
-      'service-account-extend-token-expiration': { type: 'string', default: 'true', coerce: booleanFlag('service-account-extend-token-expiration'), describe: "Extend the node agent's pod tokens to a year, as Kubernetes does", group: 'Security:' },
+      'service-account-extend-token-expiration': { type: 'boolean', default: true, describe: "Extend the node agent's pod tokens to a year, as Kubernetes does", group: 'Security:' },
       'service-account-jwks-uri': { type: 'string', describe: 'JWKS URL published in the OpenID configuration [default: <issuer>/openid/v1/jwks]', group: 'Security:' },
-      'secrets-encryption': { type: 'string', default: 'false', coerce: booleanFlag('secrets-encryption'), describe: 'Encrypt Secrets at rest with AES-GCM (key in <data-dir>/cred/encryption-config.json)', group: 'Security:' },
+      'secrets-encryption': { type: 'boolean', default: false, describe: 'Encrypt Secrets at rest with AES-GCM (key in <data-dir>/cred/encryption-config.json)', group: 'Security:' },
       'audit-log-path': { type: 'string', describe: 'Write audit.k8s.io/v1 events here as JSON lines ("-" for standard output)', group: 'Security:' },
       'audit-policy-file': { type: 'string', describe: 'Audit Policy (audit.k8s.io/v1) [default: every request at Metadata level]', group: 'Security:' },
       'audit-log-maxsize': { type: 'string', default: 100, coerce: count('audit-log-maxsize'), describe: 'Rotate the audit log past this many megabytes (0: never)', group: 'Security:' },
