@@ -5,22 +5,15 @@ import { X509Certificate, generateKeyPairSync, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapTokenSecret } from '../../apiserver/auth/bootstrap-tokens.ts';
+import { certificateRequest as keyedRequest } from './credentials.ts';
 import { admin, securityFixture, user, type SecurityFixture } from './fixture.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const csrs = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 
-/** A PKCS#10 request (base64 PEM, as spec.request holds it) for a fresh P-256 key. */
-export async function certificateRequest(subject: string, sans: { type: 'dns' | 'ip'; value: string }[] = []): Promise<string> {
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const request = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: subject,
-    keys: keys as never,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    extensions: sans.length ? [new x509.SubjectAlternativeNameExtension(sans)] : [],
-  });
-  return Buffer.from(request.toString('pem')).toString('base64');
+async function certificateRequest(subject: string, sans: { type: 'dns' | 'ip'; value: string }[] = []): Promise<string> {
+  return (await keyedRequest(subject, sans)).request;
 }
 
 function csr(name: string, request: string, signerName: string, usages: string[], extra: object = {}) {

@@ -38,7 +38,7 @@ export interface SecurityFixture {
   /** A request as `who` (a user, or a bearer token string). */
   request(who: UserInfo | string | undefined, method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   /** POST/PUT of an object as admin, failing the test on an error. */
-  apply(object: KubeObject): Promise<KubeObject>;
+  apply(object: KubeObject): Promise<Record<string, any>>;
   /** Polls `check` until it returns something truthy (bounded). */
   eventually<T>(check: () => T | Promise<T>, timeoutMs?: number): Promise<NonNullable<T>>;
   close(): Promise<void>;
@@ -120,7 +120,7 @@ export async function securityFixture(options: Partial<SecurityOptions> & { cont
       const ns = served.description.namespaced ? `/namespaces/${object.metadata.namespace ?? 'default'}` : '';
       const response = await request(admin, 'POST', `${base}${ns}/${served.description.plural}`, object);
       if (response.status !== 201) throw new Error(`creating ${object.kind} ${object.metadata.name}: ${response.status} ${JSON.stringify(response.body)}`);
-      return response.body as KubeObject;
+      return response.body as Record<string, any>;
     },
     close: async () => {
       await controllers?.stop();
