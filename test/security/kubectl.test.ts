@@ -1,12 +1,12 @@
 // Acceptance with real kubectl against a real k2 server: a client-certificate user (added the
 // Kubernetes way, through a CSR) with only `view`; a pod's projected service-account token as the
 // node agent asks for it; expired and wrong-audience tokens; anonymous requests; static tokens.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigningKey } from '../../apiserver/auth/jwt.ts';
 import { bootstrapTokenSecret } from '../../apiserver/auth/bootstrap-tokens.ts';
-import { runKubectl, startServer, type TestServer } from '../e2e/harness.ts';
+import { runKubectl, startServer, tempDir, type TestServer } from '../e2e/harness.ts';
 import { certificateRequest, kubeconfigFor } from './credentials.ts';
 
 const kubectls = ['1.27', '1.33', 'plain'];
@@ -41,7 +41,7 @@ describe('security with real kubectl', () => {
   const as = (kubeconfig: string, args: string[], version = 'plain') => runKubectl(kubeconfig, args, { version, cacheDir: join(server.dataDir, `.kube-cache-${version}-${kubeconfig.length}`) });
 
   beforeAll(async () => {
-    tokenFile = join(process.env.TMPDIR ?? '/tmp', `k2-tokens-${process.pid}.csv`);
+    tokenFile = join(tempDir('k2-tokens-'), 'tokens.csv');
     writeFileSync(tokenFile, 'static-token-for-ops-0123456789,ops-user,u-ops,"ops,oncall"\n');
     server = await startServer({ args: ['--token-auth-file', tokenFile] });
     // A new user, added the Kubernetes way: a CSR approved with kubectl and signed by k2's CA.
@@ -58,6 +58,7 @@ describe('security with real kubectl', () => {
   });
   afterAll(async () => {
     await server?.stop();
+    rmSync(dirname(tokenFile), { recursive: true, force: true });
   });
 
   for (const version of kubectls) {
