@@ -2,10 +2,13 @@
 // deeper than any real object (recursive code downstream would run out of stack), and objects too
 // large to store (the datastore's 1.5 MiB, as etcd's request limit).
 import { isUtf8 } from 'node:buffer';
+import { Lexer, Parser, type CST } from 'yaml';
 import { errors } from './status.ts';
 
-/** Deeper than any Kubernetes object: JSON and YAML bodies nesting further are refused. */
+/** Deeper than any Kubernetes object: JSON bodies nesting further are refused. */
 export const maxNestingDepth = 512;
+/** The YAML parser composes recursively: YAML bodies get a lower bound (still far beyond real objects). */
+export const maxYamlNestingDepth = 128;
 /** The largest stored object (etcd's default request size limit). */
 export const maxObjectBytes = 1536 * 1024;
 
@@ -28,6 +31,39 @@ export function jsonNestingDepth(body: Buffer, limit = maxNestingDepth): number 
       depth++;
       if (depth > deepest && (deepest = depth) > limit) return deepest;
     } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+/**
+ * The nesting depth of YAML text, found without composing it (composition recurses): flow
+ * collections from the lexer's tokens first (cheap, and stopping at the first level too deep),
+ * then block collections from the parsed token tree, walked without recursion.
+ */
+export function yamlNestingDepth(text: string, limit = maxYamlNestingDepth): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token === '[' || token === '{') {
+      depth++;
+      if (depth > deepest && (deepest = depth) > limit) return deepest;
+    } else if (token === ']' || token === '}') depth = Math.max(0, depth - 1);
+  }
+  deepest = 0;
+  const stack: [CST.Token | undefined, number][] = [];
+  for (const token of new Parser().parse(text)) stack.push([token, 0]);
+  while (stack.length) {
+    const [token, level] = stack.pop()!;
+    if (!token) continue;
+    if (token.type === 'document') stack.push([token.value, level]);
+    else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      const inner = level + 1;
+      if (inner > deepest && (deepest = inner) > limit) return deepest;
+      for (const item of token.items) {
+        if ('key' in item) stack.push([item.key ?? undefined, inner]);
+        stack.push([item.value, inner]);
+      }
+    }
   }
   return deepest;
 }

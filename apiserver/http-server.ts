@@ -1,7 +1,8 @@
 // The HTTPS front door: TLS with optional client certificates, authentication, request logging,
 // Status-shaped errors, health and version. API routes are registered on top by the registry.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { authenticate, clientCertificateAuthenticator, type Authenticator, type UserInfo } from './authn.ts';
 import { HealthChecks } from './health.ts';
@@ -66,6 +67,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       rejectUnauthorized: false, // a missing or foreign certificate falls through to other authenticators
       ALPNProtocols: ['http/1.1'],
       handshakeTimeout: timeouts.handshakeMs,
+      // Bearer tokens and impersonation headers are a few kilobytes (Node's default is 16 KiB).
+      maxHeaderSize: maxHeaderBytes,
+      // How often slow requests are looked for: a quarter of the shortest timeout (Node checks every 30 s).
+      connectionsCheckingInterval: Math.max(500, Math.min(30_000, Math.min(timeouts.requestMs, timeouts.headersMs) / 4)),
     },
     logger: false,
     bodyLimit: maxRequestBodyBytes,
@@ -76,6 +81,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     // Bounds receiving a request only: watches and streams answer for as long as they need.
     requestTimeout: timeouts.requestMs,
     connectionTimeout: 0,
+    clientErrorHandler: answerClientError,
   });
   app.server.headersTimeout = Math.min(timeouts.headersMs, timeouts.requestMs);
   const authenticators = [clientCertificateAuthenticator, ...(options.authenticators ?? [])];
@@ -94,6 +100,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       await discardBody(request.raw);
       throw error;
     }
+  });
+  // The same for answers given without reading the body (413 for a body over the limit).
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (!request.raw.complete) await discardBody(request.raw);
+    return payload;
   });
 
   if (log.isLevelEnabled('debug')) {
@@ -120,6 +131,29 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   return app;
 }
 
+const maxHeaderBytes = 64 * 1024;
+
+/**
+ * A request the HTTP parser refused (malformed, headers too large, too slow): answered with a
+ * Status, then the connection is closed after the client had a chance to read it (closing with
+ * unread input would reset the connection and lose the answer).
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new StatusError(408, 'Timeout', 'the client did not send its request in time')
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? new StatusError(431, 'RequestHeaderFieldsTooLarge', `request headers are larger than ${maxHeaderBytes} bytes`)
+        : errors.badRequest(`malformed HTTP request: ${error.message}`);
+  const body = JSON.stringify(status.toStatus());
+  if (socket.writable) {
+    socket.end(`HTTP/1.1 ${status.code} ${STATUS_CODES[status.code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.resume(); // drain what the client still sends
+  setTimeout(() => socket.destroy(), 2000).unref();
+}
+
 /** Reads and drops a request body (up to the body limit), so that a refusal can be answered cleanly. */
 function discardBody(raw: IncomingMessage): Promise<void> {
   if (raw.complete || raw.readableEnded || raw.destroyed) return Promise.resolve();
@@ -131,7 +165,7 @@ function discardBody(raw: IncomingMessage): Promise<void> {
     };
     const onData = (chunk: Buffer) => {
       seen += chunk.length;
-      if (seen > maxRequestBodyBytes) done();
+      if (seen > 2 * maxRequestBodyBytes) done(); // past this, the connection is closed on it
     };
     raw.on('data', onData);
     raw.once('end', done);

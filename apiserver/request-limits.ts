@@ -57,11 +57,29 @@ function onDone(reply: FastifyReply, release: () => void): void {
   reply.raw.once('close', once);
 }
 
+/** Bodies above this size draw on a shared budget, so a burst of multi-megabyte requests cannot exhaust memory. */
+const largeBodyBytes = 256 * 1024;
+const largeBodyBudgetBytes = 16 * 1024 * 1024;
+
+/** The bytes a request body will take (a chunked one is assumed large). */
+function bodyBytes(request: FastifyRequest): number {
+  const length = request.headers['content-length'];
+  if (length !== undefined) return Number(length) || 0;
+  return request.headers['transfer-encoding'] ? 1024 * 1024 : 0;
+}
+
 export function requestLimitsFilter(limits: RequestLimits): RequestFilter {
   let readers = 0;
   let writers = 0;
+  let largeBodies = 0;
   const watches = new Map<string, number>();
   return (request, reply) => {
+    const bytes = bodyBytes(request);
+    if (bytes > largeBodyBytes) {
+      if (largeBodies + bytes > largeBodyBudgetBytes) throw errors.tooManyRequests('Too many large requests, please try again later.', 1);
+      largeBodies += bytes;
+      onDone(reply, () => (largeBodies -= bytes));
+    }
     const info = requestInfoOf(request);
     if (isWatch(request, info) && limits.maxWatchesPerUser > 0) {
       const user = request.user?.username ?? '';

@@ -102,7 +102,7 @@ export function registerTokenHandlers(core: ApiCore, handlers: ResourceHandlers,
     return sendJson(context.reply, 201, {
       kind: 'TokenReview',
       apiVersion: `authentication.k8s.io/${context.served.version}`,
-      metadata: { ...(typeof body.metadata === 'object' && body.metadata ? body.metadata : {}), creationTimestamp: null },
+      metadata: { ...(typeof body.metadata === 'object' && body.metadata !== null && !Array.isArray(body.metadata) ? body.metadata : {}), creationTimestamp: null },
       spec: body.spec,
       status,
     });

@@ -121,6 +121,14 @@ export function toStoredObject({ core, served, reply, fieldValidation }: DecodeC
     throw errors.badRequest(`Object '${served.description.kind}' is not a JSON object`);
   }
   const object = decoded as KubeObject;
+  for (const field of ['apiVersion', 'kind'] as const) {
+    const value: unknown = object[field];
+    if (value === null) delete object[field];
+    else if (value !== undefined && typeof value !== 'string') {
+      const goType = Array.isArray(value) ? 'array' : typeof value === 'boolean' ? 'bool' : typeof value;
+      throw errors.badRequest(`couldn't get version/kind; json parse error: json: cannot unmarshal ${goType} into Go struct field .${field} of type string`);
+    }
+  }
   const expected = groupVersion(served.group, served.version);
   let through = served;
   if (object.kind !== undefined && object.kind !== served.description.kind) {

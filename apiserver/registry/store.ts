@@ -90,7 +90,8 @@ function decodeContinue(text: string, prefix: string): ContinueToken {
 
 function parseResourceVersion(value: string | undefined, what = 'resourceVersion'): number | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!/^\d+$/.test(value)) throw errors.badRequest(`invalid ${what}: ${value}`);
+  // Revisions are integers a double holds exactly; anything longer is no revision k2 can have.
+  if (!/^\d{1,15}$/.test(value)) throw errors.badRequest(`invalid ${what}: ${value}`);
   return Number(value);
 }
 
