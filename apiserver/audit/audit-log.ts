@@ -9,6 +9,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { UserInfo } from '../authn.ts';
+import { decodeObjectBody } from '../handlers/content.ts';
 import { parseRequestPath, type RequestInfo } from '../handlers/request-info.ts';
 import { pathOf, type RequestObserver } from '../http-server.ts';
 import { microTimestamp } from '../registry/object-meta.ts';
@@ -174,9 +175,15 @@ export class AuditLog {
     }
     if (record.level === 'Request' || record.level === 'RequestResponse') {
       const body = request.body;
-      if (Buffer.isBuffer(body) && body.length <= maxBodyBytes) {
-        const parsed = parseJson(body.toString('utf8'));
-        if (parsed !== undefined) event.requestObject = parsed;
+      if (Buffer.isBuffer(body) && body.length && body.length <= maxBodyBytes) {
+        try {
+          // JSON, YAML or protobuf (kubectl 1.32+), as the handler read it.
+          event.requestObject = decodeObjectBody(request.headers['content-type'], body);
+        } catch {
+          // not an object body (a patch of another type, or malformed): only its metadata is logged
+          const parsed = parseJson(body.toString('utf8'));
+          if (parsed !== undefined) event.requestObject = parsed;
+        }
       }
     }
     if (record.level === 'RequestResponse' && stage === 'ResponseComplete') {
