@@ -123,7 +123,7 @@ export function toServerOptions(argv: Record<string, unknown>): ServerOptions {
     dataDir: argv['data-dir'] as string,
     bindAddress: argv['bind-address'] as string,
     httpsListenPort: argv['https-listen-port'] as number,
-    tlsSan: (argv['tls-san'] as string[]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
+    tlsSan: listFlag(argv['tls-san']),
     writeKubeconfig: argv['write-kubeconfig'] as string | undefined,
     writeKubeconfigMode: argv['write-kubeconfig-mode'] as number,
     nodeName: argv['node-name'] as string,

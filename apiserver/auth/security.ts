@@ -22,7 +22,7 @@ import { reconcileBootstrapPolicy, type ReconcileResult } from './rbac/reconcile
 import { loadOrCreateSigningKey, ServiceAccountTokens } from './service-account-tokens.ts';
 import { BearerTokenAuthentication, type TokenAuthenticator } from './token-authentication.ts';
 import { TokenFileAuthenticator } from './token-file.ts';
-import { registerIssuerDiscovery, registerTokenHandlers } from './token-request.ts';
+import { issueTokenRequest, registerIssuerDiscovery, registerTokenHandlers, type TokenRequestSpec } from './token-request.ts';
 
 export type AuthorizationMode = 'RBAC' | 'AlwaysAllow';
 
@@ -38,6 +38,8 @@ export interface SecurityOptions {
   extendTokenExpiration: boolean;
   /** Where outside verifiers fetch the keys (default `<issuer>/openid/v1/jwks`). */
   jwksUri?: string;
+  /** Paths that check their own credentials (an agent's join): never refused by authorization. */
+  selfAuthenticatingPaths?: string[];
   log: Logger;
 }
 
@@ -95,6 +97,7 @@ export class ApiSecurity {
   readonly nonResourceAuthorizationFilter: RequestFilter = async (request) => {
     if (!request.user) return; // a public path without credentials
     const path = pathOf(request);
+    if (this.options.selfAuthenticatingPaths?.includes(path)) return;
     if (parseRequestPath(path)?.resource) return; // resource requests are authorized by their handler
     const verb = request.method === 'HEAD' ? 'get' : request.method.toLowerCase();
     const attributes = { user: request.user, verb, path, resourceRequest: false };
@@ -107,6 +110,18 @@ export class ApiSecurity {
     registerTokenHandlers(this.core, handlers, this.tokens, this.authentication);
     registerApprovalHandlers(this.core, handlers);
     registerIssuerDiscovery(app, this.tokens, this.options.jwksUri ?? `${this.tokens.issuer.replace(/\/$/, '')}/openid/v1/jwks`);
+  }
+
+  /**
+   * A service-account token for an in-process caller (the node agent inside `k2 server`), with
+   * the same checks as `POST …/serviceaccounts/<name>/token` from `user`.
+   */
+  async serviceAccountToken(user: UserInfo, namespace: string, name: string, spec: TokenRequestSpec): Promise<string> {
+    const attributes = { user, verb: 'create', namespace, apiGroup: '', resource: 'serviceaccounts', subresource: 'token', name, resourceRequest: true };
+    const decision = await this.core.authorizer.authorize(attributes);
+    if (!decision.allowed) throw forbiddenError(attributes, decision.reason);
+    const response = await issueTokenRequest(this.core, this.tokens, this.authentication.apiAudiences, user, namespace, name, spec);
+    return (response.status as { token: string }).token;
   }
 
   /** The default roles and bindings (with RBAC), created or completed at start. */

@@ -2,6 +2,7 @@
 // and the node agent call), TokenReview (is this token valid, and whose is it?), and service-account
 // issuer discovery (`/.well-known/openid-configuration`, `/openid/v1/jwks`) for outside verifiers.
 import type { FastifyInstance } from 'fastify';
+import type { UserInfo } from '../authn.ts';
 import type { ApiCore } from '../core.ts';
 import { decodeObjectBody } from '../handlers/content.ts';
 import { sendJson } from '../handlers/output.ts';
@@ -29,55 +30,68 @@ function invalid(kind: string, field: string, value: unknown, detail: string): S
   return errors.invalid(kind, 'authentication.k8s.io', '', [{ reason: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(value)}: ${detail}` }]);
 }
 
-export function registerTokenHandlers(core: ApiCore, handlers: ResourceHandlers, tokens: ServiceAccountTokens, authentication: BearerTokenAuthentication): void {
-  const find = (plural: string, namespace: string | undefined, name: string): KubeObject | undefined => core.cache.get(core.storeFor('', plural).key(namespace, name))?.object;
+/** A TokenRequest's spec, as the API and the in-process node agent give it. */
+export interface TokenRequestSpec {
+  audiences?: unknown;
+  expirationSeconds?: unknown;
+  boundObjectRef?: Json | null;
+}
 
-  handlers.addHandler('', 'serviceaccounts', 'token', 'POST', async (context) => {
-    const { info, reply, user } = context;
-    const body = requestBody(context);
-    const spec: Json = typeof body.spec === 'object' && body.spec !== null ? body.spec : {};
-    const expirationSeconds = spec.expirationSeconds ?? defaultExpirationSeconds;
-    if (typeof expirationSeconds !== 'number' || !Number.isInteger(expirationSeconds)) throw invalid('TokenRequest', 'spec.expirationSeconds', expirationSeconds, 'must be an integer');
-    if (expirationSeconds < minExpirationSeconds) throw invalid('TokenRequest', 'spec.expirationSeconds', expirationSeconds, 'may not specify a duration less than 10 minutes');
-    if (expirationSeconds > maxExpirationSeconds) throw invalid('TokenRequest', 'spec.expirationSeconds', expirationSeconds, 'may not specify a duration larger than 2^32 seconds');
-    const audiences: string[] = Array.isArray(spec.audiences) && spec.audiences.length ? spec.audiences.filter((a: unknown) => typeof a === 'string') : authentication.apiAudiences;
+/**
+ * TokenRequest for `namespace/name` on behalf of `user` (already authorized to create the
+ * token subresource): validation, the bound object, NodeRestriction, and the issued token.
+ */
+export async function issueTokenRequest(core: ApiCore, tokens: ServiceAccountTokens, apiAudiences: string[], user: UserInfo, namespace: string, name: string, spec: TokenRequestSpec): Promise<Json> {
+  const find = (plural: string, ns: string | undefined, objectName: string): KubeObject | undefined => core.cache.get(core.storeFor('', plural).key(ns, objectName))?.object;
+  const expirationSeconds = spec.expirationSeconds ?? defaultExpirationSeconds;
+  if (typeof expirationSeconds !== 'number' || !Number.isInteger(expirationSeconds)) throw invalid('TokenRequest', 'spec.expirationSeconds', expirationSeconds, 'must be an integer');
+  if (expirationSeconds < minExpirationSeconds) throw invalid('TokenRequest', 'spec.expirationSeconds', expirationSeconds, 'may not specify a duration less than 10 minutes');
+  if (expirationSeconds > maxExpirationSeconds) throw invalid('TokenRequest', 'spec.expirationSeconds', expirationSeconds, 'may not specify a duration larger than 2^32 seconds');
+  const audiences: string[] = Array.isArray(spec.audiences) && spec.audiences.length ? spec.audiences.filter((a: unknown): a is string => typeof a === 'string') : apiAudiences;
 
-    await core.cache.sync();
-    const namespace = info.namespace!;
-    const account = find('serviceaccounts', namespace, info.name!);
-    if (!account) throw errors.notFound('serviceaccounts', '', info.name!);
+  await core.cache.sync();
+  const account = find('serviceaccounts', namespace, name);
+  if (!account) throw errors.notFound('serviceaccounts', '', name);
 
-    const ref = spec.boundObjectRef as Json | undefined | null;
-    const bound: BoundObjects = {};
-    if (ref) {
-      if (ref.apiVersion !== undefined && ref.apiVersion !== 'v1') throw errors.badRequest(`cannot bind token to object of type ${ref.apiVersion}, Kind=${ref.kind}`);
-      const plural = ({ Pod: 'pods', Secret: 'secrets', Node: 'nodes' } as Record<string, string>)[ref.kind];
-      if (!plural) throw errors.badRequest(`cannot bind token to object of type /${ref.apiVersion ?? 'v1'}, Kind=${ref.kind}`);
-      const object = find(plural, plural === 'nodes' ? undefined : namespace, String(ref.name ?? ''));
-      if (!object) throw errors.notFound(plural, '', String(ref.name ?? ''));
-      if (ref.uid && ref.uid !== object.metadata.uid) {
-        throw errors.conflict(ref.kind, '', String(ref.name), `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
-      }
-      if (ref.kind === 'Pod') {
-        const podSpec = (object.spec ?? {}) as Json;
-        if (podSpec.serviceAccountName !== info.name) throw errors.badRequest(`cannot bind token for serviceaccount "${info.name}" to pod running with different serviceaccount name.`);
-        bound.pod = object;
-        if (podSpec.nodeName) bound.node = find('nodes', undefined, podSpec.nodeName);
-      } else if (ref.kind === 'Secret') bound.secret = object;
-      else bound.node = object;
+  const ref = spec.boundObjectRef;
+  const bound: BoundObjects = {};
+  if (ref) {
+    if (typeof ref !== 'object' || Array.isArray(ref)) throw errors.badRequest('spec.boundObjectRef must be an object');
+    if (ref.apiVersion !== undefined && ref.apiVersion !== 'v1') throw errors.badRequest(`cannot bind token to object of type ${ref.apiVersion}, Kind=${ref.kind}`);
+    const plural = ({ Pod: 'pods', Secret: 'secrets', Node: 'nodes' } as Record<string, string>)[ref.kind];
+    if (!plural) throw errors.badRequest(`cannot bind token to object of type /${ref.apiVersion ?? 'v1'}, Kind=${ref.kind}`);
+    const object = find(plural, plural === 'nodes' ? undefined : namespace, String(ref.name ?? ''));
+    if (!object) throw errors.notFound(plural, '', String(ref.name ?? ''));
+    if (ref.uid && ref.uid !== object.metadata.uid) {
+      throw errors.conflict(ref.kind, '', String(ref.name), `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
     }
-    checkNodeTokenRequest(user, info.name!, bound);
+    if (ref.kind === 'Pod') {
+      const podSpec = (object.spec ?? {}) as Json;
+      if (podSpec.serviceAccountName !== name) throw errors.badRequest(`cannot bind token for serviceaccount "${name}" to pod running with different serviceaccount name.`);
+      bound.pod = object;
+      if (podSpec.nodeName) bound.node = find('nodes', undefined, podSpec.nodeName);
+    } else if (ref.kind === 'Secret') bound.secret = object;
+    else bound.node = object;
+  }
+  checkNodeTokenRequest(user, name, bound);
 
-    const max = tokens.options.maxExpirationSeconds;
-    const granted = max && expirationSeconds > max ? max : expirationSeconds;
-    const issued = tokens.issue(account, audiences, granted, bound);
-    return sendJson(reply, 201, {
-      kind: 'TokenRequest',
-      apiVersion: 'authentication.k8s.io/v1',
-      metadata: { name: info.name, namespace, creationTimestamp: null },
-      spec: { audiences, expirationSeconds: granted, boundObjectRef: ref ?? null },
-      status: { token: issued.token, expirationTimestamp: timestamp(issued.expirationTimestamp) },
-    });
+  const max = tokens.options.maxExpirationSeconds;
+  const granted = max && expirationSeconds > max ? max : expirationSeconds;
+  const issued = tokens.issue(account, audiences, granted, bound);
+  return {
+    kind: 'TokenRequest',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { name, namespace, creationTimestamp: null },
+    spec: { audiences, expirationSeconds: granted, boundObjectRef: ref ?? null },
+    status: { token: issued.token, expirationTimestamp: timestamp(issued.expirationTimestamp) },
+  };
+}
+
+export function registerTokenHandlers(core: ApiCore, handlers: ResourceHandlers, tokens: ServiceAccountTokens, authentication: BearerTokenAuthentication): void {
+  handlers.addHandler('', 'serviceaccounts', 'token', 'POST', async (context) => {
+    const body = requestBody(context);
+    const spec: Json = typeof body.spec === 'object' && body.spec !== null && !Array.isArray(body.spec) ? body.spec : {};
+    return sendJson(context.reply, 201, await issueTokenRequest(core, tokens, authentication.apiAudiences, context.user, context.info.namespace!, context.info.name!, spec));
   });
 
   handlers.addHandler('authentication.k8s.io', 'tokenreviews', '', 'POST', async (context) => {

@@ -247,7 +247,7 @@ describe('RBAC rule helpers', () => {
   it('has a role and a binding for every controller k2 runs', () => {
     const policy = bootstrapPolicy();
     const bound = new Set(policy.clusterRoleBindings.flatMap((b) => ((b.subjects as { kind: string; name: string }[] | undefined) ?? []).filter((s) => s.kind === 'ServiceAccount').map((s) => s.name)));
-    for (const name of ['namespace-controller', 'service-account-controller', 'root-ca-cert-publisher', 'resourcequota-controller', 'clusterrole-aggregation-controller', 'certificate-controller', 'replicaset-controller', 'deployment-controller', 'statefulset-controller', 'daemon-set-controller', 'job-controller', 'cronjob-controller', 'generic-garbage-collector', 'ttl-after-finished-controller', 'replication-controller', 'disruption-controller', 'horizontal-pod-autoscaler', 'endpointslice-controller', 'endpoint-controller']) {
+    for (const name of ['namespace-controller', 'service-account-controller', 'root-ca-cert-publisher', 'resourcequota-controller', 'clusterrole-aggregation-controller', 'certificate-controller', 'replicaset-controller', 'deployment-controller', 'statefulset-controller', 'daemon-set-controller', 'job-controller', 'cronjob-controller', 'generic-garbage-collector', 'ttl-after-finished-controller', 'replication-controller', 'disruption-controller', 'horizontal-pod-autoscaler', 'endpointslice-controller', 'endpoint-controller', 'node-controller', 'pod-garbage-collector', 'persistent-volume-binder', 'crd-controller', 'local-path-provisioner', 'node-ipam-controller', 'simulated-nodes']) {
       expect(bound, name).toContain(name);
     }
   });

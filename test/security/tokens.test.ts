@@ -174,6 +174,12 @@ describe('service-account tokens', () => {
     const ref = { kind: 'Pod', apiVersion: 'v1', name: 'p', uid: pod.metadata.uid };
     expect((await f.request(n1, 'POST', tokenUrl('robot'), { spec: { boundObjectRef: ref, audiences: [audience], expirationSeconds: 3607 } })).status).toBe(201);
     expect((await f.request(n2, 'POST', tokenUrl('robot'), { spec: { boundObjectRef: ref } })).status).toBe(403);
+    // The in-process node agent asks the same way, without HTTP.
+    const inProcess = await f.security.serviceAccountToken(n1, 'team', 'robot', { boundObjectRef: ref, expirationSeconds: 3607 });
+    expect(claimsOf(inProcess)['kubernetes.io'].pod.name).toBe('p');
+    await expect(f.security.serviceAccountToken(n2, 'team', 'robot', { boundObjectRef: ref, expirationSeconds: 3607 })).rejects.toThrow(
+      'serviceaccounts "robot" is forbidden: User "system:node:n2" cannot create resource "serviceaccounts/token" in API group "" in the namespace "team": no relationship found between node \'n2\' and this object',
+    );
     const unbound = await f.request(n1, 'POST', tokenUrl('robot'), { spec: {} });
     expect(unbound.body.message).toBe('serviceaccounts "robot" is forbidden: node requested token not bound to a pod');
     // Nodes write their own Node and the status of their own pods only.

@@ -383,6 +383,29 @@ const controllerRoleSpecs: Record<string, PolicyRule[]> = {
   ],
   'ttl-after-finished-controller': [rule(['get', 'list', 'watch', 'delete'], ['batch'], ['jobs']), eventsRule],
   'ttl-controller': [rule(['update', 'patch', 'list', 'watch'], [''], ['nodes']), eventsRule],
+  // k2's own controllers (beyond kube-controller-manager's), each with what it writes.
+  'crd-controller': [
+    rule(['get', 'list', 'watch', 'update', 'patch'], ['apiextensions.k8s.io'], ['customresourcedefinitions']),
+    rule(['update', 'patch'], ['apiextensions.k8s.io'], ['customresourcedefinitions/status']),
+    rule(['list', 'watch', 'delete', 'deletecollection'], ['*'], ['*']),
+    eventsRule,
+  ],
+  'local-path-provisioner': [
+    rule(read, [''], ['nodes', 'persistentvolumeclaims']),
+    rule(['update', 'patch'], [''], ['persistentvolumeclaims']),
+    rule(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], [''], ['persistentvolumes']),
+    rule(['get', 'list', 'watch', 'create'], ['storage.k8s.io'], ['storageclasses']),
+    eventsRule,
+  ],
+  'node-ipam-controller': [rule(['get', 'list', 'watch', 'update', 'patch'], [''], ['nodes']), eventsRule],
+  'simulated-nodes': [
+    rule(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], [''], ['nodes']),
+    rule(['update', 'patch'], [''], ['nodes/status']),
+    rule(['get', 'list', 'watch', 'delete'], [''], ['pods']),
+    rule(['update', 'patch'], [''], ['pods/status']),
+    rule(['get', 'create', 'update', 'patch', 'delete'], ['coordination.k8s.io'], ['leases']),
+    eventsRule,
+  ],
   'validatingadmissionpolicy-status-controller': [
     rule(read, ['admissionregistration.k8s.io'], ['validatingadmissionpolicies']),
     rule(['get', 'patch', 'update'], ['admissionregistration.k8s.io'], ['validatingadmissionpolicies/status']),
