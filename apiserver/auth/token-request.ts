@@ -19,6 +19,12 @@ type Json = Record<string, any>;
 const minExpirationSeconds = 600;
 const maxExpirationSeconds = 2 ** 32;
 const defaultExpirationSeconds = 3600;
+/** What a token may be bound to. */
+const boundKinds = new Map([
+  ['Pod', 'pods'],
+  ['Secret', 'secrets'],
+  ['Node', 'nodes'],
+]);
 
 function requestBody(context: ResourceRequest): Json {
   const object = decodeObjectBody(context.request.headers['content-type'], context.request.body as Buffer | undefined) as Json;
@@ -58,7 +64,7 @@ export async function issueTokenRequest(core: ApiCore, tokens: ServiceAccountTok
   if (ref) {
     if (typeof ref !== 'object' || Array.isArray(ref)) throw errors.badRequest('spec.boundObjectRef must be an object');
     if (ref.apiVersion !== undefined && ref.apiVersion !== 'v1') throw errors.badRequest(`cannot bind token to object of type ${ref.apiVersion}, Kind=${ref.kind}`);
-    const plural = ({ Pod: 'pods', Secret: 'secrets', Node: 'nodes' } as Record<string, string>)[ref.kind];
+    const plural = boundKinds.get(ref.kind);
     if (!plural) throw errors.badRequest(`cannot bind token to object of type /${ref.apiVersion ?? 'v1'}, Kind=${ref.kind}`);
     const object = find(plural, plural === 'nodes' ? undefined : namespace, String(ref.name ?? ''));
     if (!object) throw errors.notFound(plural, '', String(ref.name ?? ''));

@@ -93,6 +93,7 @@ export class WatchCache {
   private handle: WatchHandle | undefined;
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
   private failure: Error | undefined;
+  private readonly decodeValue: ValueDecoder | undefined;
 
   constructor(
     private readonly datastore: Datastore,
@@ -102,8 +103,6 @@ export class WatchCache {
     this.historySize = options.historySize ?? 100_000;
     this.decodeValue = options.decodeValue;
   }
-
-  private readonly decodeValue: ValueDecoder | undefined;
 
   /** The object a datastore key-value holds, decoded as every read must be. */
   decode(kv: Pick<KeyValue, 'key' | 'value' | 'modRevision'>): KubeObject {
