@@ -12,7 +12,7 @@ import { FuzzClient, newTally, residentMb, type Tally } from './fuzz-runner.ts';
 import { hostileGenerators, random, validObjects, type HostileRequest } from './hostile-requests.ts';
 
 const totalRequests = 10_000;
-const concurrency = 16;
+const concurrency = 8;
 const maxResidentMb = 300;
 const seed = Number(process.env.K2_FUZZ_SEED ?? 20260401);
 
@@ -84,8 +84,8 @@ describe('hostile input', () => {
     const rnd = random(seed);
     let n = 0;
     const generators = hostileGenerators(rnd, () => n++);
-    // Multi-megabyte bodies are a tenth as frequent as the rest (they test limits, not throughput).
-    const heavy = new Set(['oversized-object', 'oversized-body']);
+    // Multi-megabyte bodies and huge label sets are a tenth as frequent as the rest (they test limits, not throughput).
+    const heavy = new Set(['oversized-object', 'oversized-body', 'huge-labels']);
     function* requests(): Generator<HostileRequest> {
       for (let i = 0; i < totalRequests; ) {
         const request = generators[Math.floor(rnd() * generators.length)]!();
@@ -94,7 +94,8 @@ describe('hostile input', () => {
         yield request;
       }
     }
-    let peakMb = residentMb(server.process.pid!);
+    const startMb = residentMb(server.process.pid!);
+    let peakMb = startMb;
     const sampler = setInterval(() => {
       try {
         peakMb = Math.max(peakMb, residentMb(server.process.pid!));
@@ -111,7 +112,7 @@ describe('hostile input', () => {
     }
     const seconds = (Date.now() - started) / 1000;
 
-    const lines = [`hostile requests: ${tally.total} in ${seconds.toFixed(1)} s (seed ${seed}), peak RSS ${peakMb.toFixed(0)} MB`];
+    const lines = [`hostile requests: ${tally.total} in ${seconds.toFixed(1)} s (seed ${seed}), RSS ${startMb.toFixed(0)} MB before, peak ${peakMb.toFixed(0)} MB`];
     lines.push(`  by status: ${[...tally.byStatus].sort((a, b) => a[0] - b[0]).map(([s, c]) => `${s}×${c}`).join(' ')}`);
     for (const [category, outcomes] of [...tally.byCategory].sort()) lines.push(`  ${category.padEnd(20)} ${[...outcomes].sort().map(([s, c]) => `${s}×${c}`).join(' ')}`);
     console.log(lines.join('\n'));
