@@ -191,6 +191,9 @@ describe('service-account tokens', () => {
       'pods "p" is forbidden: node "n2" can only update pod status for pods with spec.nodeName set to itself',
     );
     expect((await f.request(n1, 'GET', '/api/v1/namespaces/team/pods')).status).toBe(200);
+    // The agent is also the service proxy: it follows Services and EndpointSlices everywhere.
+    expect((await f.request(n1, 'GET', '/apis/discovery.k8s.io/v1/endpointslices?watch=true&timeoutSeconds=1')).status).toBe(200);
+    expect((await f.request(n1, 'GET', '/api/v1/services')).status).toBe(200);
     expect((await f.request(n1, 'GET', '/api/v1/namespaces/team/configmaps/x')).status).toBe(403);
   });
 });

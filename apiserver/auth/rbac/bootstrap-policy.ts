@@ -458,6 +458,8 @@ const clusterBindingSpecs: BindingSpec[] = [
   // Nodes get their permissions from the Node authorizer; this binding stays without subjects.
   { name: 'system:node', roleRef: { kind: 'ClusterRole', name: 'system:node' }, subjects: [] },
   { name: 'system:node-proxier', roleRef: { kind: 'ClusterRole', name: 'system:node-proxier' }, subjects: [user('system:kube-proxy')] },
+  // k2's node agent is also its service proxy and DNS: nodes read Services and EndpointSlices as kube-proxy does.
+  { name: 'k2:node-proxier', roleRef: { kind: 'ClusterRole', name: 'system:node-proxier' }, subjects: [group('system:nodes')] },
   // Joining agents authenticate with bootstrap tokens and ask for their node's client certificate,
   // which is approved automatically; nodes renew their own (the bindings kubeadm creates, k2-named).
   { name: 'k2:node-bootstrapper', roleRef: { kind: 'ClusterRole', name: 'system:node-bootstrapper' }, subjects: [group('system:bootstrappers')] },
