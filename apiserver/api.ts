@@ -23,6 +23,8 @@ import { registerEvictionHandler } from './handlers/eviction.ts';
 import { registerReviewHandlers } from './handlers/reviews.ts';
 import { ResourceHandlers } from './handlers/resources.ts';
 import { maxRequestBodyBytes } from './http-server.ts';
+import { checkRequestBody } from './body-limits.ts';
+import type { WriteHooks } from './registry/store.ts';
 import { builtinKinds } from './kinds/index.ts';
 import { defaultStorageClassAdmission } from '../controllers/default-storage-class.ts';
 import { defaultTolerationSecondsAdmission } from '../controllers/default-toleration-seconds.ts';
@@ -38,13 +40,16 @@ export interface StartApiCoreOptions extends ApiCoreOptions {
   serviceCidr?: string;
   /** Takes the snapshot a stored-shape migration needs first (the datastore module's takeSnapshot). */
   snapshot?: StoredShapesOptions['snapshot'];
+  /** Write hooks (e.g. encryption at rest) that apply from the first read. */
+  hooks?: WriteHooks;
 }
 
 /** Creates the API core over a datastore, migrates stored shapes if k2 changed them, and loads the watch cache. */
 export async function startApiCore(datastore: Datastore, log: Logger, options: StartApiCoreOptions = {}): Promise<ApiCore> {
   const core = new ApiCore(datastore, log, options);
+  Object.assign(core.hooks, options.hooks ?? {});
   for (const kind of builtinKinds) core.registry.add(kind);
-  await migrateStoredShapes(datastore, builtinKinds, { log: log.child({ module: 'stored-shapes' }), snapshot: options.snapshot });
+  await migrateStoredShapes(datastore, builtinKinds, { log: log.child({ module: 'stored-shapes' }), snapshot: options.snapshot, hooks: options.hooks });
   core.admission.add(namespaceLifecycle(core));
   core.admission.add(serviceAllocation(core, { ...defaultServiceNetwork, serviceCidr: options.serviceCidr ?? defaultServiceNetwork.serviceCidr }));
   core.admission.add(serviceAccountAdmission(core));
@@ -63,7 +68,14 @@ export async function startApiCore(datastore: Datastore, log: Logger, options: S
 export function installApi(app: FastifyInstance, core: ApiCore): Api {
   // Bodies are decoded by the handlers (JSON, YAML, protobuf, patch types), so take them raw.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxRequestBodyBytes }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxRequestBodyBytes }, (request, body, done) => {
+    try {
+      checkRequestBody(request.headers['content-type'], body as Buffer);
+      done(null, body);
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   core.kindSchema = kindSchemaOf;
   setProtobufDecoder((body) => {
     try {

@@ -29,11 +29,15 @@ export class ApiClient {
     readonly user: UserInfo,
   ) {}
 
-  private async authorize(store: ResourceStore, verb: string, namespace?: string, name?: string, subresource?: string): Promise<void> {
+  /** Authorized for `verbs[0]`, or failing that any of the others; the error names the first. */
+  private async authorize(store: ResourceStore, verbs: string | string[], namespace?: string, name?: string, subresource?: string): Promise<void> {
     const description = store.description;
-    const attributes = { user: this.user, verb, namespace, apiGroup: description.group, resource: description.plural, subresource, name, resourceRequest: true };
+    const [first, ...others] = typeof verbs === 'string' ? [verbs] : verbs;
+    const attributes = { user: this.user, verb: first!, namespace, apiGroup: description.group, resource: description.plural, subresource, name, resourceRequest: true };
     const decision = await this.core.authorizer.authorize(attributes);
-    if (!decision.allowed) throw forbiddenError(attributes, decision.reason);
+    if (decision.allowed) return;
+    for (const verb of others) if ((await this.core.authorizer.authorize({ ...attributes, verb })).allowed) return;
+    throw forbiddenError(attributes, decision.reason);
   }
 
   resource(group: string, plural: string): ResourceClient {
@@ -66,7 +70,8 @@ export class ApiClient {
         return (await store.update(object.metadata.namespace, object.metadata.name!, cloneObject(object), { user, subresource: 'status' })).object;
       },
       modify: async (namespace, name, mutate, options) => {
-        await this.authorize(store, 'patch', namespace, name, options?.subresource);
+        // A read-modify-write is what a Kubernetes client does with either an update or a patch.
+        await this.authorize(store, ['patch', 'update'], namespace, name, options?.subresource);
         return store.guaranteedUpdate(namespace, name, mutate, { user, subresource: options?.subresource });
       },
       delete: async (namespace, name, options) => {

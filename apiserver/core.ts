@@ -36,7 +36,10 @@ export class ApiCore {
     readonly log: Logger,
     private readonly options: ApiCoreOptions = {},
   ) {
-    this.cache = new WatchCache(datastore, log.child({ module: 'watch-cache' }));
+    // Hooks are set before start(); every value read goes through hooks.decode (encryption at rest).
+    this.cache = new WatchCache(datastore, log.child({ module: 'watch-cache' }), {
+      decodeValue: (key, value) => (this.hooks.decode ? this.hooks.decode(key, value) : value),
+    });
   }
 
   async start(): Promise<void> {

@@ -1,6 +1,8 @@
 // The HTTPS front door: TLS with optional client certificates, authentication, request logging,
 // Status-shaped errors, health and version. API routes are registered on top by the registry.
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { authenticate, clientCertificateAuthenticator, type Authenticator, type UserInfo } from './authn.ts';
 import { HealthChecks } from './health.ts';
@@ -10,9 +12,29 @@ import { versionInfo } from './version.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** Whom the request acts as (after impersonation). */
     user?: UserInfo;
+    /** Who sent the request, when it impersonates someone else. */
+    impersonator?: UserInfo;
   }
 }
+
+/** Runs on every authenticated request (and public ones) in order, before routing: impersonation, limits, authorization. */
+export type RequestFilter = (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>;
+
+/** Sees every request first, whatever becomes of it (the audit log). */
+export type RequestObserver = (request: FastifyRequest, reply: FastifyReply) => void;
+
+/** How long a client may take to send its request, and its TLS handshake. */
+export interface SlowClientTimeouts {
+  /** Headers and body (ms); long-running responses are not affected. */
+  requestMs: number;
+  /** Headers alone (ms). */
+  headersMs: number;
+  handshakeMs: number;
+}
+
+export const defaultSlowClientTimeouts: SlowClientTimeouts = { requestMs: 60_000, headersMs: 32_000, handshakeMs: 10_000 };
 
 export interface HttpServerOptions {
   log: Logger;
@@ -26,6 +48,9 @@ export interface HttpServerOptions {
   health: HealthChecks;
   /** More paths anyone may call (endpoints that check their own credentials, such as the node join). */
   publicPaths?: string[];
+  requestFilters?: RequestFilter[];
+  observers?: RequestObserver[];
+  timeouts?: SlowClientTimeouts;
 }
 
 /** Paths anyone may read, as Kubernetes grants system:public-info-viewer. */
@@ -34,6 +59,7 @@ export const maxRequestBodyBytes = 3 * 1024 * 1024;
 
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const { log } = options;
+  const timeouts = options.timeouts ?? defaultSlowClientTimeouts;
   const app = Fastify({
     https: {
       key: options.servingKeyPem,
@@ -42,6 +68,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       requestCert: true,
       rejectUnauthorized: false, // a missing or foreign certificate falls through to other authenticators
       ALPNProtocols: ['http/1.1'],
+      handshakeTimeout: timeouts.handshakeMs,
+      // Bearer tokens and impersonation headers are a few kilobytes (Node's default is 16 KiB).
+      maxHeaderSize: maxHeaderBytes,
+      // How often slow requests are looked for: a quarter of the shortest timeout (Node checks every 30 s).
+      connectionsCheckingInterval: Math.max(500, Math.min(30_000, Math.min(timeouts.requestMs, timeouts.headersMs) / 4)),
     },
     logger: false,
     bodyLimit: maxRequestBodyBytes,
@@ -49,23 +80,34 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     keepAliveTimeout: 65_000,
-    requestTimeout: 0, // watches and streams are long-lived; slow-client limits are per phase
+    // Bounds receiving a request only: watches and streams answer for as long as they need.
+    requestTimeout: timeouts.requestMs,
     connectionTimeout: 0,
+    clientErrorHandler: answerClientError,
   });
+  app.server.headersTimeout = Math.min(timeouts.headersMs, timeouts.requestMs);
   const authenticators = [clientCertificateAuthenticator, ...(options.authenticators ?? [])];
   const anyonePaths = new Set([...publicPaths, ...(options.publicPaths ?? [])]);
 
-  app.addHook('onRequest', async (request) => {
-    const user = await authenticate(request.raw, authenticators);
-    if (user) {
-      request.user = user;
-      return;
+  app.addHook('onRequest', async (request, reply) => {
+    for (const observe of options.observers ?? []) observe(request, reply);
+    try {
+      const user = await authenticate(request.raw, authenticators);
+      if (user) request.user = user;
+      else if (options.anonymousAuth) request.user = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+      else if (!anyonePaths.has(pathOf(request))) throw errors.unauthorized();
+      for (const filter of options.requestFilters ?? []) await filter(request, reply);
+    } catch (error) {
+      // Refused before its body was read: read it first, or closing the connection on unread data
+      // resets it and the client never sees the 401, 403 or 429.
+      await discardBody(request.raw);
+      throw error;
     }
-    if (options.anonymousAuth) {
-      request.user = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
-      return;
-    }
-    if (!anyonePaths.has(pathOf(request))) throw errors.unauthorized();
+  });
+  // The same for answers given without reading the body (413 for a body over the limit).
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (!request.raw.complete) await discardBody(request.raw);
+    return payload;
   });
 
   if (log.isLevelEnabled('debug')) {
@@ -92,7 +134,51 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   return app;
 }
 
-function pathOf(request: FastifyRequest): string {
+const maxHeaderBytes = 64 * 1024;
+
+/**
+ * A request the HTTP parser refused (malformed, headers too large, too slow): answered with a
+ * Status, then the connection is closed after the client had a chance to read it (closing with
+ * unread input would reset the connection and lose the answer).
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new StatusError(408, 'Timeout', 'the client did not send its request in time')
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? new StatusError(431, 'RequestHeaderFieldsTooLarge', `request headers are larger than ${maxHeaderBytes} bytes`)
+        : errors.badRequest(`malformed HTTP request: ${error.message}`);
+  const body = JSON.stringify(status.toStatus());
+  if (socket.writable) {
+    socket.end(`HTTP/1.1 ${status.code} ${STATUS_CODES[status.code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.resume(); // drain what the client still sends
+  setTimeout(() => socket.destroy(), 2000).unref();
+}
+
+/** Reads and drops a request body (up to the body limit), so that a refusal can be answered cleanly. */
+function discardBody(raw: IncomingMessage): Promise<void> {
+  if (raw.complete || raw.readableEnded || raw.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      raw.off('data', onData);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > 2 * maxRequestBodyBytes) done(); // past this, the connection is closed on it
+    };
+    raw.on('data', onData);
+    raw.once('end', done);
+    raw.once('error', done);
+    raw.once('close', done);
+    raw.resume();
+  });
+}
+
+export function pathOf(request: FastifyRequest): string {
   const q = request.url.indexOf('?');
   return q < 0 ? request.url : request.url.slice(0, q);
 }

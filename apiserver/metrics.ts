@@ -44,10 +44,19 @@ export class ApiMetrics {
     });
   }
 
+  /** Which resources exist: requests for others (typos, probes, hostile paths) are not labelled with them. */
+  isServed: (group: string, version: string, resource: string) => boolean = () => true;
+
   /** Records one HTTP request by the Kubernetes verb it was. */
   observe(method: string, url: string, code: number, seconds: number): void {
     const path = url.split('?')[0]!;
-    const info = parseRequestPath(path);
+    let info: ReturnType<typeof parseRequestPath>;
+    try {
+      info = parseRequestPath(path);
+    } catch {
+      info = undefined;
+    }
+    if (info?.resource && !this.isServed(info.group, info.version, info.resource)) info = undefined;
     const query = url.includes('?') ? url.slice(url.indexOf('?')) : '';
     let verb = method;
     let labels = { group: '', version: '', resource: '', subresource: '', scope: '' };
@@ -56,7 +65,7 @@ export class ApiMetrics {
         group: info.group,
         version: info.version,
         resource: info.resource,
-        subresource: info.subresource ?? '',
+        subresource: code === 404 ? '' : (info.subresource ?? ''), // unknown subresources would grow the series without bound
         scope: info.name ? 'resource' : info.namespace ? 'namespace' : 'cluster',
       };
       const watch = /[?&]watch=(true|1)/.test(query) || info.legacyWatch;

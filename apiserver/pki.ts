@@ -23,6 +23,7 @@ function loadX509(): Promise<typeof X509> {
 
 const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const dayMs = 24 * 3600 * 1000;
+const subjectAltNameOid = '2.5.29.17';
 
 export interface KeyPair {
   certPem: string;
@@ -127,6 +128,35 @@ export class CertificateAuthority {
       notAfter: new Date(now + request.days * dayMs),
       signingAlgorithm: algorithm,
       publicKey: publicKey as never,
+      signingKey: this.key as never,
+      extensions,
+    });
+    return cert.toString('pem');
+  }
+
+  /**
+   * Signs a PKCS#10 request with its own subject, public key and subject alternative names, the
+   * given usages, for `seconds` (never past the CA's own expiry), backdated five minutes for
+   * clock skew as Kubernetes' signer does.
+   */
+  async signRequest(request: X509.Pkcs10CertificateRequest, options: { keyUsages: X509.KeyUsageFlags; extendedKeyUsages: string[]; seconds: number }): Promise<string> {
+    const x509 = await loadX509();
+    const caCert = new x509.X509Certificate(this.certPem);
+    const now = Date.now();
+    const extensions: X509.Extension[] = [new x509.BasicConstraintsExtension(false, undefined, true), await x509.AuthorityKeyIdentifierExtension.create(caCert)];
+    // An empty key usage extension is invalid: without key usages there is none (as Go's x509).
+    if (options.keyUsages) extensions.push(new x509.KeyUsagesExtension(options.keyUsages, true));
+    if (options.extendedKeyUsages.length) extensions.push(new x509.ExtendedKeyUsageExtension(options.extendedKeyUsages));
+    const san = request.getExtension(subjectAltNameOid);
+    if (san) extensions.push(new x509.SubjectAlternativeNameExtension(new x509.SubjectAlternativeNameExtension(san.rawData).names.toJSON()));
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: randomSerial(),
+      subject: request.subjectName,
+      issuer: caCert.subject,
+      notBefore: new Date(now - 5 * 60_000),
+      notAfter: new Date(Math.min(now + options.seconds * 1000, caCert.notAfter.getTime())),
+      signingAlgorithm: algorithm,
+      publicKey: request.publicKey,
       signingKey: this.key as never,
       extensions,
     });

@@ -5,7 +5,14 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { installApi, startApiCore } from '../apiserver/api.ts';
-import { bootstrapCluster } from '../apiserver/bootstrap.ts';
+import { AuditLog } from '../apiserver/audit/audit-log.ts';
+import { loadAuditPolicy } from '../apiserver/audit/audit-policy.ts';
+import { ApiSecurity, type SecurityOptions } from '../apiserver/auth/security.ts';
+import { encryptionConfigFile } from '../apiserver/encryption/encryption-config.ts';
+import { registerEncryptionRoutes } from '../apiserver/encryption/routes.ts';
+import { SecretsEncryption } from '../apiserver/encryption/secrets-encryption.ts';
+import { requestLimitsFilter } from '../apiserver/request-limits.ts';
+import { apiserverUser, bootstrapCluster } from '../apiserver/bootstrap.ts';
 import type { ApiCore } from '../apiserver/core.ts';
 import { createHttpServer } from '../apiserver/http-server.ts';
 import { ApiMetrics } from '../apiserver/metrics.ts';
@@ -47,6 +54,22 @@ function localServerUrl(bindAddress: string, port: number): string {
   return bindAddress.includes(':') ? `https://[${bindAddress}]:${port}` : `https://${bindAddress}:${port}`;
 }
 
+function securityOptions(options: ServerOptions, signingKeyPath: string, log: Logger): SecurityOptions {
+  return {
+    authorizationMode: options.authorizationMode,
+    signingKeyPath,
+    tokenAuthFile: options.tokenAuthFile,
+    serviceAccountIssuers: options.serviceAccountIssuer,
+    apiAudiences: options.apiAudiences,
+    maxTokenExpirationSeconds: options.serviceAccountMaxTokenExpirationSeconds,
+    extendTokenExpiration: options.serviceAccountExtendTokenExpiration,
+    jwksUri: options.serviceAccountJwksUri,
+    // The node join checks its own token: anyone may call it.
+    selfAuthenticatingPaths: Object.values(joinPaths),
+    log,
+  };
+}
+
 export class K2Server {
   private constructor(
     readonly options: ServerOptions,
@@ -63,6 +86,8 @@ export class K2Server {
     readonly scheduler: Scheduler,
     /** This server's own node, once it runs (it starts after the API is ready). */
     readonly agent: Promise<NodeAgent | undefined>,
+    readonly security: ApiSecurity,
+    private readonly audit: AuditLog | undefined,
   ) {}
 
   static async start(options: ServerOptions, log: Logger): Promise<K2Server> {
@@ -79,17 +104,40 @@ export class K2Server {
     health.addReadiness('k2-modules', () => modulesStarted || 'starting');
 
     const metrics = new ApiMetrics();
+    const encryption = new SecretsEncryption(resolve(dataDir, 'cred', encryptionConfigFile), log.child({ module: 'secrets-encryption' }));
+    if ((await encryption.load(options.secretsEncryption)).created) log.info({ file: encryption.configPath }, 'wrote the secrets encryption key');
     // The datastore opens before the API listens: no request ever finds it missing.
     const opened = await openServerDatastore(options, log);
     const closeDatastore = opened.close;
     const datastore = metrics.measure(opened.datastore);
     health.addLiveness('datastore', () => datastore.healthy() || `the ${datastore.backend} datastore is unavailable`);
-    const core = await startApiCore(datastore, log, { serviceCidr: options.serviceCidr, snapshot: opened.snapshot });
+    const core = await startApiCore(datastore, log, { serviceCidr: options.serviceCidr, snapshot: opened.snapshot, hooks: encryption.hooks() });
     health.addLiveness('watch-cache', () => core.cache.healthy() || 'watch cache lost the datastore');
+    health.addReadiness('stored-values', () => core.cache.undecodable.size === 0 || `${core.cache.undecodable.size} stored values cannot be decoded (missing encryption key?)`);
+    metrics.isServed = (group, version, resource) => core.registry.lookup(group, version, resource) !== undefined;
 
-    const http = createHttpServer({ log, caPem: pki.ca.certPem, servingCertPem: pki.serving.certPem, servingKeyPem: pki.serving.keyPem, health, publicPaths: Object.values(joinPaths) });
+    const security = await ApiSecurity.create(core, securityOptions(options, resolve(dataDir, 'tls', 'service-account.key'), log));
+    const audit = options.auditLogPath
+      ? new AuditLog({ path: options.auditLogPath, policy: loadAuditPolicy(options.auditPolicyFile), maxSizeMb: options.auditLogMaxSizeMb, maxBackups: options.auditLogMaxBackup, log })
+      : undefined;
+    const http = createHttpServer({
+      log,
+      caPem: pki.ca.certPem,
+      servingCertPem: pki.serving.certPem,
+      servingKeyPem: pki.serving.keyPem,
+      health,
+      publicPaths: Object.values(joinPaths),
+      authenticators: security.authenticators,
+      anonymousAuth: options.anonymousAuth,
+      observers: audit ? [audit.observer] : [],
+      requestFilters: [security.impersonationFilter, requestLimitsFilter(options), security.nonResourceAuthorizationFilter],
+      timeouts: { requestMs: options.requestReadTimeoutSeconds * 1000, headersMs: Math.min(32, options.requestReadTimeoutSeconds) * 1000, handshakeMs: 10_000 },
+    });
+    audit?.register(http);
     metrics.register(http);
     const api = installApi(http, core);
+    security.install(http, api.handlers);
+    registerEncryptionRoutes(http, encryption, datastore);
     // The nodes that complete logs, exec, attach, port-forward and metrics: this server's own, in process.
     // Remote nodes are called with the API server's own kubelet-client certificate (tls/apiserver-kubelet-client.crt).
     let localNode: { name: string; endpoint: NodeEndpoint } | undefined;
@@ -100,7 +148,7 @@ export class K2Server {
     });
     const network = { clusterCidr: options.clusterCidr, serviceCidr: options.serviceCidr, clusterDns: options.clusterDns, clusterDomain: options.clusterDomain };
     registerNodeJoin(http, core, pki.ca, network);
-    registerPodStreamRoutes(http, core, api.handlers, { connector: nodes, authenticators: [clientCertificateAuthenticator] });
+    registerPodStreamRoutes(http, core, api.handlers, { connector: nodes, authenticators: [clientCertificateAuthenticator, ...security.authenticators] });
     registerMetricsApi(core, api.handlers, nodes);
     await http.listen({ host: options.bindAddress, port: options.httpsListenPort }).catch(async (error: Error) => {
       core.stop();
@@ -115,6 +163,8 @@ export class K2Server {
     await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem }, options.writeKubeconfigMode);
 
     await bootstrapCluster(core, { serviceCidr: options.serviceCidr, apiserverPort: port, clusterDns: options.clusterDns });
+    const policy = await security.bootstrapPolicy(apiserverUser);
+    if (policy?.created || policy?.updated) log.info(policy, 'reconciled the default RBAC roles and bindings');
     await ensureSystemPriorityClasses(core);
     const controllers = new ControllerManager(core, log, {
       caPem: pki.ca.certPem,
@@ -123,8 +173,12 @@ export class K2Server {
       nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs,
       apiserver: { address: advertiseAddress(options.bindAddress), port },
       clusterCidr: options.clusterCidr,
+      ca: pki.ca,
+      tokens: security.tokens,
     });
     controllers.start();
+    // Values written before encryption was enabled or a key rotated are sealed anew.
+    if (encryption.configured) void encryption.reencrypt(datastore).catch((error: Error) => log.error({ err: error }, 're-encryption failed'));
     const scheduler = new Scheduler(core, controllers.informers, log, { host: nodeName, metrics: metrics.registry });
     scheduler.start();
 
@@ -133,7 +187,7 @@ export class K2Server {
     const agent = options.disableAgent
       ? Promise.resolve(undefined)
       : NodeAgent.start({
-          api: new InProcessNodeApi(core, nodeName),
+          api: new InProcessNodeApi(core, nodeName, (namespace, serviceAccount, spec, user) => security.serviceAccountToken(user, namespace, serviceAccount, spec)),
           nodeName,
           dataDir,
           log: agentLog,
@@ -159,7 +213,7 @@ export class K2Server {
       { version: gitVersion, url, port, kubeconfig: kubeconfigPath, dataDir, nodeName, startupMs: Math.round(performance.now() - started), sinceProcessStartMs: Math.round(performance.now()), modulesLoadedAtMs: Math.round(started) },
       `k2 is ready; kubeconfig written to ${kubeconfigPath}`,
     );
-    return new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers, scheduler, agent);
+    return new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers, scheduler, agent, security, audit);
   }
 
   /** Stops accepting requests, lets in-flight ones finish, then closes the modules. */
@@ -168,8 +222,10 @@ export class K2Server {
     await (await this.agent)?.stop();
     await this.scheduler.stop();
     await this.controllers.stop();
+    this.security.stop();
     this.core.stop(); // ends watches and other streams so that in-flight requests can finish
     await this.http.close();
+    this.audit?.close();
     await this.closeDatastore();
     this.log.info('k2 server stopped');
   }

@@ -13,6 +13,7 @@ import { templateCommand } from './template.ts';
 import { agentCommand } from './agent.ts';
 import { tokenCommand } from './token.ts';
 import { convertCommand } from './convert.ts';
+import { secretsEncryptCommand } from './secrets-encrypt.ts';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(templateCommand)
     .command(showCommand)
     .command(convertCommand)
+    .command(secretsEncryptCommand)
     .command(versionCommand)
     .demandCommand(1, 'Name a command; `k2 --help` lists them.')
     .strict()

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import YAML from 'yaml';
-import { bootstrapTokenSecret, caHash, formatJoinToken, newJoinToken } from '../apiserver/nodes/bootstrap-token.ts';
+import { joinTokenSecret, caHash, formatJoinToken, newJoinToken } from '../apiserver/nodes/bootstrap-token.ts';
 import { request } from 'node:https';
 import { defaultDataDir, defaultKubeconfig } from './paths.ts';
 
@@ -74,7 +74,7 @@ const createCommand: CommandModule = {
     if (!cluster?.server || !cluster['certificate-authority-data']) throw new Error(`${path} has no cluster with a server and certificate-authority-data`);
     const caPem = decode(cluster['certificate-authority-data'])!;
     const token = { ...newJoinToken(), caHash: caHash(caPem) };
-    const secret = bootstrapTokenSecret(token, { ttlSeconds: argv.ttl as number, description: argv.description as string | undefined });
+    const secret = joinTokenSecret(token, { ttlSeconds: argv.ttl as number, description: argv.description as string | undefined });
     await postJson(cluster.server, '/api/v1/namespaces/kube-system/secrets', secret, { ca: caPem, cert: decode(user['client-certificate-data']), key: decode(user['client-key-data']) });
     process.stdout.write(`${formatJoinToken(token)}\n`);
   },

@@ -6,6 +6,11 @@ import { ApiClient } from '../apiserver/client.ts';
 import type { ApiCore } from '../apiserver/core.ts';
 import type { UserInfo } from '../apiserver/authn.ts';
 import { apiserverUser } from '../apiserver/bootstrap.ts';
+import type { ServiceAccountTokens } from '../apiserver/auth/service-account-tokens.ts';
+import type { CertificateAuthority } from '../apiserver/pki.ts';
+import { CertificateApprover, CertificateCleaner, CertificateSigner } from './certificates.ts';
+import { ClusterRoleAggregationController } from './clusterrole-aggregation.ts';
+import { ServiceAccountTokenController } from './service-account-tokens.ts';
 import type { Controller } from './controller.ts';
 import { CronJobController } from './cron-job.ts';
 import { DaemonSetController } from './daemon-set.ts';
@@ -53,6 +58,10 @@ export interface ControllerManagerOptions {
   hpaSyncMs?: number;
   /** Give every Node a pod CIDR from this range (node IPAM). */
   clusterCidr?: string;
+  /** Signs approved CertificateSigningRequests. */
+  ca?: CertificateAuthority;
+  /** Fills legacy service-account token Secrets. */
+  tokens?: ServiceAccountTokens;
 }
 
 export function controllerUser(name: string): UserInfo {
@@ -61,6 +70,8 @@ export function controllerUser(name: string): UserInfo {
     groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
   };
 }
+
+export const kubeControllerManagerUser: UserInfo = { username: 'system:kube-controller-manager', groups: ['system:authenticated'] };
 
 export class ControllerManager {
   readonly informers: InformerFactory;
@@ -104,6 +115,7 @@ export class ControllerManager {
       new EndpointSliceController(this.informers, client('endpointslice-controller')),
       new PodGarbageCollector(this.informers, client('pod-garbage-collector'), options.orphanPodQuarantineMs),
       new PersistentVolumeBinder(this.informers, client('persistent-volume-binder'), recorder('persistent-volume-binder', 'persistentvolume-controller')),
+      new ClusterRoleAggregationController(this.informers, client('clusterrole-aggregation-controller')),
     );
     if (options.apiserver) this.controllers.push(new ApiserverEndpointsController(this.informers, new ApiClient(core, apiserverUser), options.apiserver.address, options.apiserver.port));
     if (options.storageDir) this.controllers.push(new LocalPathProvisioner(this.informers, client('local-path-provisioner'), recorder('local-path-provisioner', 'rancher.io/local-path'), options.storageDir));
@@ -112,6 +124,15 @@ export class ControllerManager {
       this.controllers.push(this.simulatedNodes);
     }
     if (options.clusterCidr) this.controllers.push(new NodeIpamController(this.informers, client('node-ipam-controller'), options.clusterCidr));
+    if (options.ca) {
+      this.controllers.push(
+        new CertificateSigner(this.informers, client('certificate-controller'), options.ca),
+        new CertificateApprover(core, this.informers, client('certificate-controller')),
+        new CertificateCleaner(this.informers, client('certificate-controller')),
+      );
+    }
+    // The tokens controller runs as kube-controller-manager itself, as in Kubernetes.
+    if (options.tokens) this.controllers.push(new ServiceAccountTokenController(this.informers, new ApiClient(core, kubeControllerManagerUser), options.tokens, options.caPem));
   }
 
   start(): void {

@@ -1,6 +1,7 @@
 // Content negotiation: request bodies in JSON, YAML or Kubernetes protobuf; responses in JSON
 // (or YAML when asked), as objects, server-side Tables or PartialObjectMetadata.
 import YAML from 'yaml';
+import { maxNestingDepth, maxYamlNestingDepth, valueNestingDepth, yamlNestingDepth } from '../body-limits.ts';
 import { errors, StatusError } from '../status.ts';
 
 export interface MediaType {
@@ -61,8 +62,11 @@ export function setProtobufDecoder(decoder: ProtobufDecoder): void {
   protobufDecoder = decoder;
 }
 
-/** Limits that keep hostile YAML (alias bombs, deep nesting) from exhausting the server. */
-const yamlOptions = { maxAliasCount: 100, uniqueKeys: true } as const;
+/**
+ * Limits that keep hostile YAML (alias bombs, deep nesting) from exhausting the server; YAML 1.1
+ * tags (!!binary, !!set, !!omap…) stay unresolved, so bodies decode to JSON values only.
+ */
+const yamlOptions = { maxAliasCount: 100, uniqueKeys: true, resolveKnownTags: false } as const;
 
 export function decodeJson(body: Buffer | string): unknown {
   const text = typeof body === 'string' ? body : body.toString('utf8');
@@ -75,12 +79,18 @@ export function decodeJson(body: Buffer | string): unknown {
 
 export function decodeYaml(body: Buffer | string): unknown {
   const text = typeof body === 'string' ? body : body.toString('utf8');
+  const tooDeep = () => errors.badRequest(`the request body nests deeper than ${maxYamlNestingDepth} levels`);
   try {
+    if (yamlNestingDepth(text) > maxYamlNestingDepth) throw tooDeep();
     const document = YAML.parseDocument(text, yamlOptions);
     if (document.errors.length) throw document.errors[0];
-    return document.toJS({ maxAliasCount: 100 });
+    const value: unknown = document.toJS({ maxAliasCount: 100 });
+    // Aliases can nest what the text does not.
+    if (valueNestingDepth(value) > maxNestingDepth) throw errors.badRequest(`the request body nests deeper than ${maxNestingDepth} levels`);
+    return value;
   } catch (error) {
     if (error instanceof StatusError) throw error;
+    if (error instanceof RangeError) throw tooDeep();
     throw errors.badRequest(`error converting YAML to JSON: ${(error as Error).message.split('\n')[0]}`);
   }
 }

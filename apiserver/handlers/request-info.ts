@@ -1,5 +1,6 @@
 // What a request path names, as Kubernetes' RequestInfo: the group/version, the resource, the
 // namespace, the object name and the subresource (or that it is not a resource request at all).
+import { errors } from '../status.ts';
 
 export interface RequestInfo {
   group: string;
@@ -42,7 +43,11 @@ export function parseRequestPath(path: string): RequestInfo | undefined {
     info.legacyWatch = true;
     rest = rest.slice(1);
   }
-  rest = rest.map((segment) => decodeURIComponent(segment));
+  try {
+    rest = rest.map((segment) => decodeURIComponent(segment));
+  } catch {
+    throw errors.badRequest(`malformed escape in the request path: ${JSON.stringify(path.slice(0, 200))}`);
+  }
   // namespaces/<ns>/<resource>/… except the namespaces resource itself (namespaces/<name>[/status|finalize]).
   if (rest[0] === 'namespaces' && rest.length >= 3) {
     info.namespace = rest[1];

@@ -10,6 +10,7 @@ import { groupVersion, servedSubresources, storageResource, type ServedVersion }
 import { parseFieldSelector, parseLabelSelector } from '../registry/selectors.ts';
 import type { DeleteOptions, ListOptions, ResourceStore, WriteOptions } from '../registry/store.ts';
 import type { KubeObject } from '../registry/types.ts';
+import { pathSegmentNameErrors } from '../registry/field-errors.ts';
 import { errors, StatusError } from '../status.ts';
 import { decodeObjectBody, negotiateOutput, type OutputShape } from './content.ts';
 import { builtinDecodeTarget, customResourceDecodeTarget, decodeRequestObject, type DecodeTarget } from '../openapi/request-decoding.ts';
@@ -125,6 +126,14 @@ export function toStoredObject({ core, served, reply, fieldValidation }: DecodeC
     throw errors.badRequest(`Object '${served.kind}' is not a JSON object`);
   }
   const object = decoded as KubeObject;
+  for (const field of ['apiVersion', 'kind'] as const) {
+    const value: unknown = object[field];
+    if (value === null) delete object[field];
+    else if (value !== undefined && typeof value !== 'string') {
+      const goType = Array.isArray(value) ? 'array' : typeof value === 'boolean' ? 'bool' : typeof value;
+      throw errors.badRequest(`couldn't get version/kind; json parse error: json: cannot unmarshal ${goType} into Go struct field .${field} of type string`);
+    }
+  }
   const expected = groupVersion(served.group, served.version);
   let through = served;
   if (object.kind !== undefined && object.kind !== served.kind) {
@@ -323,7 +332,7 @@ export class ResourceHandlers {
       apiVersion: served.version,
       resource: served.plural,
       subresource: info.subresource,
-      name: info.name,
+      name: info.name ?? (verb === 'list' || verb === 'watch' ? selectedName(query) : undefined),
       resourceRequest: true,
     };
     const decision = await this.core.authorizer.authorize(attributes);
@@ -460,6 +469,18 @@ export class ResourceHandlers {
     const deleted = await store.deleteCollection(info.namespace, listOptionsOf(query), options);
     return renderList(reply, served, { items: deleted, resourceVersion: '' }, shape, query);
   }
+}
+
+/** A list or watch of one object by `fieldSelector=metadata.name=x` is authorized as that object (as Kubernetes' RequestInfo). */
+function selectedName(query: Query): string | undefined {
+  let requirements;
+  try {
+    requirements = parseFieldSelector(queryString(query, 'fieldSelector'));
+  } catch {
+    return undefined; // the handler reports the bad selector
+  }
+  const name = requirements.find((r) => r.field === 'metadata.name' && r.operator === '=')?.value;
+  return name && !pathSegmentNameErrors(name).length ? name : undefined;
 }
 
 export function isStatusError(error: unknown, code: number): boolean {

@@ -3,12 +3,13 @@
 // create` prints it k3s-style with the hash of the cluster CA in front (`K10<sha256 of ca.crt>::<id>.<secret>`),
 // so that a joining agent can check it talks to the right server before it sends the secret.
 import { createHash, randomInt } from 'node:crypto';
+import { BootstrapTokenAuthenticator, bootstrapTokenPattern, bootstrapTokenSecret } from '../auth/bootstrap-tokens.ts';
 import type { ApiCore } from '../core.ts';
 import type { KubeObject } from '../registry/types.ts';
 
 const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-const tokenPattern = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
-export const bootstrapTokenType = 'bootstrap.kubernetes.io/token';
+/** The extra group of tokens `k2 token create` makes, as k3s' default node token. */
+const joinTokenGroup = 'system:bootstrappers:k2:default-node-token';
 
 export interface JoinToken {
   id: string;
@@ -41,48 +42,26 @@ export function parseJoinToken(text: string): JoinToken {
   const trimmed = text.trim();
   const secure = /^K10([0-9a-f]{64})::(.+)$/.exec(trimmed);
   const plain = secure ? secure[2]! : trimmed;
-  const match = tokenPattern.exec(plain);
+  const match = bootstrapTokenPattern.exec(plain);
   if (!match) throw new Error('invalid token: want <id>.<secret> (6 and 16 lower-case letters or digits) or K10<ca hash>::<id>.<secret>, as `k2 token create` prints');
   return { id: match[1]!, secret: match[2]!, caHash: secure?.[1] };
 }
 
-/** The Secret that makes a token valid. */
-export function bootstrapTokenSecret(token: JoinToken, options: { ttlSeconds: number; description?: string; now?: Date }): KubeObject {
-  const data: Record<string, string> = {
-    'token-id': token.id,
-    'token-secret': token.secret,
-    'usage-bootstrap-authentication': 'true',
-    'usage-bootstrap-signing': 'true',
-    'auth-extra-groups': 'system:bootstrappers:k2:default-node-token',
-  };
-  if (options.ttlSeconds > 0) data.expiration = new Date((options.now ?? new Date()).getTime() + options.ttlSeconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-  if (options.description) data.description = options.description;
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: `bootstrap-token-${token.id}`, namespace: 'kube-system' },
-    type: bootstrapTokenType,
-    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
-  };
+/** The Secret that makes a join token valid for `ttlSeconds` (0: forever). */
+export function joinTokenSecret(token: JoinToken, options: { ttlSeconds: number; description?: string; now?: Date }): KubeObject {
+  const expiration = options.ttlSeconds > 0 ? new Date((options.now ?? new Date()).getTime() + options.ttlSeconds * 1000) : undefined;
+  return bootstrapTokenSecret(token.id, token.secret, { expiration, extraGroups: [joinTokenGroup], description: options.description });
 }
 
-/** Whether `<id>.<secret>` matches an unexpired bootstrap token Secret allowed for authentication. */
-export async function validBootstrapToken(core: ApiCore, text: string, now = Date.now()): Promise<boolean> {
+/** Whether a join token (either form) is an unexpired bootstrap token allowed for authentication. */
+export function validJoinToken(core: ApiCore, text: string): boolean {
   let token: JoinToken;
   try {
     token = parseJoinToken(text);
   } catch {
     return false;
   }
-  const secret = await core.storeFor('', 'secrets').find('kube-system', `bootstrap-token-${token.id}`);
-  if (!secret || secret.type !== bootstrapTokenType || secret.metadata.deletionTimestamp) return false;
-  const field = (name: string) => {
-    const value = (secret.data as Record<string, string> | undefined)?.[name];
-    return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
-  };
-  if (field('token-id') !== token.id || field('token-secret') !== token.secret) return false;
-  if (field('usage-bootstrap-authentication') !== 'true') return false;
-  const expiration = field('expiration');
-  if (expiration && Date.parse(expiration) <= now) return false;
-  return true;
+  // Bootstrap tokens carry no audience; the join endpoint is their only audience here.
+  const result = new BootstrapTokenAuthenticator(core, ['join']).authenticateToken(`${token.id}.${token.secret}`, ['join']);
+  return result !== undefined && 'user' in result;
 }

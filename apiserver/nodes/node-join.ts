@@ -11,7 +11,7 @@ import type { ApiCore } from '../core.ts';
 import type { CertificateAuthority } from '../pki.ts';
 import { nameErrors } from '../registry/object-meta.ts';
 import { errors } from '../status.ts';
-import { validBootstrapToken } from './bootstrap-token.ts';
+import { validJoinToken } from './bootstrap-token.ts';
 
 export const joinPaths = { caCerts: '/cacerts', join: '/v1-k2/node-join' } as const;
 
@@ -51,7 +51,7 @@ export function registerNodeJoin(app: FastifyInstance, core: ApiCore, ca: Certif
   app.post(joinPaths.join, async (request, reply) => {
     const header = request.headers.authorization ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    if (!token || !(await validBootstrapToken(core, token))) throw errors.unauthorized();
+    if (!token || !validJoinToken(core, token)) throw errors.unauthorized();
     let body: Partial<JoinRequest>;
     try {
       body = JSON.parse((request.body as Buffer | undefined)?.toString('utf8') ?? '') as Partial<JoinRequest>;

@@ -323,6 +323,23 @@ function objectMetaNode(): Node {
 // ---------------------------------------------------------------------------------------------
 // Walking
 
+/** What Go's decoder leaves for a JSON null in a slice or map element. */
+function goZeroValue(node: Node): unknown {
+  switch (node.kind) {
+    case 'struct':
+      return {};
+    case 'string':
+      return '';
+    case 'boolean':
+      return false;
+    case 'number':
+    case 'integer':
+      return 0;
+    default:
+      return null;
+  }
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -410,6 +427,7 @@ class Walker {
         if (!isPlainObject(value)) return this.#typeError(jsonKind(value), goType);
         const elemType = elementGoType(goType, node);
         for (const key in value) {
+          if (value[key] === null && node.elem) value[key] = goZeroValue(node.elem);
           this.#path.push(key);
           this.walkTyped(value[key], node.elem!, elemType);
           this.#path.pop();
@@ -422,6 +440,8 @@ class Walker {
         if (!node.elem) return;
         const elemType = elementGoType(goType, node);
         for (let i = 0; i < value.length; i++) {
+          // A null element decodes to the element type's zero value (an empty struct, "", 0, false).
+          if (value[i] === null) value[i] = goZeroValue(node.elem);
           this.#path.push(i);
           this.walkTyped(value[i], node.elem, elemType);
           this.#path.pop();

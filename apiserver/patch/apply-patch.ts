@@ -55,7 +55,11 @@ function decodeBody(body: PatchBody): JsonValue {
   return body;
 }
 
-/** interpretStrategicMergePatchError: sentinels are 400 or 422, anything else a 500. */
+/**
+ * interpretStrategicMergePatchError: sentinels are 400 or 422. kube-apiserver answers the other
+ * merge errors (a list item without its merge key, mixed list element types) with a 500; they are
+ * the client's mistake, and k2 answers no bad input with a 5xx: a 400 with the same message.
+ */
 function strategicMergeError(e: unknown): PatchError {
   if (e instanceof MergePatchError) {
     switch (e.sentinel) {
@@ -69,10 +73,10 @@ function strategicMergeError(e: unknown): PatchError {
       case 'patchContentNotMatchRetainKeys':
         return patchErrors.unprocessable(e.message);
       default:
-        return patchErrors.internal(e.message);
+        return patchErrors.badRequest(e.message);
     }
   }
-  if (e instanceof PatchMetaError) return patchErrors.internal(e.message);
+  if (e instanceof PatchMetaError) return patchErrors.badRequest(e.message);
   throw e;
 }
 

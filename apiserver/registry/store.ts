@@ -12,7 +12,8 @@ import { cloneObject, fillSystemFieldsForCreate, keepSystemFieldsOnUpdate, specC
 import { storageResource } from './registry.ts';
 import { type FieldRequirement, LabelSelector } from './selectors.ts';
 import type { KubeObject, ResourceDescription, WriteContext } from './types.ts';
-import { decodeStoredObject, type CacheEvent, type WatchCache } from './watch-cache.ts';
+import type { CacheEvent, WatchCache } from './watch-cache.ts';
+import { checkObjectSize } from '../body-limits.ts';
 
 export interface StoreDependencies {
   datastore: Datastore;
@@ -67,8 +68,10 @@ export interface DeleteResult {
 export interface WriteHooks {
   /** Called with the final object of a create or update just before it is stored. */
   beforeWrite?(description: ResourceDescription, object: KubeObject, old: KubeObject | undefined, options: WriteOptions): void;
-  /** Turns the stored JSON into what the datastore keeps (e.g. encrypted), and back. */
-  encode?(description: ResourceDescription, json: string): string;
+  /** Turns the stored JSON of the object under `key` into what the datastore keeps (e.g. encrypted). */
+  encode?(description: ResourceDescription, json: string, key: string): string;
+  /** The reverse of encode, for every value read back from the datastore. */
+  decode?(key: string, value: string): string;
 }
 
 interface ContinueToken {
@@ -93,7 +96,8 @@ function decodeContinue(text: string, prefix: string): ContinueToken {
 
 function parseResourceVersion(value: string | undefined, what = 'resourceVersion'): number | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!/^\d+$/.test(value)) throw errors.badRequest(`invalid ${what}: ${value}`);
+  // Revisions are integers a double holds exactly; anything longer is no revision k2 can have.
+  if (!/^\d{1,15}$/.test(value)) throw errors.badRequest(`invalid ${what}: ${value}`);
   return Number(value);
 }
 
@@ -170,7 +174,8 @@ export class ResourceStore {
     delete object.metadata.resourceVersion;
     const json = JSON.stringify(object);
     if (rv !== undefined) object.metadata.resourceVersion = rv;
-    return this.hooks.encode ? this.hooks.encode(this.description, json) : json;
+    checkObjectSize(json);
+    return this.hooks.encode ? this.hooks.encode(this.description, json, this.key(object.metadata.namespace, object.metadata.name!)) : json;
   }
 
   /** The current object, or 404. The returned object is shared: never mutate it. */
@@ -273,7 +278,7 @@ export class ResourceStore {
             break;
           }
           last = kv;
-          const object = decodeStoredObject(kv);
+          const object = this.cache.decode(kv);
           if (matches(object)) items.push(object);
         }
         if (limit && items.length >= limit && !more && page.more) {
@@ -419,8 +424,8 @@ export class ResourceStore {
     if (meta.uid && meta.uid !== old.metadata.uid) {
       throw errors.conflict(description.plural, description.group, meta.name!, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid}`);
     }
-    if (options.subresource === 'status') {
-      // A status write changes the status only (ResetObjectMetaForStatus in Kubernetes).
+    if (options.subresource === 'status' || options.subresource === 'approval') {
+      // A status write changes the status only (ResetObjectMetaForStatus in Kubernetes); so does a CSR's approval.
       const status = object.status;
       const managedFields = meta.managedFields;
       object = cloneObject(old);
@@ -476,7 +481,7 @@ export class ResourceStore {
     try {
       const kv = await this.deps.datastore.delete(this.key(namespace, name), revision);
       this.cache.noteWrite(kv.deleteRevision);
-      const object = decodeStoredObject(kv);
+      const object = this.cache.decode(kv);
       await this.description.afterDelete?.(object);
       return { object, deleted: true };
     } catch (error) {

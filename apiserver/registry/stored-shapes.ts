@@ -8,6 +8,7 @@ import type { Datastore, KeyValue } from '../../datastore/types.ts';
 import { ConflictError } from '../../datastore/types.ts';
 import { storageResource } from './registry.ts';
 import type { KubeObject, ResourceDescription } from './types.ts';
+import type { WriteHooks } from './store.ts';
 
 /** A kind's stored shape: its number (1 unless a migration raised it) and the steps that lead there. */
 export interface StoredShape {
@@ -63,6 +64,8 @@ export interface StoredShapesOptions {
   snapshot?: (reason: string) => Promise<string>;
   /** Keys read per batch while migrating (bounded memory). */
   batchSize?: number;
+  /** How stored values are sealed (encryption at rest): migrations read and write through them. */
+  hooks?: Pick<WriteHooks, 'encode' | 'decode'>;
 }
 
 export function storedShapeOf(description: ResourceDescription): number {
@@ -119,7 +122,7 @@ function stepsFrom(description: ResourceDescription, from: number): StoredShapeM
 }
 
 /** Rewrites every object of one resource through `steps`, in batches, each write compare-and-swap. */
-async function migrateObjects(datastore: Datastore, description: ResourceDescription, steps: StoredShapeMigration[], batchSize: number): Promise<number> {
+async function migrateObjects(datastore: Datastore, description: ResourceDescription, steps: StoredShapeMigration[], batchSize: number, hooks: StoredShapesOptions['hooks'] = {}): Promise<number> {
   const prefix = objectsPrefix(description);
   let migrated = 0;
   let startKey: string | undefined;
@@ -129,9 +132,11 @@ async function migrateObjects(datastore: Datastore, description: ResourceDescrip
       let current: KeyValue | undefined = kv;
       // A concurrent writer (another server sharing etcd) wins the race: migrate what it wrote.
       while (current) {
-        const object = steps.reduce((stored, step) => step.migrate(stored), JSON.parse(current.value) as KubeObject);
+        const json = hooks.decode ? hooks.decode(current.key, current.value) : current.value;
+        const object = steps.reduce((stored, step) => step.migrate(stored), JSON.parse(json) as KubeObject);
+        const migratedJson = JSON.stringify(object);
         try {
-          await datastore.update(current.key, JSON.stringify(object), current.modRevision);
+          await datastore.update(current.key, hooks.encode ? hooks.encode(description, migratedJson, current.key) : migratedJson, current.modRevision);
           migrated++;
           current = undefined;
         } catch (error) {
@@ -173,7 +178,7 @@ export async function migrateStoredShapes(datastore: Datastore, descriptions: Re
     options.log.info({ snapshot: report.snapshot, migrations: summary }, 'took a snapshot; migrating stored objects');
     for (const { description, from, steps } of plans) {
       const started = performance.now();
-      const objects = await migrateObjects(datastore, description, steps, options.batchSize ?? 500);
+      const objects = await migrateObjects(datastore, description, steps, options.batchSize ?? 500, options.hooks);
       // Recorded after each resource: a crash midway redoes only the resources not yet recorded.
       file.set(description, storedShapeOf(description));
       await file.save();

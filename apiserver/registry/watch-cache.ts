@@ -61,8 +61,11 @@ export function resourceSegment(key: string): string {
   return end < 0 ? key.slice(10) : key.slice(10, end);
 }
 
-export function decodeStoredObject(kv: Pick<KeyValue, 'value' | 'modRevision'>): KubeObject {
-  const object = JSON.parse(kv.value) as KubeObject;
+/** Turns a datastore value back into the object's JSON (e.g. decrypts it). */
+export type ValueDecoder = (key: string, value: string) => string;
+
+export function decodeStoredObject(kv: Pick<KeyValue, 'key' | 'value' | 'modRevision'>, decodeValue?: ValueDecoder): KubeObject {
+  const object = JSON.parse(decodeValue ? decodeValue(kv.key, kv.value) : kv.value) as KubeObject;
   object.metadata ??= {};
   object.metadata.resourceVersion = String(kv.modRevision);
   return object;
@@ -74,6 +77,8 @@ const startupHistory = 10_000;
 export interface WatchCacheOptions {
   /** How many recent events are kept for watches that resume from a resourceVersion. */
   historySize?: number;
+  /** Decodes stored values (encryption at rest); values are JSON without it. */
+  decodeValue?: ValueDecoder;
 }
 
 export class WatchCache {
@@ -93,6 +98,7 @@ export class WatchCache {
   private progressRequested = false;
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
   private failure: Error | undefined;
+  private readonly decodeValue: ValueDecoder | undefined;
 
   constructor(
     private readonly datastore: Datastore,
@@ -100,6 +106,12 @@ export class WatchCache {
     options: WatchCacheOptions = {},
   ) {
     this.historySize = options.historySize ?? 100_000;
+    this.decodeValue = options.decodeValue;
+  }
+
+  /** The object a datastore key-value holds, decoded as every read must be. */
+  decode(kv: Pick<KeyValue, 'key' | 'value' | 'modRevision'>): KubeObject {
+    return decodeStoredObject(kv, this.decodeValue);
   }
 
   /**
@@ -113,7 +125,10 @@ export class WatchCache {
     const from = Math.max(compacted, current - startupHistory, 0);
     // Revision 0 is the empty store: nothing to list, the whole history follows.
     const listed = from > 0 ? await this.datastore.list(prefix, { revision: from }) : { kvs: [], revision: 0 };
-    for (const kv of listed.kvs) this.resource(resourceSegment(kv.key)).set({ key: kv.key, revision: kv.modRevision, object: decodeStoredObject(kv) });
+    for (const kv of listed.kvs) {
+      const object = this.decodeOrReport(kv);
+      if (object) this.resource(resourceSegment(kv.key)).set({ key: kv.key, revision: kv.modRevision, object });
+    }
     this.applied = listed.revision;
     this.oldestResumable = listed.revision;
     this.handle = this.datastore.watch(prefix, listed.revision, {
@@ -134,6 +149,21 @@ export class WatchCache {
 
   healthy(): boolean {
     return this.failure === undefined;
+  }
+
+  /** Keys whose stored values could not be decoded (kept out of the cache, reported by /readyz). */
+  readonly undecodable = new Set<string>();
+
+  private decodeOrReport(kv: KeyValue): KubeObject | undefined {
+    try {
+      const object = this.decode(kv);
+      this.undecodable.delete(kv.key);
+      return object;
+    } catch (error) {
+      if (!this.undecodable.has(kv.key)) this.log.error({ err: error, key: kv.key }, 'cannot decode a stored object; it is not served');
+      this.undecodable.add(kv.key);
+      return undefined;
+    }
   }
 
   private resource(segment: string): ResourceCache {
@@ -166,8 +196,9 @@ export class WatchCache {
       const previous = cache.entries.get(event.key)?.object;
       let cacheEvent: CacheEvent;
       if (event.type === 'delete') {
-        const last = previous ?? (event.prevKv ? decodeStoredObject(event.prevKv) : undefined);
+        const last = previous ?? (event.prevKv ? this.decodeOrReport(event.prevKv) : undefined);
         cache.delete(event.key);
+        this.undecodable.delete(event.key);
         if (!last) {
           this.applied = event.revision;
           continue;
@@ -175,7 +206,13 @@ export class WatchCache {
         const object = { ...last, metadata: { ...last.metadata, resourceVersion: String(event.revision) } };
         cacheEvent = { type: 'DELETED', revision: event.revision, key: event.key, object, previous: last };
       } else {
-        const object = decodeStoredObject(event.kv!);
+        const object = this.decodeOrReport(event.kv!);
+        if (!object) {
+          // Unreadable (e.g. encrypted with a key this server lacks): it cannot be served.
+          cache.delete(event.key);
+          this.applied = event.revision;
+          continue;
+        }
         cache.set({ key: event.key, revision: event.revision, object });
         cacheEvent = { type: previous ? 'MODIFIED' : 'ADDED', revision: event.revision, key: event.key, object, previous };
       }

@@ -3,7 +3,7 @@
 import dnsPacket, { type Answer, type Packet } from 'dns-packet';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { bootstrapTokenSecret, caHash, formatJoinToken, parseJoinToken } from '../../apiserver/nodes/bootstrap-token.ts';
+import { joinTokenSecret, caHash, formatJoinToken, parseJoinToken } from '../../apiserver/nodes/bootstrap-token.ts';
 import type { KubeObject } from '../../apiserver/registry/types.ts';
 import type { ResourceInformer } from '../../kubelet-bridge/api/node-api.ts';
 import { serviceEnvironment } from '../../kubelet-bridge/api/pod-objects.ts';
@@ -115,7 +115,7 @@ describe('pod environment and join tokens', () => {
     expect(parseJoinToken(formatJoinToken(token))).toEqual(token);
     expect(parseJoinToken('abcdef.0123456789abcdef')).toEqual({ id: 'abcdef', secret: '0123456789abcdef', caHash: undefined });
     expect(() => parseJoinToken('K10abc::server:secret')).toThrow(/invalid token/);
-    const secret = bootstrapTokenSecret(token, { ttlSeconds: 3600, now: new Date('2030-01-01T00:00:00Z') });
+    const secret = joinTokenSecret(token, { ttlSeconds: 3600, now: new Date('2030-01-01T00:00:00Z') });
     expect(secret).toMatchObject({ type: 'bootstrap.kubernetes.io/token', metadata: { name: 'bootstrap-token-abcdef', namespace: 'kube-system' } });
     expect(Buffer.from((secret.data as Record<string, string>).expiration!, 'base64').toString()).toBe('2030-01-01T01:00:00Z');
   });

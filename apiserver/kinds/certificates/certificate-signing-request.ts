@@ -1,3 +1,4 @@
+import { validateCertificateSigningRequest } from '../../auth/certificate-requests.ts';
 import { defineKind } from '../define.ts';
 import { certificateSigningRequestVersions } from './certificate-signing-request-versions.ts';
 
@@ -16,7 +17,14 @@ export const certificateSigningRequests = defineKind({
     spec.username = context.user.username;
     spec.groups = context.user.groups;
     if (context.user.uid) spec.uid = context.user.uid;
+    else delete spec.uid;
     if (context.user.extra) spec.extra = context.user.extra;
+    else delete spec.extra;
     csr.status = {};
   },
+  prepareForUpdate(csr, old) {
+    // The request itself never changes; approval and status have their own subresources.
+    csr.spec = old.spec;
+  },
+  validate: (csr, old, context) => validateCertificateSigningRequest(csr, old, context.subresource),
 });

@@ -1,3 +1,4 @@
+import { validateBinding } from '../../auth/rbac/validation.ts';
 import { defineKind } from '../define.ts';
 import { bindingVersions, defaultBinding } from './binding-versions.ts';
 
@@ -9,4 +10,5 @@ export const clusterRoleBindings = defineKind({
   versions: ['v1', ...bindingVersions],
   nameValidation: 'path',
   defaults: defaultBinding,
+  validate: (binding, old) => validateBinding(binding, old, false),
 });

@@ -1,3 +1,4 @@
+import { validateRole } from '../../auth/rbac/validation.ts';
 import { defineKind } from '../define.ts';
 
 export const roles = defineKind({
@@ -7,4 +8,5 @@ export const roles = defineKind({
   namespaced: true,
   versions: ['v1', 'v1beta1', 'v1alpha1'],
   nameValidation: 'path',
+  validate: (role) => validateRole(role, true),
 });
