@@ -258,7 +258,8 @@ function structuredApply(ctx: Context, live: JsonObject, patch: JsonObject, mana
   try {
     patchTyped = ctx.typed(patch, false);
   } catch (e) {
-    throw internalError(`failed to create typed patch object (${ctx.describe(patch)}): ${(e as Error).message}`);
+    // The patch is the client's: a 400, as kubernetes/kubernetes#139253 asks (kube-apiserver still says 500).
+    throw new StatusError(400, 'BadRequest', `failed to create typed patch object (${ctx.describe(patch)}): ${(e as Error).message}`);
   }
   try {
     liveTyped = ctx.typed(live, true);

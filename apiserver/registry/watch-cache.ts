@@ -96,6 +96,7 @@ export class WatchCache {
   private oldestResumable = 0;
   private handle: WatchHandle | undefined;
   private progressRequested = false;
+  private progressRetry: NodeJS.Timeout | undefined;
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
   private failure: Error | undefined;
   private readonly decodeValue: ValueDecoder | undefined;
@@ -144,6 +145,7 @@ export class WatchCache {
 
   stop(): void {
     this.handle?.cancel();
+    clearTimeout(this.progressRetry);
     this.handle = undefined;
   }
 
@@ -238,10 +240,17 @@ export class WatchCache {
       this.reported = revision;
       this.releaseWaiters();
     }
-    // Writes after the report was asked for: ask again for those still waiting.
-    if (this.waiters.length && !this.progressRequested) {
-      this.progressRequested = true;
-      this.handle?.requestProgress();
+    // Writes outside the watched keys may still move the revision: ask again, a little later, for those
+    // still waiting (a datastore may answer at once, and a revision far ahead must not spin).
+    if (this.waiters.length && !this.progressRequested && !this.progressRetry) {
+      this.progressRetry = setTimeout(() => {
+        this.progressRetry = undefined;
+        if (this.waiters.length && !this.progressRequested) {
+          this.progressRequested = true;
+          this.handle?.requestProgress();
+        }
+      }, 20);
+      this.progressRetry.unref();
     }
   }
 

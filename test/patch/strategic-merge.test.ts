@@ -104,15 +104,18 @@ describe('strategic merge patch: directives', () => {
   });
 });
 
+// kube-apiserver answers a few malformed strategic-merge patches with a 500 (its merge errors are plain Go
+// errors); k2 answers every malformed patch with a 400 BadRequest, keeping Kubernetes' messages, because a
+// client's bad input is never a server error (the hostile-input promise: no 5xx).
 describe('strategic merge patch: errors as kube-apiserver reports them', () => {
   const failing: [string, JsonValue | string, number, string, string][] = [
-    ['a list item without its merge key is a 500 naming it', inPodSpec({ containers: [{ image: 'x' }] }), 500, '', 'map: map[image:x] does not contain declared merge key: name'],
-    ['$setElementOrder that contradicts the patch list is a 500', inPodSpec({ '$setElementOrder/containers': [{ name: 'nginx' }], containers: [{ name: 'sidecar', image: 'y' }] }), 500, '', "doesn't match $setElementOrder list"],
+    ['a list item without its merge key is a 400 naming it', inPodSpec({ containers: [{ image: 'x' }] }), 400, 'BadRequest', 'map: map[image:x] does not contain declared merge key: name'],
+    ['$setElementOrder that contradicts the patch list is a 400', inPodSpec({ '$setElementOrder/containers': [{ name: 'nginx' }], containers: [{ name: 'sidecar', image: 'y' }] }), 400, 'BadRequest', "doesn't match $setElementOrder list"],
     ['a $deleteFromPrimitiveList key without a field is a 400', { metadata: { $deleteFromPrimitiveList: ['a'] } }, 400, 'BadRequest', 'invalid patch format of primitive list'],
     ['$retainKeys that omits a patched field is a 400', inPodSpec({ volumes: [{ name: 'data', $retainKeys: ['name'], hostPath: { path: '/x' } }] }), 400, 'BadRequest', 'invalid patch format of retainKeys'],
-    ['an unknown $patch value is a 500', { metadata: { labels: { $patch: 'frobnicate' } } }, 500, '', 'unknown patch type: frobnicate in map: map[$patch:frobnicate]'],
-    ['$patch: merge on a map is an unknown patch type too (500)', { metadata: { labels: { $patch: 'merge' } } }, 500, '', 'unknown patch type: merge in map: map[$patch:merge]'],
-    ['$patch: merge inside a list is a 500', inPodSpec({ containers: [{ name: 'nginx', $patch: 'merge' }] }), 500, '', 'merging lists cannot yet be specified in the patch'],
+    ['an unknown $patch value is a 400', { metadata: { labels: { $patch: 'frobnicate' } } }, 400, 'BadRequest', 'unknown patch type: frobnicate in map: map[$patch:frobnicate]'],
+    ['$patch: merge on a map is an unknown patch type too (400)', { metadata: { labels: { $patch: 'merge' } } }, 400, 'BadRequest', 'unknown patch type: merge in map: map[$patch:merge]'],
+    ['$patch: merge inside a list is a 400', inPodSpec({ containers: [{ name: 'nginx', $patch: 'merge' }] }), 400, 'BadRequest', 'merging lists cannot yet be specified in the patch'],
     ['a list of lists is a 422', { metadata: { finalizers: [['x']] } }, 422, 'Invalid', 'the server rejected our request due to an error in our request'],
     ['a body that is not an object is a 400', '[1,2]', 400, 'BadRequest', 'json: cannot unmarshal array into Go value of type map[string]interface {}'],
   ];
