@@ -87,7 +87,7 @@ export function installApi(app: FastifyInstance, core: ApiCore): Api {
     }
   });
   const openapi = new OpenApiPublisher();
-  const publish = () => openapi.setResources(apiResourceInfos(core.registry));
+  const publish = () => openapi.setResources(() => apiResourceInfos(core.registry));
   publish();
   core.registry.onChange(publish);
   registerOpenApiRoutes(app, openapi);

@@ -21,7 +21,7 @@ import { configFileFor, datastoreFlags, toDatastoreConfig, type ServerOptions } 
 export async function openServerDatastore(
   options: ServerOptions,
   log: Logger,
-): Promise<{ datastore: SqliteDatastore | EtcdDatastore; close(): Promise<void>; snapshot(reason: string): Promise<string> }> {
+): Promise<{ datastore: SqliteDatastore | EtcdDatastore; close(): Promise<void>; snapshot(reason: string): Promise<string>; startSnapshots(): void }> {
   const datastoreLog = log.child({ component: 'datastore' });
   const datastore = await openDatastore(options.datastore, { background: true, log: datastoreLog });
   datastoreLog.info({ datastore: describeLocation(locateDatastore(options.datastore)), revision: await datastore.currentRevision() }, `opened the ${datastore.backend} datastore`);
@@ -38,7 +38,6 @@ export async function openServerDatastore(
         k2Version,
         log: log.child({ component: 'snapshots' }),
       });
-      log.info({ cron, retention, dir, s3: s3 ? `s3://${s3.bucket}/${s3.folder}` : undefined, next: snapshots.nextRun() }, 'scheduled snapshots are on');
     }
   } catch (error) {
     await datastore.close();
@@ -47,6 +46,13 @@ export async function openServerDatastore(
   const { dir, compress, s3 } = options.snapshots;
   return {
     datastore,
+    // Called once the server is ready.
+    startSnapshots: () => {
+      if (!snapshots) return;
+      snapshots.start();
+      const { cron, retention } = options.snapshots;
+      log.info({ cron, retention, dir, s3: s3 ? `s3://${s3.bucket}/${s3.folder}` : undefined, next: snapshots.nextRun() }, 'scheduled snapshots are on');
+    },
     close: async () => {
       await snapshots?.stop();
       await datastore.close();

@@ -213,6 +213,7 @@ export class K2Server {
       { version: gitVersion, url, port, kubeconfig: kubeconfigPath, dataDir, nodeName, startupMs: Math.round(performance.now() - started), sinceProcessStartMs: Math.round(performance.now()), modulesLoadedAtMs: Math.round(started) },
       `k2 is ready; kubeconfig written to ${kubeconfigPath}`,
     );
+    opened.startSnapshots();
     return new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers, scheduler, agent, security, audit);
   }
 

@@ -35,8 +35,12 @@ interface OpenApiV3Root {
   paths: Record<string, { serverRelativeURL: string }>;
 }
 
+function copyResources(resources: ApiResourceInfo[]): ApiResourceInfo[] {
+  return resources.map((r) => ({ ...r, verbs: [...r.verbs], subresources: r.subresources.map((s) => ({ ...s, verbs: [...s.verbs] })) }));
+}
+
 export class OpenApiPublisher {
-  #resources: ApiResourceInfo[] = [];
+  #resources: ApiResourceInfo[] | (() => ApiResourceInfo[]) = [];
   #contents: GroupVersionContent[] | undefined;
   /** The rendered Swagger object is kept only until its protobuf form exists. */
   #v2: { json: PublishedDocument; swagger?: Record<string, unknown>; protobuf?: PublishedDocument } | undefined;
@@ -50,9 +54,12 @@ export class OpenApiPublisher {
     this.#schemas = options.schemas ?? builtinSchemas;
   }
 
-  /** Replaces the served resources (CRDs come and go); documents and hashes are rebuilt lazily. */
-  setResources(resources: ApiResourceInfo[]): void {
-    this.#resources = resources.map((r) => ({ ...r, verbs: [...r.verbs], subresources: r.subresources.map((s) => ({ ...s, verbs: [...s.verbs] })) }));
+  /**
+   * Replaces the served resources (CRDs come and go); documents and hashes are rebuilt lazily. A function
+   * is called only when a document is first asked for: the built-in schemas it needs cost startup time.
+   */
+  setResources(resources: ApiResourceInfo[] | (() => ApiResourceInfo[])): void {
+    this.#resources = typeof resources === 'function' ? resources : copyResources(resources);
     this.#contents = undefined;
     this.#v2 = undefined;
     this.#v3 = new Map();
@@ -61,6 +68,7 @@ export class OpenApiPublisher {
   }
 
   #groupVersions(): GroupVersionContent[] {
+    if (typeof this.#resources === 'function') this.#resources = copyResources(this.#resources());
     this.#contents ??= groupVersionContents(this.#resources, this.#schemas());
     return this.#contents;
   }

@@ -22,7 +22,7 @@ export function validateCron(expression: string): void {
 }
 
 export class SnapshotSchedule {
-  private readonly task: ScheduledTask;
+  private task: ScheduledTask | undefined;
   private running?: Promise<TakenSnapshot | undefined>;
 
   constructor(
@@ -31,7 +31,15 @@ export class SnapshotSchedule {
   ) {
     validateCron(options.cron);
     if (!Number.isInteger(options.retention) || options.retention < 1) throw new Error(`invalid --snapshot-retention ${options.retention}: want at least 1`);
-    const { log } = options;
+  }
+
+  /**
+   * Starts the schedule. Separate from the constructor so that the server can start it once it is ready:
+   * node-cron works out the first run with Intl date formatting, which costs startup time.
+   */
+  start(): void {
+    if (this.task) return;
+    const { log } = this.options;
     // node-cron's own notices (a run missed while the machine slept) go to k2's log, not to the console.
     const logger = {
       info: (message: string) => log.info({}, message),
@@ -39,12 +47,12 @@ export class SnapshotSchedule {
       error: (message: string | Error) => log.error({ err: message }, 'snapshot schedule error'),
       debug: () => {},
     };
-    this.task = cron.schedule(options.cron, () => this.run(), { name: 'k2-snapshots', noOverlap: true, logger });
+    this.task = cron.schedule(this.options.cron, () => this.run(), { name: 'k2-snapshots', noOverlap: true, logger });
   }
 
   /** When the next snapshot is due. */
   nextRun(): Date | null {
-    return this.task.getNextRun();
+    return this.task?.getNextRun() ?? null;
   }
 
   /** Takes one scheduled snapshot now and applies retention; failures are logged, not thrown. */
@@ -79,8 +87,9 @@ export class SnapshotSchedule {
 
   /** Stops the schedule and waits for a snapshot in progress. */
   async stop(): Promise<void> {
-    await this.task.stop();
-    await this.task.destroy();
+    await this.task?.stop();
+    await this.task?.destroy();
+    this.task = undefined;
     await this.running;
   }
 }
