@@ -277,6 +277,32 @@ describe('deploy engine against a real k2 server', () => {
     await absent(['configmap', 'mine']);
   });
 
+  it('diff and dry run of an artifact whose CRD and namespace do not exist yet show everything as new', async () => {
+    const crd = widgetCrd();
+    crd.metadata.name = 'gadgets.example.com';
+    crd.spec.names = { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' };
+    const objects = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fresh' } },
+      crd,
+      { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g', namespace: 'fresh' }, spec: { size: 1 } },
+      configMap('cfg', { k: 'v' }, 'fresh'),
+    ];
+    const diff = await diffArtifact({ name: 'fresh-env', objects }, { client });
+    expect(diff.entries.map((e) => `${e.object.kind}/${e.change}`)).toEqual(['CustomResourceDefinition/create', 'Namespace/create', 'Gadget/create', 'ConfigMap/create']);
+    const gadget = diff.entries.find((e) => e.object.kind === 'Gadget')!.diff;
+    expect(gadget).toContain('+++ artifact/example.com.v1.Gadget.fresh.g\n');
+    expect(gadget).toContain(`+    ${applySetPartOfLabel}: ${artifactApplySetId('fresh-env')}`);
+
+    lines.length = 0;
+    const report = await deployArtifact({ ...artifact(objects), name: 'fresh-env' }, { client, dryRun: true, wait: true, progress });
+    expect(Object.values(actions(report))).toEqual(['created', 'created', 'created', 'created']);
+    expect(lines).toContain('gadget.example.com/g -n fresh created (server dry run), not checked: its CustomResourceDefinition is new');
+    expect(lines).toContain('configmap/cfg -n fresh created (server dry run), not checked: its namespace is new');
+    await absent(['namespace', 'fresh']);
+    await absent(['crd', 'gadgets.example.com']);
+    await absent(['artifact', 'fresh-env']);
+  });
+
   it('rejects bad input before touching the cluster', async () => {
     await expect(deployArtifact({ ...artifact([]), name: 'Team_Env' }, { client })).rejects.toThrow('artifact name "Team_Env" is not a valid object name');
     await expect(deployArtifact({ ...artifact([]), digest: 'latest' }, { client })).rejects.toThrow('artifact digest "latest" is not a digest');
