@@ -1,7 +1,9 @@
 // The deploy engine against a real `k2 server` (with one simulated node, so Deployments roll out without a
 // container runtime), checked the way a user would: with real kubectl, `kubectl get artifacts`, the ApplySet
 // labels, and kubectl's own `apply --prune --applyset` on an Artifact parent.
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readKubeconfig, writeKubeconfig } from '../../apiserver/kubeconfig.ts';
 import {
   applySetGroupKindsAnnotation,
   applySetIdLabel,
@@ -301,6 +303,29 @@ describe('deploy engine against a real k2 server', () => {
     await absent(['namespace', 'fresh']);
     await absent(['crd', 'gadgets.example.com']);
     await absent(['artifact', 'fresh-env']);
+  });
+
+  it('deploys with a bearer-token kubeconfig, and reports RBAC refusals', async () => {
+    const admin = await readKubeconfig(server.kubeconfig);
+    const tokenClient = async (serviceAccount: string) => {
+      await ok(['create', 'serviceaccount', serviceAccount, '-n', 'default']);
+      const token = (await ok(['create', 'token', serviceAccount, '-n', 'default'])).trim();
+      const path = join(server.dataDir, `${serviceAccount}.kubeconfig`);
+      await writeKubeconfig(path, { server: admin.server, caPem: admin.caPem, token });
+      return KubeClient.fromKubeconfig(path);
+    };
+    await ok(['create', 'clusterrolebinding', 'deployer', '--clusterrole=cluster-admin', '--serviceaccount=default:deployer']);
+    const deployer = await tokenClient('deployer');
+    const nobody = await tokenClient('nobody');
+    try {
+      const report = await deployArtifact({ ...artifact([configMap('by-token', { a: 'b' }, 'default')]), name: 'token-env' }, { client: deployer });
+      expect(report.applied).toEqual([{ object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'by-token' }, action: 'created' }]);
+      expect((await json(['get', 'configmap', 'by-token'])).metadata.labels[applySetPartOfLabel]).toBe(artifactApplySetId('token-env'));
+      await expect(deployArtifact({ ...artifact([configMap('refused', { a: 'b' }, 'default')]), name: 'token-env' }, { client: nobody })).rejects.toThrow(/forbidden.*system:serviceaccount:default:nobody/);
+    } finally {
+      deployer.close();
+      nobody.close();
+    }
   });
 
   it('rejects bad input before touching the cluster', async () => {
