@@ -130,12 +130,18 @@ interface StatusFields {
   lastDeployed?: string;
 }
 
-/** Writes the parent's whole status (server-side apply removes fields an apply leaves out). */
-async function writeStatus(engine: Engine, artifact: ArtifactToDeploy, previous: KubeObject | undefined, fields: StatusFields): Promise<void> {
-  if (engine.dryRun) return;
+/**
+ * Writes the parent's whole status (server-side apply removes fields an apply leaves out) and returns it;
+ * `old` is the status written last.
+ */
+async function writeStatus(engine: Engine, artifact: ArtifactToDeploy, old: KubeObject, fields: StatusFields): Promise<KubeObject> {
+  if (engine.dryRun) return old;
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const old = previous?.status ?? {};
   const reason = { Deploying: 'Deploying', Deployed: 'Deployed', Failed: 'DeployFailed' }[fields.phase];
+  const conditionStatus = fields.phase === 'Deployed' ? 'True' : 'False';
+  const oldCondition = (old.conditions ?? []).find((c: KubeObject) => c?.type === 'Deployed');
+  // As Kubernetes conditions do, the transition time changes only when the condition's status does.
+  const transitioned = oldCondition?.status !== conditionStatus || !oldCondition?.lastTransitionTime;
   const status = {
     phase: fields.phase,
     shortDigest: shortDigest(artifact.digest),
@@ -143,13 +149,14 @@ async function writeStatus(engine: Engine, artifact: ArtifactToDeploy, previous:
     pruned: fields.pruned ?? old.pruned ?? 0,
     message: fields.message,
     ...((fields.lastDeployed ?? old.lastDeployed) ? { lastDeployed: fields.lastDeployed ?? old.lastDeployed } : {}),
-    conditions: [{ type: 'Deployed', status: fields.phase === 'Deployed' ? 'True' : 'False', reason, message: fields.message, lastTransitionTime: now }],
+    conditions: [{ type: 'Deployed', status: conditionStatus, reason, message: fields.message, lastTransitionTime: transitioned ? now : oldCondition.lastTransitionTime }],
   };
   await engine.client.request('PATCH', `${artifactPath(artifact.name)}/status`, {
     query: applyQuery(false),
     body: { apiVersion: artifactApiVersion, kind: artifactKind, metadata: { name: artifact.name }, status },
     contentType: 'application/apply-patch+yaml',
   });
+  return status;
 }
 
 function checkArtifact(artifact: ArtifactToDeploy): void {
@@ -204,7 +211,7 @@ export async function deployArtifact(artifact: ArtifactToDeploy, options: Deploy
     await serverSideApply(engine, artifactPath(artifact.name), artifactParent({ ...record, groupKinds: allGroupKinds, namespaces: allNamespaces }));
   }
   const parentObject = engine.dryRun ? parent.object : await engine.client.get(artifactPath(artifact.name));
-  await writeStatus(engine, artifact, parentObject, { phase: 'Deploying', message: `deploying ${artifact.reference} (${members.length} objects)` });
+  let status: KubeObject = await writeStatus(engine, artifact, parentObject?.status ?? {}, { phase: 'Deploying', message: `deploying ${artifact.reference} (${members.length} objects)` });
   engine.progress(`deploying ${artifact.reference} ${artifact.digest} as artifact ${artifact.name}: ${members.length} objects${dry}`);
 
   const fail = async (member: SetMember | undefined, message: string, notApplied: SetMember[]): Promise<never> => {
@@ -215,7 +222,11 @@ export async function deployArtifact(artifact: ArtifactToDeploy, options: Deploy
     report.failure.message = summary;
     engine.progress(`FAILED: ${summary}`);
     if (report.notApplied.length) engine.progress(`not applied: ${report.notApplied.map(describeRef).join(', ')}`);
-    await writeStatus(engine, artifact, parentObject, { phase: 'Failed', message: summary, objects: report.applied.length });
+    try {
+      status = await writeStatus(engine, artifact, status, { phase: 'Failed', message: summary, objects: report.applied.length });
+    } catch (error) {
+      report.failure.message += ` (the Artifact's status could not be set to Failed: ${(error as Error).message})`;
+    }
     throw new DeployFailedError(report);
   };
 
@@ -296,7 +307,7 @@ export async function deployArtifact(artifact: ArtifactToDeploy, options: Deploy
 
   const changed = report.applied.filter((a) => a.action !== 'unchanged').length;
   const summary = `${members.length} objects (${changed} changed, ${members.length - changed} unchanged), ${report.pruned.length} pruned`;
-  await writeStatus(engine, artifact, parentObject, { phase: 'Deployed', message: summary, objects: members.length, pruned: report.pruned.length, lastDeployed: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
+  await writeStatus(engine, artifact, status, { phase: 'Deployed', message: summary, objects: members.length, pruned: report.pruned.length, lastDeployed: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
   engine.progress(`deployed ${artifact.reference} ${artifact.digest}: ${summary}${dry}`);
   return report;
 }
