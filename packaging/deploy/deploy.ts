@@ -234,11 +234,8 @@ export async function deployArtifact(artifact: ArtifactToDeploy, options: Deploy
   for (const [index, member] of members.entries()) {
     const description = describeRef(member.ref);
     try {
-      // Kinds a CRD of this set defines are served once the CRDs before them are established.
-      if (!member.mapping && !isCrd(member)) {
-        if (crdsAppliedNow.size && !engine.dryRun) await awaitCrds(engine, members, crdsAppliedNow);
-        member.mapping = await engine.mapper.find(member.ref.apiVersion, member.ref.kind);
-      }
+      // Kinds a CRD of this set defines are served now that the CRDs (applied first) are established.
+      if (!member.mapping && !isCrd(member)) member.mapping = await engine.mapper.find(member.ref.apiVersion, member.ref.kind);
       if (!member.mapping) {
         if (!engine.dryRun) throw new Error(`the cluster does not serve ${member.ref.kind} in ${member.ref.apiVersion}`);
         // In a dry run its CRD is not created, so the object cannot be checked by the server.
@@ -264,12 +261,13 @@ export async function deployArtifact(artifact: ArtifactToDeploy, options: Deploy
       const message = error instanceof Error ? error.message : String(error);
       return fail(member, `${description}: ${message}`, members.slice(index));
     }
-  }
-  if (crdsAppliedNow.size && !engine.dryRun) {
-    try {
-      await awaitCrds(engine, members, crdsAppliedNow);
-    } catch (error) {
-      return fail(undefined, (error as Error).message, []);
+    const lastCrd = isCrd(member) && !(members[index + 1] && isCrd(members[index + 1]!));
+    if (lastCrd && crdsAppliedNow.size && !engine.dryRun) {
+      try {
+        await awaitCrds(engine, members, crdsAppliedNow);
+      } catch (error) {
+        return fail(undefined, (error as Error).message, members.slice(index + 1));
+      }
     }
   }
 
@@ -322,6 +320,5 @@ async function awaitCrds(engine: Engine, members: SetMember[], names: Set<string
   engine.progress(`waiting for ${crds.length} CustomResourceDefinitions to be established`);
   await waitUntilReady(engine, crds.map((m) => ({ mapping: crdMapping, ref: m.ref })));
   for (const crd of crds) engine.mapper.forgetGroup(String(crd.object.spec?.group ?? ''));
-  names.clear();
 }
 
