@@ -328,6 +328,20 @@ describe('deploy engine against a real k2 server', () => {
     }
   });
 
+  it('keeps dropped objects with prune off, and prunes a custom resource before its CRD', async () => {
+    const kept = await deployArtifact(artifact(teamObjects().filter((o) => o.metadata.name !== 'settings'), '56'), { client, prune: false });
+    expect(kept.pruned).toEqual([]);
+    expect((await json(['get', 'configmap', 'settings', '-n', 'team'])).metadata.labels[applySetPartOfLabel]).toBe(artifactApplySetId('team-env'));
+    expect((await json(['get', 'artifact', 'team-env'])).metadata.annotations[applySetGroupKindsAnnotation]).toContain('Job.batch');
+
+    const noWidgets = teamObjects().filter((o) => !['settings', 'gizmo', 'widgets.example.com'].includes(o.metadata.name));
+    const report = await deployArtifact(artifact(noWidgets, '78'), { client });
+    expect(report.pruned.map((r) => `${r.kind}/${r.name}`)).toEqual(['ConfigMap/settings', 'Job/migrate', 'Widget/gizmo', 'CustomResourceDefinition/widgets.example.com']);
+    await absent(['crd', 'widgets.example.com']);
+    await absent(['configmap', 'settings', '-n', 'team']);
+    expect((await json(['get', 'artifact', 'team-env'])).metadata.annotations[applySetGroupKindsAnnotation]).toBe('ConfigMap,Deployment.apps,Namespace');
+  });
+
   it('rejects bad input before touching the cluster', async () => {
     await expect(deployArtifact({ ...artifact([]), name: 'Team_Env' }, { client })).rejects.toThrow('artifact name "Team_Env" is not a valid object name');
     await expect(deployArtifact({ ...artifact([]), digest: 'latest' }, { client })).rejects.toThrow('artifact digest "latest" is not a digest');
@@ -336,6 +350,6 @@ describe('deploy engine against a real k2 server', () => {
     await expect(deployArtifact(artifact([{ apiVersion: 'nowhere.example/v1', kind: 'Ghost', metadata: { name: 'boo' } }]), { client })).rejects.toThrow(
       'object 1 (Ghost boo): the cluster does not serve Ghost in nowhere.example/v1, and no CustomResourceDefinition in the artifact defines it',
     );
-    expect((await json(['get', 'artifact', 'team-env'])).spec.digest).toBe(digest('34'));
+    expect((await json(['get', 'artifact', 'team-env'])).spec.digest).toBe(digest('78'));
   });
 });
