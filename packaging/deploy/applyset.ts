@@ -99,7 +99,7 @@ export function artifactCrd(): KubeObject {
                   properties: {
                     phase: { type: 'string', enum: ['Deploying', 'Deployed', 'Failed'] },
                     shortDigest: { type: 'string' },
-                    objects: { type: 'integer', description: 'Objects in the set' },
+                    objects: { type: 'integer', description: 'Objects of the artifact the last deploy applied' },
                     pruned: { type: 'integer', description: 'Objects the last deploy pruned' },
                     message: { type: 'string' },
                     lastDeployed: { type: 'string', format: 'date-time' },

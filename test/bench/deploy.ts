@@ -13,7 +13,7 @@ function objects(version: number, dropped = 0): Json[] {
   for (let i = 0; i < 120 - dropped; i++) {
     list.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `config-${i}`, namespace }, data: { index: String(i), version: i < 20 ? String(version) : '1', payload: 'x'.repeat(200) } });
   }
-  for (let i = 0; i < 40; i++) list.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `secret-${i}`, namespace }, stringData: { token: `token-${i}` } });
+  for (let i = 0; i < 40; i++) list.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `secret-${i}`, namespace }, data: { token: Buffer.from(`token-${i}`).toString('base64') } });
   for (let i = 0; i < 20; i++) {
     list.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${i}`, namespace }, spec: { selector: { app: `app-${i}` }, ports: [{ port: 80, targetPort: 8080 }] } });
   }
