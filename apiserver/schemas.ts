@@ -14,7 +14,7 @@ export function kindSchemaOf(served: ServedVersion): KindSchema | undefined {
   const inline = served.versionDescription.schema;
   if (!inline) return builtinKindSchema(served);
   let schema = customSchemas.get(inline);
-  if (!schema) customSchemas.set(inline, (schema = { schema: customResourceSchema(inline) }));
+  if (!schema) customSchemas.set(inline, (schema = { schema: customResourceSchema(inline), definitions: builtinSchemas() })); // resolves the ObjectMeta reference
   return schema;
 }
 

@@ -2,6 +2,7 @@
 // form, with Kubernetes' semantics (optimistic concurrency on resourceVersion, generateName,
 // finalizers and graceful deletion, status subresource rules, dry run). Every kind goes through
 // here, whether the request came over HTTP or from an in-process controller.
+import { isDeepStrictEqual } from 'node:util';
 import type { Datastore, KeyValue } from '../../datastore/types.ts';
 import { CompactedError, ConflictError, KeyExistsError, KeyNotFoundError } from '../../datastore/types.ts';
 import type { AdmissionChain } from '../admission/types.ts';
@@ -450,6 +451,9 @@ export class ResourceStore {
     if (causes.length) throw this.invalid(object.metadata.name, causes);
     await this.deps.admission.validate({ operation: 'UPDATE', description, namespace: object.metadata.namespace, name: object.metadata.name, subresource: options.subresource, object, oldObject: old, user: options.user, dryRun: context.dryRun });
     this.hooks.beforeWrite?.(description, object, old, options);
+    // Like Kubernetes' storage (GuaranteedUpdate compares the encoded object), a write that changes nothing
+    // is skipped: no new resourceVersion and no watch event, so a repeated apply is a true no-op.
+    if (isDeepStrictEqual({ ...object, metadata: { ...object.metadata, resourceVersion: old.metadata.resourceVersion } }, old)) return cloneObject(old);
     object.metadata.resourceVersion = String(revision);
 
     // An object being deleted goes once its last finalizer is removed.
