@@ -2,6 +2,7 @@
 // records the parent chain, the history of instructions, args, labels, settings, the manifests and
 // releases and their rendered objects; layers are gzipped tars (manifests, or a chart .tgz and its release).
 import { builtinKinds } from '../../apiserver/kinds/index.ts';
+import { isDeepStrictEqual } from 'node:util';
 import { sortByKind } from '../helm/manifests.ts';
 
 export const k2ArtifactType = 'application/vnd.k2.artifact.v1';
@@ -137,4 +138,37 @@ export function applyOrder<T extends { object: KubeObject }>(items: T[]): T[] {
 
 export function objectKey(object: KubeObject): string {
   return `${object.kind ?? ''}/${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+}
+
+/**
+ * The objects to apply: each manifest file's (in the order they were added), then each release's,
+ * removals applied, identical duplicates dropped (two different definitions of one object are an
+ * error), in apply order.
+ */
+export function assembleObjects(sources: Map<string, KubeObject[]>, manifests: ManifestRecord[], releases: ReleaseRecord[], removals: Removal[]): { source: string; object: KubeObject }[] {
+  const seen = new Map<string, { source: string; object: KubeObject }>();
+  const items: { source: string; object: KubeObject }[] = [];
+  for (const source of [...manifests.map((m) => m.source), ...releases.map((r) => releaseSource(r.name))]) {
+    for (const object of sources.get(source) ?? []) {
+      if (removals.some((r) => matchesRemoval(object, r))) continue;
+      const key = objectKey(object);
+      const earlier = seen.get(key);
+      if (earlier) {
+        if (isDeepStrictEqual(earlier.object, object)) continue;
+        const name = `${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name}`;
+        throw new Error(`${object.kind} ${name} is defined twice, differently: by ${earlier.source} and by ${source}`);
+      }
+      const item = { source, object };
+      seen.set(key, item);
+      items.push(item);
+    }
+  }
+  return applyOrder(items);
+}
+
+/** The objects of an artifact's config by the manifest file or release they came from. */
+export function objectsBySource(config: ArtifactConfig): Map<string, KubeObject[]> {
+  const sources = new Map<string, KubeObject[]>();
+  for (const { source, object } of config.objects) sources.set(source, [...(sources.get(source) ?? []), object]);
+  return sources;
 }

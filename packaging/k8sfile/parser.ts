@@ -281,7 +281,7 @@ function chartSource(word: Word, fail: (p: Position, m: string) => never): { sou
 /** Parses a K8sfile; ARGs are substituted with the build args (or their defaults). */
 export function parseK8sfile(text: string, options: ParseOptions = {}): ParsedK8sfile {
   const file = options.file ?? 'K8sfile';
-  const fail = (position: Position, message: string): never => {
+  const fail: (position: Position, message: string) => never = (position, message) => {
     throw new K8sfileError(file, position, message);
   };
   const buildArgs = options.buildArgs ?? {};

@@ -8,7 +8,8 @@ export type { TarEntry };
 
 const epoch = new Date(0);
 
-export function packTarGz(entries: TarEntry[]): Buffer {
+/** A plain (uncompressed) tar of the entries, reproducibly. */
+export function packTar(entries: TarEntry[]): Buffer {
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const blocks: Buffer[] = [];
   for (let i = 1; i < sorted.length; i++) {
@@ -22,7 +23,12 @@ export function packTarGz(entries: TarEntry[]): Buffer {
     blocks.push(block, entry.data, Buffer.alloc((512 - (entry.data.length % 512)) % 512));
   }
   blocks.push(Buffer.alloc(1024));
-  const gz = gzipSync(Buffer.concat(blocks), { level: 9 });
+  return Buffer.concat(blocks);
+}
+
+/** A gzipped tar of the entries, reproducibly. */
+export function packTarGz(entries: TarEntry[]): Buffer {
+  const gz = gzipSync(packTar(entries), { level: 9 });
   gz[9] = 255; // OS "unknown": the header's only platform-dependent byte (mtime is already 0)
   return gz;
 }
