@@ -56,3 +56,19 @@ export function findRepository(home: string, name: string): ChartRepository {
   if (!found) throw new Error(`unknown chart repository "${name}": add it with k2 repo add ${name} URL`);
   return found;
 }
+
+/** Checks that a URL serves a chart repository index (as `helm repo add` does before adding it). */
+export async function checkRepository(repository: ChartRepository): Promise<void> {
+  const url = new URL('index.yaml', repository.url.endsWith('/') ? repository.url : `${repository.url}/`).toString();
+  const headers: Record<string, string> = repository.username !== undefined ? { authorization: `Basic ${Buffer.from(`${repository.username}:${repository.password ?? ''}`).toString('base64')}` } : {};
+  let response: Response;
+  try {
+    response = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string } }).cause?.code;
+    throw new Error(`cannot reach chart repository ${repository.url}: ${cause ?? (e as Error).message}`);
+  }
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${response.statusText}; is ${repository.url} a chart repository?`);
+  const index = YAML.parse(await response.text()) as { entries?: unknown } | null;
+  if (!index || typeof index !== 'object' || typeof index.entries !== 'object') throw new Error(`${url} is not a chart repository index (no entries)`);
+}
