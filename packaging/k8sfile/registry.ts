@@ -132,10 +132,23 @@ export class RegistryClient {
     return true;
   }
 
-  /** Uploads a blob unless the registry has it; returns whether it was uploaded. */
-  async pushBlob(repository: string, data: Buffer, digest = sha256Digest(data)): Promise<boolean> {
-    if (await this.hasBlob(repository, digest)) return false;
+  /**
+   * Uploads a blob unless the registry has it in this repository, or can mount it from one of
+   * `mountFrom` (repositories of the same registry, e.g. the artifact's parents).
+   */
+  async pushBlob(repository: string, data: Buffer, digest = sha256Digest(data), mountFrom: string[] = []): Promise<'exists' | 'mounted' | 'pushed'> {
+    if (await this.hasBlob(repository, digest)) return 'exists';
     const what = `uploading blob ${digest} to ${this.registry}/${repository}`;
+    for (const from of mountFrom.filter((r) => r !== repository)) {
+      const mount = await this.request('POST', `/v2/${repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`, repository, 'push');
+      await mount.arrayBuffer();
+      if (mount.status === 201) return 'mounted';
+      if (mount.status === 202) {
+        // The registry started an upload instead: cancel it, then try the next source or upload.
+        const location = mount.headers.get('location');
+        if (location) await (await this.request('DELETE', new URL(location, this.base).toString(), repository, 'push')).arrayBuffer();
+      }
+    }
     const start = await this.request('POST', `/v2/${repository}/blobs/uploads/`, repository, 'push');
     if (start.status !== 202) throw await this.failure(start, what);
     await start.arrayBuffer();
@@ -160,7 +173,7 @@ export class RegistryClient {
     const put = await this.request('PUT', url.toString(), repository, 'push', { body: body ?? Buffer.alloc(0), headers: { 'content-type': 'application/octet-stream' } });
     if (put.status !== 201) throw await this.failure(put, what);
     await put.arrayBuffer();
-    return true;
+    return 'pushed';
   }
 
   private location(response: Response, what: string): string {

@@ -144,11 +144,20 @@ export async function pushArtifact(text: string, options: { home?: string; log?:
   if (!ref.registry) throw new Error(`${text} names no registry: tag the artifact as host[:port]/repository:tag (k2 build -t) to push it`);
   const stored = store.find(storeName(ref));
   if (!stored) throw new Error(`artifact ${storeName(ref)} not found in the local store (k2 images lists it)`);
-  const { manifest } = readArtifact(store, stored.digest, storeName(ref));
+  const { manifest, config } = readArtifact(store, stored.digest, storeName(ref));
   const client = clientFor(home, ref.registry);
+  // Inherited layers are usually in a parent's repository of the same registry: mount instead of upload.
+  const parentRepositories = config.parents.flatMap((p) => {
+    try {
+      const parent = parseReference(p.reference);
+      return parent.registry === ref.registry ? [parent.repository] : [];
+    } catch {
+      return []; // k2:1, paths
+    }
+  });
   for (const blob of [...manifest.layers, manifest.config]) {
-    const uploaded = await client.pushBlob(ref.repository, store.readBlob(blob.digest), blob.digest);
-    log(`${shortDigest(blob.digest)}: ${uploaded ? `Pushed (${formatSize(blob.size)})` : 'Layer already exists'}`);
+    const outcome = await client.pushBlob(ref.repository, store.readBlob(blob.digest), blob.digest, parentRepositories);
+    log(`${shortDigest(blob.digest)}: ${outcome === 'pushed' ? `Pushed (${formatSize(blob.size)})` : outcome === 'mounted' ? 'Mounted from a parent' : 'Layer already exists'}`);
   }
   const digest = await client.putManifest(ref.repository, ref.tag ?? 'latest', store.readBlob(stored.digest));
   log(`${ref.tag ?? 'latest'}: digest: ${digest} size: ${stored.size}`);
