@@ -1,6 +1,7 @@
 // One entry per benchmark; each lives in its own file.
 import { apiBenchmark } from './api.ts';
 import { datastoreBenchmark } from './datastore.ts';
+import { k8sfileBenchmark } from './k8sfile.ts';
 import { nodeBenchmark } from './node.ts';
 import { patchBenchmark } from './patch.ts';
 import { schedulerBenchmark } from './scheduler.ts';
@@ -17,4 +18,5 @@ export const benchmarks: Record<string, () => Promise<void>> = {
   template: templateBenchmark,
   scheduler: schedulerBenchmark,
   pods: podsBenchmark,
+  k8sfile: k8sfileBenchmark,
 };
