@@ -230,9 +230,10 @@ export async function buildArtifact(options: BuildOptions): Promise<BuildResult>
   const total = parsed.instructions.length;
 
   const contextPath = (instruction: Instruction, path: string): string => {
+    const position = instruction.op === 'ADD' && path === instruction.path ? instruction.pathPosition : instruction.position;
     const full = resolve(context, path);
-    if (full !== context && !full.startsWith(context + sep)) throw new K8sfileError(display, instruction.position, `${path} is outside the build context`);
-    if (!existsSync(full)) throw new K8sfileError(display, instruction.position, `${path}: no such file or folder in the build context`);
+    if (full !== context && !full.startsWith(context + sep)) throw new K8sfileError(display, position, `${path} is outside the build context`);
+    if (!existsSync(full)) throw new K8sfileError(display, position, `${path}: no such file or folder in the build context`);
     return full;
   };
 

@@ -39,7 +39,7 @@ export type ChartSource =
 export type Instruction = { text: string; position: Position } & (
   | { op: 'FROM'; reference: string }
   | { op: 'ARG'; name: string; value: string }
-  | { op: 'ADD'; path: string; release: ReleaseOptions }
+  | { op: 'ADD'; path: string; pathPosition: Position; release: ReleaseOptions }
   | { op: 'INSTALL'; source: ChartSource; release: ReleaseOptions }
   | { op: 'CONFIG'; settings: { key: string; value: string; position: Position }[] }
   | { op: 'REMOVE'; kind: string; name: string; namespace?: string }
@@ -341,7 +341,7 @@ export function parseK8sfile(text: string, options: ParseOptions = {}): ParsedK8
       case 'ADD': {
         const { release, positional } = releaseOptions(words, new Set(['--name', '--namespace', '--values', '--set']), fail);
         if (positional.length !== 1) fail(positional[1]?.position ?? restPosition, 'ADD takes one path (a YAML file, a folder, a chart folder or a .tgz chart)');
-        instructions.push({ op, path: positional[0]!.value, release, text: canonical(words.map((w) => w.value)), position });
+        instructions.push({ op, path: positional[0]!.value, pathPosition: positional[0]!.position, release, text: canonical(words.map((w) => w.value)), position });
         break;
       }
       case 'INSTALL': {
