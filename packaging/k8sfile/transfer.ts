@@ -78,7 +78,7 @@ export async function resolveArtifact(text: string, options: ResolveOptions = {}
   const store = openStore(home);
   if (text === baseReference || text === 'k2') return baseArtifact(store);
   const path = resolve(options.baseDir ?? process.cwd(), text);
-  if (looksLikePath(text) || (existsSync(path) && !/^[a-z0-9./:_-]+$/.test(text))) {
+  if (looksLikePath(text)) {
     if (!existsSync(path)) throw new Error(`${text}: no such file or folder (a saved artifact: an OCI layout folder or its tar)`);
     const [loaded] = importLayout(store, path, { tag: false });
     if (!loaded) throw new Error(`${text} holds no artifact`);

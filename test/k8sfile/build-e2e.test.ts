@@ -5,7 +5,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openArtifact, renderArtifact } from '../../packaging/k8sfile/index.ts';
+import { openArtifact, RegistryClient, renderArtifact } from '../../packaging/k8sfile/index.ts';
+import { sha256Digest } from '../../packaging/k8sfile/store.ts';
 import type { KubeObject } from '../../packaging/k8sfile/artifact.ts';
 import { tempDir } from '../e2e/harness.ts';
 import { sharedDir } from '../helm/shared.ts';
@@ -273,6 +274,35 @@ describe('K8sfile build, push and pull through a registry', () => {
     expect(slim.releases.map((r) => r.name)).toEqual(['web', 'settings']);
     expect(slim.objects.map(key)).not.toContain('ConfigMap/payments/greeter');
     expect(slim.parents[0]).toEqual({ reference: '../prod.tar', digest: envDigest });
+  });
+});
+
+describe('INSTALL from an OCI registry', () => {
+  it('pulls a Helm chart pushed to the registry, with the k2 login credentials', async () => {
+    // Push the settings chart as `helm push` does, with k2's own registry client.
+    const client = new RegistryClient(registry.host, { credentials: { username: user.name, password: user.password } });
+    const archive = readFileSync(join(work, 'settings.tgz'));
+    const config = Buffer.from(JSON.stringify({ name: 'settings', version: '0.3.0', apiVersion: 'v2' }));
+    await client.pushBlob('charts/settings', archive);
+    await client.pushBlob('charts/settings', config);
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: sha256Digest(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', digest: sha256Digest(archive), size: archive.length }],
+    };
+    await client.putManifest('charts/settings', '0.3.0', Buffer.from(JSON.stringify(manifest)));
+    write(join(work, 'oci/K8sfile'), `FROM scratch\nINSTALL oci://${registry.host}/charts/settings:0.3.0 --name edge --namespace edge --set level=low\n`);
+    const built = await k2(home, ['build', '-t', 'oci-chart:1', join(work, 'oci')]);
+    expect(built.stderr).toBe('');
+    const rendered = await renderArtifact(await openArtifact('oci-chart:1', { home, pull: false }));
+    expect(rendered.releases).toEqual([{ name: 'edge', namespace: 'edge', chart: 'settings', version: '0.3.0' }]);
+    expect(rendered.objects).toEqual([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'edge' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'edge-settings', namespace: 'edge' }, data: { level: 'low' } },
+    ]);
+    const inspect = JSON.parse((await k2(home, ['inspect', 'oci-chart:1', '-o', 'json'])).stdout);
+    expect(inspect.config.releases[0]).toMatchObject({ source: `oci://${registry.host}/charts/settings:0.3.0`, digest: sha256Digest(archive) });
   });
 });
 
