@@ -13,11 +13,9 @@ import {
   type ArtifactConfig,
   type HistoryEntry,
   type KubeObject,
-  type ManifestRecord,
   manifestsLayerMediaType,
   matchesRemoval,
   objectsBySource,
-  type ParentRecord,
   type ReleaseRecord,
   releaseLayerMediaType,
   releaseSource,
@@ -81,20 +79,12 @@ interface CacheEntry {
   effect: Effect;
 }
 
-/** The artifact as the steps build it up. */
-interface BuildState {
-  parents: ParentRecord[];
-  history: HistoryEntry[];
+/** The artifact as the steps build it up: the config's records, its layers, and objects by source. */
+type BuildState = Omit<ArtifactConfig, 'schemaVersion' | 'objects'> & {
   layers: Descriptor[];
-  args: Record<string, string>;
-  labels: Record<string, string>;
-  settings: Record<string, string>;
-  manifests: ManifestRecord[];
-  releases: ReleaseRecord[];
-  removals: Removal[];
-  /** Objects of each manifest file and release, in the order they were added. */
+  /** Objects of each manifest file and release (before removals). */
   sources: Map<string, KubeObject[]>;
-}
+};
 
 /** A step ready to run: its cache inputs are known; `run` does the work when the cache misses. */
 interface PreparedStep {

@@ -2,26 +2,16 @@
 // are fetched from a loopback chart repository and rendered) and cached (the same home again: every step
 // reused), and a rebuild after one values file changed. In process (no CLI start-up in the figures).
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buildArtifact, type BuildResult } from '../../packaging/k8sfile/build.ts';
 import { addRepository } from '../../packaging/k8sfile/repositories.ts';
 import { packTarGz } from '../../packaging/k8sfile/reproducible-tar.ts';
 import { chartDirectoryFiles } from '../../packaging/helm/sources.ts';
+import { sharedDir } from '../helm/shared.ts';
 import { ms, percentile, printTable } from './table.ts';
-
-function sharedChartsDir(): string {
-  if (process.env.K2_SHARED_DIR) return join(process.env.K2_SHARED_DIR, 'charts');
-  let dir = resolve(import.meta.dirname, '../..');
-  for (let i = 0; i < 4; i++) {
-    const candidate = join(dirname(dir), 'shared', 'charts');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('shared/charts not found beside the repository; set K2_SHARED_DIR');
-}
 
 function write(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -32,7 +22,7 @@ const runs = 5;
 
 export async function k8sfileBenchmark(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'k2-bench-k8sfile-'));
-  const charts = sharedChartsDir();
+  const charts = join(sharedDir, 'charts');
   const metricsServer = packTarGz(chartDirectoryFiles(join(charts, 'metrics-server')).map((f) => ({ name: `metrics-server/${f.name}`, data: f.data })));
   const index = `apiVersion: v1\nentries:\n  metrics-server:\n  - name: metrics-server\n    version: 3.12.2\n    digest: ${createHash('sha256').update(metricsServer).digest('hex')}\n    urls: [metrics-server.tgz]\n`;
   const server = createServer((req, res) => {
