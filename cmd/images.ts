@@ -1,5 +1,6 @@
 // `k2 images` (the local store as a table) and `k2 inspect REF` (what an artifact holds).
 import type { CommandModule } from 'yargs';
+import { formatColumns } from './columns.ts';
 
 function ago(iso: string | undefined, now = Date.now()): string {
   if (!iso) return '';
@@ -12,11 +13,6 @@ function ago(iso: string | undefined, now = Date.now()): string {
     }
   }
   return 'Less than a second ago';
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join('').trimEnd()).join('\n') + '\n';
 }
 
 export const imagesCommand: CommandModule<object, { digests?: boolean }> = {
@@ -35,7 +31,7 @@ export const imagesCommand: CommandModule<object, { digests?: boolean }> = {
       const size = manifest.config.size + manifest.layers.reduce((sum, l) => sum + l.size, 0);
       rows.push([name.slice(0, colon), name.slice(colon + 1), argv.digests ? entry.digest : entry.digest.slice(0, 19), ago(entry.annotations?.[createdAnnotation]), formatSize(size)]);
     }
-    process.stdout.write(table(rows));
+    process.stdout.write(formatColumns(rows));
   },
 };
 

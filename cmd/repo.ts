@@ -1,5 +1,6 @@
 // `k2 repo add|list|remove`: chart repository aliases for `INSTALL helm/<repo>/<chart>` in K8sfiles.
 import type { CommandModule } from 'yargs';
+import { formatColumns } from './columns.ts';
 
 interface RepoArgs {
   action: 'add' | 'list' | 'remove';
@@ -28,8 +29,7 @@ export const repoCommand: CommandModule<object, RepoArgs> = {
     if (argv.action === 'list') {
       const repositories = readRepositories(home);
       if (!repositories.length) throw new Error('no repositories to show (k2 repo add NAME URL)');
-      const width = Math.max(4, ...repositories.map((r) => r.name.length));
-      process.stdout.write(`${'NAME'.padEnd(width)}\tURL\n${repositories.map((r) => `${r.name.padEnd(width)}\t${r.url}\n`).join('')}`);
+      process.stdout.write(formatColumns([['NAME', 'URL'], ...repositories.map((r) => [r.name, r.url])]));
       return;
     }
     if (!argv.name) throw new Error(`k2 repo ${argv.action} needs a repository name`);
