@@ -30,7 +30,7 @@ export interface RenderedArtifact {
   digest: string;
   /** The FROM chain, nearest first. */
   parents: { reference: string; digest: string }[];
-  /** k2 server settings (flag names) the artifact carries. */
+  /** k2 server settings the artifact carries: flag name → value as written (`--${name}=${value}`), already validated. */
   settings: Record<string, string>;
   /** In apply order: CustomResourceDefinitions, Namespaces, then Helm's install order. */
   objects: KubeObject[];

@@ -172,7 +172,8 @@ export function saveArtifact(store: OciLayout, reference: string, digest: string
   const index = {
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [{ mediaType: ociManifestMediaType, artifactType: k2ArtifactType, digest, size: manifestBytes.length, annotations: { [refNameAnnotation]: reference } }],
+    // A digest or a path is no name to tag the artifact with when it is loaded.
+    manifests: [{ mediaType: ociManifestMediaType, artifactType: k2ArtifactType, digest, size: manifestBytes.length, ...(isDigest(reference) || looksLikePath(reference) ? {} : { annotations: { [refNameAnnotation]: reference } }) }],
   };
   const entries = [
     { name: 'oci-layout', data: Buffer.from('{"imageLayoutVersion":"1.0.0"}') },

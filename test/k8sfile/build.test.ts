@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../packaging/k8sfile/artifact.ts';
 import { buildArtifact } from '../../packaging/k8sfile/build.ts';
-import { openArtifact, releaseArchive, renderArtifact } from '../../packaging/k8sfile/index.ts';
+import { importLayout, openArtifact, releaseArchive, renderArtifact, saveArtifact } from '../../packaging/k8sfile/index.ts';
+import { openStore } from '../../packaging/k8sfile/transfer.ts';
 import { loadChartArchive } from '../../packaging/helm/chart.ts';
 import { unpackTarGz } from '../../packaging/k8sfile/reproducible-tar.ts';
 import { tempDir } from '../e2e/harness.ts';
@@ -130,6 +131,19 @@ describe('instructions', () => {
     const third = await build(dir);
     expect(third.steps.map((s) => s.cached)).toEqual([false, true, false]);
     expect(third.output).toMatch(/Step 3\/3 : ADD \.\/b\.yaml\n ---> [0-9a-f]{12} \d+B\n/);
+  });
+});
+
+describe('saved artifacts', () => {
+  it('saves by digest without a name (gzipped), and loads it back untagged but whole', async () => {
+    const result = await build(context({ K8sfile: 'FROM scratch\nADD ./a.yaml\n', 'a.yaml': configMap('a') }));
+    const file = join(work, 'by-digest.tar.gz');
+    saveArtifact(openStore(home), result.digest, result.digest, file);
+    const other = openStore(join(work, 'home-other'));
+    expect(importLayout(other, file, { tag: true })).toEqual([{ reference: undefined, digest: result.digest }]);
+    expect(other.index().manifests).toEqual([]);
+    const artifact = await openArtifact(result.digest, { home: join(work, 'home-other'), pull: false });
+    expect((await renderArtifact(artifact)).objects.map(key)).toEqual(['ConfigMap//a']);
   });
 });
 
