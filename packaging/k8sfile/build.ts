@@ -318,8 +318,8 @@ export async function buildArtifact(options: BuildOptions): Promise<BuildResult>
         } catch (e) {
           if (e instanceof K8sfileError) throw e;
           const what = source.type === 'repository' ? `helm/${source.repository}/${source.chart}${source.version ? `@${source.version}` : ''}` : source.reference;
-          const cause = (e as { cause?: { code?: string } }).cause?.code;
-          throw new K8sfileError(display, instruction.position, `cannot fetch chart ${what}: ${(e as Error).message}${cause ? ` (${cause})` : ''}`);
+          const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+          throw new K8sfileError(display, instruction.position, `cannot fetch chart ${what}: ${(e as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`);
         }
       }
       case 'REMOVE':

@@ -65,8 +65,8 @@ export async function checkRepository(repository: ChartRepository): Promise<void
   try {
     response = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
   } catch (e) {
-    const cause = (e as { cause?: { code?: string } }).cause?.code;
-    throw new Error(`cannot reach chart repository ${repository.url}: ${cause ?? (e as Error).message}`);
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`cannot reach chart repository ${repository.url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
   }
   if (!response.ok) throw new Error(`${url}: ${response.status} ${response.statusText}; is ${repository.url} a chart repository?`);
   const index = YAML.parse(await response.text()) as { entries?: unknown } | null;

@@ -118,6 +118,9 @@ describe('K8sfile build, push and pull through a registry', () => {
     const added = await k2(home, ['repo', 'add', 'charts', charts.url]);
     expect(added.stderr).toBe('');
     expect(added.stdout).toBe('"charts" has been added to your repositories\n');
+    const deadPort = await freePort();
+    const dead = await k2(home, ['repo', 'add', 'dead', `http://127.0.0.1:${deadPort}/charts`]);
+    expect(dead.stderr).toBe(`k2: cannot reach chart repository http://127.0.0.1:${deadPort}/charts: ECONNREFUSED\n`);
     const listed = await k2(home, ['repo', 'list']);
     expect(listed.stdout).toMatch(new RegExp(`^NAME\\s+URL\\ncharts\\s+${charts.url.replace(/\./g, '\\.')}\\n$`));
     const bad = await k2(home, ['login', registry.host, '-u', user.name, '-p', 'wrong']);
