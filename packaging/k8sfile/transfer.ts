@@ -80,10 +80,13 @@ export async function resolveArtifact(text: string, options: ResolveOptions = {}
   const path = resolve(options.baseDir ?? process.cwd(), text);
   if (looksLikePath(text)) {
     if (!existsSync(path)) throw new Error(`${text}: no such file or folder (a saved artifact: an OCI layout folder or its tar)`);
-    const [loaded] = importLayout(store, path, { tag: false });
-    if (!loaded) throw new Error(`${text} holds no artifact`);
-    const { manifest, config } = readArtifact(store, loaded.digest, text);
-    return { reference: text, digest: loaded.digest, manifest, config };
+    const loaded = importLayout(store, path, { tag: false });
+    if (loaded.length !== 1) {
+      const names = loaded.map((l) => l.reference ?? l.digest).join(', ');
+      throw new Error(loaded.length ? `${text} holds ${loaded.length} artifacts (${names}): load it with k2 load and name one` : `${text} holds no artifact`);
+    }
+    const { manifest, config } = readArtifact(store, loaded[0]!.digest, text);
+    return { reference: text, digest: loaded[0]!.digest, manifest, config };
   }
   if (isDigest(text)) {
     if (!store.hasBlob(text)) throw new Error(`artifact ${text} is not in the local store`);

@@ -147,6 +147,19 @@ describe('saved artifacts', () => {
   });
 });
 
+describe('FROM an OCI layout folder', () => {
+  it('uses the one artifact a layout holds, and refuses a layout with several', async () => {
+    const otherHome = join(work, 'home-layout');
+    const dir = context({ K8sfile: 'FROM scratch\nADD ./a.yaml\n', 'a.yaml': configMap('from-layout') });
+    const parent = await buildArtifact({ context: dir, home: otherHome, tags: ['layout/one:1'] });
+    const child = await build(context({ K8sfile: `FROM ${join(otherHome, 'artifacts')}\nLABEL child=yes\n` }));
+    expect(child.config.parents).toEqual([{ reference: join(otherHome, 'artifacts'), digest: parent.digest }]);
+    expect(child.config.objects.map((o) => key(o.object))).toEqual(['ConfigMap//from-layout']);
+    await buildArtifact({ context: dir, home: otherHome, tags: ['layout/two:1'] });
+    expect(await buildError({ K8sfile: `FROM ${join(otherHome, 'artifacts')}\n` })).toBe(`K8sfile:1:1: ${join(otherHome, 'artifacts')} holds 2 artifacts (layout/one:1, layout/two:1): load it with k2 load and name one`);
+  });
+});
+
 describe('errors at the instruction', () => {
   it.each([
     ['a missing path, at the path', { K8sfile: 'FROM scratch\nADD   ./absent.yaml\n' }, 'K8sfile:2:7: ./absent.yaml: no such file or folder in the build context'],

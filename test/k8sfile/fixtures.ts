@@ -1,5 +1,6 @@
 // Servers the K8sfile tests start on loopback: Debian's docker-registry (optionally with htpasswd basic
-// auth; bcrypt cost 4 keeps its per-request password check cheap) and a Helm chart repository; and running the k2 test bundle with a chosen k2 home.
+// auth; bcrypt cost 4 keeps its per-request password check cheap) and a Helm chart repository; and
+// running the k2 test bundle with a chosen k2 home.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
