@@ -2,7 +2,7 @@
 // Tags are `org.opencontainers.image.ref.name` annotations of index.json entries, holding the full
 // reference (`name:tag` or `host/repository:tag`); `org.opencontainers.image.created` says when the tag was set.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ociLayoutMediaType = 'application/vnd.oci.image.index.v1+json';
@@ -115,23 +115,47 @@ export class OciLayout {
     writeFileAtomic(join(this.dir, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
   }
 
+  /**
+   * Runs a read-modify-write of index.json while holding index.json.lock, so that two k2 processes
+   * tagging at once both keep their tag. A lock older than 30 s is from a process that died: taken over.
+   */
+  private withIndexLock<T>(change: () => T): T {
+    const lock = join(this.dir, 'index.json.lock');
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        closeSync(openSync(lock, 'wx'));
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        try {
+          if (Date.now() - statSync(lock).mtimeMs > 30_000) unlinkSync(lock);
+        } catch {
+          // released meanwhile
+        }
+        if (Date.now() > deadline) throw new Error(`${lock} is held by another k2 process; remove it if none runs`);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      }
+    }
+    try {
+      return change();
+    } finally {
+      unlinkSync(lock);
+    }
+  }
+
   /** Points a reference at a manifest (replacing what it named before). */
   tag(reference: string, manifest: Descriptor, created = new Date()): void {
+    this.withIndexLock(() => this.tagUnlocked(reference, manifest, created));
+  }
+
+  private tagUnlocked(reference: string, manifest: Descriptor, created: Date): void {
     const index = this.index();
     const kept = index.manifests.filter((d) => d.annotations?.[refNameAnnotation] !== reference);
     const { annotations: _old, ...plain } = manifest;
     kept.push({ ...plain, annotations: { [refNameAnnotation]: reference, [createdAnnotation]: created.toISOString() } });
     index.manifests = kept.sort((a, b) => (a.annotations![refNameAnnotation]! < b.annotations![refNameAnnotation]! ? -1 : 1));
     this.writeIndex(index);
-  }
-
-  untag(reference: string): boolean {
-    const index = this.index();
-    const kept = index.manifests.filter((d) => d.annotations?.[refNameAnnotation] !== reference);
-    if (kept.length === index.manifests.length) return false;
-    index.manifests = kept;
-    this.writeIndex(index);
-    return true;
   }
 
   /** The index entry a reference names, if any. */

@@ -1,5 +1,6 @@
 // Build semantics in process (no registry): what each instruction does to the artifact, inheritance from
 // the local store, apply order, the layer contents, and errors reported at the instruction's line.
+import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -157,6 +158,28 @@ describe('FROM an OCI layout folder', () => {
     expect(child.config.objects.map((o) => key(o.object))).toEqual(['ConfigMap//from-layout']);
     await buildArtifact({ context: dir, home: otherHome, tags: ['layout/two:1'] });
     expect(await buildError({ K8sfile: `FROM ${join(otherHome, 'artifacts')}\n` })).toBe(`K8sfile:1:1: ${join(otherHome, 'artifacts')} holds 2 artifacts (layout/one:1, layout/two:1): load it with k2 load and name one`);
+  });
+});
+
+describe('the local store', () => {
+  it('keeps every tag when several processes tag at once', async () => {
+    const dir = join(work, 'concurrent-store');
+    openStore(dir);
+    const storeModule = join(import.meta.dirname, '../../packaging/k8sfile/store.ts');
+    const script = (worker: number) =>
+      `import { OciLayout } from ${JSON.stringify(storeModule)};
+       const store = new OciLayout(${JSON.stringify(join(dir, 'artifacts'))});
+       const blob = store.putBlob('{}');
+       for (let i = 0; i < 25; i++) store.tag('w${worker}/t:' + i, { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...blob });`;
+    const runs = [1, 2, 3, 4].map(
+      (worker) =>
+        new Promise<number>((resolve) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(worker)], { stdio: 'inherit' });
+          child.on('exit', (code) => resolve(code ?? 1));
+        }),
+    );
+    expect(await Promise.all(runs)).toEqual([0, 0, 0, 0]);
+    expect(openStore(dir).index().manifests).toHaveLength(100);
   });
 });
 
