@@ -14,6 +14,12 @@ import { agentCommand } from './agent.ts';
 import { tokenCommand } from './token.ts';
 import { convertCommand } from './convert.ts';
 import { secretsEncryptCommand } from './secrets-encrypt.ts';
+import { buildCommand } from './build.ts';
+import { pullCommand, pushCommand } from './push.ts';
+import { imagesCommand, inspectCommand } from './images.ts';
+import { loadCommand, saveCommand } from './save.ts';
+import { loginCommand, logoutCommand } from './login.ts';
+import { repoCommand } from './repo.ts';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -30,6 +36,16 @@ export async function main(argv: string[]): Promise<void> {
     .command(showCommand)
     .command(convertCommand)
     .command(secretsEncryptCommand)
+    .command(buildCommand)
+    .command(pushCommand)
+    .command(pullCommand)
+    .command(imagesCommand)
+    .command(inspectCommand)
+    .command(saveCommand)
+    .command(loadCommand)
+    .command(loginCommand)
+    .command(logoutCommand)
+    .command(repoCommand)
     .command(versionCommand)
     .demandCommand(1, 'Name a command; `k2 --help` lists them.')
     .strict()

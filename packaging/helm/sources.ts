@@ -31,6 +31,11 @@ const maxFileSize = 5 * 1024 * 1024;
 
 /** Loads a chart directory as Helm's loader.LoadDir does (.helmignore and default ignores applied). */
 export function loadChartDirectory(dir: string): Chart {
+  return loadChartFiles(chartDirectoryFiles(dir));
+}
+
+/** The files of a chart directory that Helm loads (and `helm package` packs), in name order. */
+export function chartDirectoryFiles(dir: string): ChartFile[] {
   let rules = new IgnoreRules();
   try {
     rules = IgnoreRules.parse(readFileSync(join(dir, '.helmignore'), 'utf8'));
@@ -58,7 +63,7 @@ export function loadChartDirectory(dir: string): Chart {
     }
   };
   walk('');
-  return loadChartFiles(files);
+  return files;
 }
 
 function isLoopback(host: string): boolean {
@@ -101,6 +106,11 @@ function pickVersion(versions: string[], wanted: string | undefined, what: strin
 
 /** Fetches a chart from an HTTP(S) chart repository through its index.yaml. */
 export async function loadChartFromRepository(repoUrl: string, name: string, options: ChartSourceOptions = {}): Promise<Chart> {
+  return loadChartArchive((await fetchChartArchiveFromRepository(repoUrl, name, options)).archive);
+}
+
+/** The packaged chart (.tgz bytes) a chart repository serves for a name and version (range). */
+export async function fetchChartArchiveFromRepository(repoUrl: string, name: string, options: ChartSourceOptions = {}): Promise<{ archive: Buffer; version: string; url: string }> {
   const base = repoUrl.endsWith('/') ? repoUrl : `${repoUrl}/`;
   const indexText = (await downloadBytes(new URL('index.yaml', base).toString(), options)).toString('utf8');
   const index = decodeYaml(indexText);
@@ -113,12 +123,13 @@ export async function loadChartFromRepository(repoUrl: string, name: string, opt
   const entry = byVersion.get(version)!;
   const urls = Array.isArray(entry.urls) ? entry.urls.filter((u): u is string => typeof u === 'string') : [];
   if (!urls.length) throw new ChartLoadError(`chart "${name}" version ${version} has no download URL`);
-  const archive = await downloadBytes(new URL(urls[0]!, base).toString(), options);
+  const url = new URL(urls[0]!, base).toString();
+  const archive = await downloadBytes(url, options);
   if (typeof entry.digest === 'string' && entry.digest) {
     const digest = createHash('sha256').update(archive).digest('hex');
     if (digest !== entry.digest.replace(/^sha256:/, '')) throw new ChartLoadError(`chart "${name}" version ${version}: digest mismatch (index ${entry.digest}, downloaded sha256:${digest})`);
   }
-  return loadChartArchive(archive);
+  return { archive, version, url };
 }
 
 interface OciReference {
@@ -174,6 +185,11 @@ async function ociRequest(url: string, options: ChartSourceOptions, accept: stri
 
 /** Pulls a chart from an OCI registry (oci://registry/repository[:tag|@digest]). */
 export async function loadChartFromOci(reference: string, options: ChartSourceOptions = {}): Promise<Chart> {
+  return loadChartArchive((await fetchChartArchiveFromOci(reference, options)).archive);
+}
+
+/** The packaged chart (.tgz bytes) of an OCI chart reference, and the tag or digest it was pulled by. */
+export async function fetchChartArchiveFromOci(reference: string, options: ChartSourceOptions = {}): Promise<{ archive: Buffer; target: string }> {
   const ref = parseOciReference(reference);
   const scheme = options.plainHttp || isLoopback(ref.registry) ? 'http' : 'https';
   const base = `${scheme}://${ref.registry}/v2/${ref.repository}`;
@@ -202,7 +218,7 @@ export async function loadChartFromOci(reference: string, options: ChartSourceOp
   const archive = Buffer.from(await blobResponse.arrayBuffer());
   const digest = `sha256:${createHash('sha256').update(archive).digest('hex')}`;
   if (layer.digest.startsWith('sha256:') && digest !== layer.digest) throw new ChartLoadError(`chart layer digest mismatch: expected ${layer.digest}, got ${digest}`);
-  return loadChartArchive(archive);
+  return { archive, target };
 }
 
 /**

@@ -2,6 +2,7 @@
 import { apiBenchmark } from './api.ts';
 import { datastoreBenchmark } from './datastore.ts';
 import { deployBenchmark } from './deploy.ts';
+import { k8sfileBenchmark } from './k8sfile.ts';
 import { nodeBenchmark } from './node.ts';
 import { patchBenchmark } from './patch.ts';
 import { schedulerBenchmark } from './scheduler.ts';
@@ -19,4 +20,5 @@ export const benchmarks: Record<string, () => Promise<void>> = {
   scheduler: schedulerBenchmark,
   pods: podsBenchmark,
   deploy: deployBenchmark,
+  k8sfile: k8sfileBenchmark,
 };
