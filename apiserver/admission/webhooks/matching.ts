@@ -1,0 +1,141 @@
+// Which webhooks a request goes to, as kube-apiserver decides it: rules (operations, groups,
+// versions, resources and subresources, scope), matchPolicy Equivalent (the request as another
+// apiVersion of the same kind a rule names), then the namespace and object selectors.
+import type { ApiCore } from '../../core.ts';
+import { servedVersionOf, type ServedVersion } from '../../registry/registry.ts';
+import type { KubeObject } from '../../registry/types.ts';
+import { errors } from '../../status.ts';
+import type { LabelSelector } from '../../registry/selectors.ts';
+import type { AdmissionAttributes } from '../types.ts';
+import type { Webhook, WebhookRule } from './configurations.ts';
+
+/** The resource a matched webhook is called for: the request's own version or an equivalent one. */
+export interface WebhookInvocation {
+  webhook: Webhook;
+  /** The version the webhook sees the object in (its `kind` and `resource`). */
+  served: ServedVersion;
+}
+
+/** The parts of a request rules look at. */
+interface RuleTarget {
+  operation: string;
+  group: string;
+  version: string;
+  resource: string;
+  subresource: string;
+  /** Namespaced requests (Namespace objects count as cluster-scoped). */
+  namespaced: boolean;
+  isNamespace: boolean;
+}
+
+function listMatches(values: string[], value: string): boolean {
+  return values.some((v) => v === '*' || v === value);
+}
+
+/** `pods` matches only the main resource, `pods/status` one subresource, `*` every main resource, `*\/*` everything. */
+function resourceMatches(resources: string[], resource: string, subresource: string): boolean {
+  return resources.some((entry) => {
+    const slash = entry.indexOf('/');
+    const [res, sub] = slash < 0 ? [entry, ''] : [entry.slice(0, slash), entry.slice(slash + 1)];
+    return (res === '*' || res === resource) && (sub === '*' || sub === subresource);
+  });
+}
+
+function scopeMatches(scope: string, target: RuleTarget): boolean {
+  if (scope === 'Namespaced') return target.namespaced && !target.isNamespace;
+  if (scope === 'Cluster') return !target.namespaced || target.isNamespace;
+  return true;
+}
+
+export function ruleMatches(rule: WebhookRule, target: RuleTarget): boolean {
+  return (
+    listMatches(rule.operations, target.operation) &&
+    listMatches(rule.apiGroups, target.group) &&
+    listMatches(rule.apiVersions, target.version) &&
+    resourceMatches(rule.resources, target.resource, target.subresource) &&
+    scopeMatches(rule.scope, target)
+  );
+}
+
+function isNamespaceResource(attributes: AdmissionAttributes): boolean {
+  return attributes.description.group === '' && attributes.description.plural === 'namespaces';
+}
+
+function targetFor(attributes: AdmissionAttributes, served: ServedVersion): RuleTarget {
+  return {
+    operation: attributes.operation,
+    group: served.group,
+    version: served.version,
+    resource: served.plural,
+    subresource: attributes.subresource ?? '',
+    namespaced: attributes.description.namespaced,
+    isNamespace: isNamespaceResource(attributes),
+  };
+}
+
+/** The versions a request is equivalent to, preferred (stored) first; the request's own is checked before. */
+function equivalentVersions(attributes: AdmissionAttributes): ServedVersion[] {
+  const { description } = attributes;
+  return description.versions.flatMap((version, index) => (version.served === false ? [] : [servedVersionOf(description, index)]));
+}
+
+/** The request's own version: the one the client wrote through, else the stored form. */
+export function requestVersion(attributes: AdmissionAttributes): ServedVersion {
+  return attributes.request?.served ?? servedVersionOf(attributes.description, 0);
+}
+
+/** The version the webhook's rules accept the request in, or undefined when no rule matches. */
+export function matchRules(webhook: Webhook, attributes: AdmissionAttributes): ServedVersion | undefined {
+  const own = requestVersion(attributes);
+  const ownTarget = targetFor(attributes, own);
+  if (webhook.rules.some((rule) => ruleMatches(rule, ownTarget))) return own;
+  if (webhook.matchPolicy !== 'Equivalent') return undefined;
+  // Earlier rules first, then the equivalent versions in preference order.
+  for (const rule of webhook.rules) {
+    for (const served of equivalentVersions(attributes)) {
+      if (served.group === own.group && served.version === own.version) continue;
+      if (ruleMatches(rule, targetFor(attributes, served))) return served;
+    }
+  }
+  return undefined;
+}
+
+function labelsMatch(selector: LabelSelector, object: KubeObject | undefined): boolean {
+  return Boolean(object) && selector.matches(object!.metadata?.labels);
+}
+
+/** objectSelector: the new or the old object's labels match. */
+export function objectSelectorMatches(webhook: Webhook, attributes: AdmissionAttributes): boolean {
+  if (!webhook.objectSelector) return true;
+  return labelsMatch(webhook.objectSelector, attributes.object) || labelsMatch(webhook.objectSelector, attributes.oldObject);
+}
+
+/**
+ * namespaceSelector: on the labels of the request's namespace (from the watch cache); a Namespace
+ * being created or updated is judged by its own new labels; other cluster-scoped objects always match.
+ */
+export function namespaceSelectorMatches(core: ApiCore, webhook: Webhook, attributes: AdmissionAttributes): boolean {
+  const selector = webhook.namespaceSelector;
+  if (!selector) return true;
+  const isNamespace = isNamespaceResource(attributes);
+  if (!attributes.description.namespaced && !isNamespace) return true;
+  if (isNamespace && !attributes.subresource && (attributes.operation === 'CREATE' || attributes.operation === 'UPDATE')) {
+    return selector.matches(attributes.object?.metadata?.labels);
+  }
+  const name = isNamespace ? attributes.name : attributes.namespace;
+  if (!name) return true;
+  const namespace = core.cache.get(core.storeFor('', 'namespaces').key(undefined, name))?.object;
+  // Kubernetes fails such a request when the namespace cannot be read; NamespaceLifecycle refuses it anyway.
+  if (!namespace) throw errors.notFound('namespaces', '', name);
+  return selector.matches(namespace.metadata.labels);
+}
+
+/** The invocation of `webhook` for this request, or undefined when it does not apply. */
+export function matchWebhook(core: ApiCore, webhook: Webhook, attributes: AdmissionAttributes): WebhookInvocation | undefined {
+  const served = matchRules(webhook, attributes);
+  if (!served) return undefined;
+  if (webhook.selectorError) throw errors.internal(webhook.selectorError);
+  if (!namespaceSelectorMatches(core, webhook, attributes)) return undefined;
+  if (!objectSelectorMatches(webhook, attributes)) return undefined;
+  return { webhook, served };
+}
