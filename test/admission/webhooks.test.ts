@@ -144,7 +144,7 @@ describe('admission webhooks', () => {
     expect(calls('/update-only')).toHaveLength(0);
     expect(calls('/namespaced')).toHaveLength(1);
     expect(calls('/cluster')).toHaveLength(0);
-    await inject('PUT', '/api/v1/namespaces/default/configmaps/r1', { ...created.json(), data: { a: '2' } });
+    await inject('PUT', '/api/v1/namespaces/default/configmaps/r1', { ...(created.json() as Json), data: { a: '2' } });
     expect(calls('/update-only').map((r) => r.request.operation)).toEqual(['UPDATE']);
     expect(calls('/update-only')[0].request.oldObject.data).toEqual({ a: '1' });
     expect(calls('/update-only')[0].request.options.kind).toBe('UpdateOptions');
