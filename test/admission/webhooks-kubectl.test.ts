@@ -1,0 +1,92 @@
+// The webhook acceptance test: a real `k2 server` and real kubectl; the webhooks are served by this
+// test over HTTPS on loopback with their own CA. A validating webhook's denial reaches kubectl with its
+// message, a mutating webhook's JSONPatch label is on the stored object, webhook warnings are printed.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { startServer, type TestServer } from '../e2e/harness.ts';
+import { jsonPatch, startWebhookServer, type WebhookServer } from './webhook-server.ts';
+
+describe('admission webhooks with kubectl', () => {
+  let server: TestServer;
+  let hooks: WebhookServer;
+
+  beforeAll(async () => {
+    [server, hooks] = await Promise.all([startServer(), startWebhookServer()]);
+    hooks.handle('/validate', (request) =>
+      request.object?.metadata?.name?.startsWith('forbidden-')
+        ? { allowed: false, status: { code: 403, reason: 'Forbidden', message: `configmaps named ${request.object.metadata.name} are not welcome here` } }
+        : { allowed: true, warnings: ['configmap checked by validate.k2.test'] },
+    );
+    hooks.handle('/mutate', (request) => {
+      const labels = request.object.metadata.labels;
+      return { allowed: true, ...jsonPatch(labels ? [{ op: 'add', path: '/metadata/labels/k2.test~1mutated', value: 'true' }] : [{ op: 'add', path: '/metadata/labels', value: { 'k2.test/mutated': 'true' } }]) };
+    });
+    const rules = [{ operations: ['CREATE', 'UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }];
+    const configurations = [
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingWebhookConfiguration',
+        metadata: { name: 'validate' },
+        webhooks: [{ name: 'validate.k2.test', clientConfig: { url: `${hooks.url}/validate`, caBundle: hooks.caBundle }, rules, sideEffects: 'None', admissionReviewVersions: ['v1'], objectSelector: { matchExpressions: [{ key: 'skip-webhooks', operator: 'DoesNotExist' }] } }],
+      },
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'MutatingWebhookConfiguration',
+        metadata: { name: 'mutate' },
+        webhooks: [{ name: 'mutate.k2.test', clientConfig: { url: `${hooks.url}/mutate`, caBundle: hooks.caBundle }, rules, sideEffects: 'None', admissionReviewVersions: ['v1', 'v1beta1'], objectSelector: { matchExpressions: [{ key: 'skip-webhooks', operator: 'DoesNotExist' }] } }],
+      },
+    ];
+    const file = join(server.dataDir, 'webhooks.yaml');
+    writeFileSync(file, configurations.map((c) => YAML.stringify(c)).join('---\n'));
+    const applied = await server.kubectl(['apply', '-f', file]);
+    expect(applied.code, applied.stderr).toBe(0);
+    // The configurations take effect once the watch cache has them (well within a second).
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      const probe = await server.kubectl(['create', 'configmap', 'probe', '--dry-run=server', '-o', 'json']);
+      if (probe.code === 0 && JSON.parse(probe.stdout).metadata.labels?.['k2.test/mutated']) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await hooks?.close();
+  });
+
+  for (const version of ['1.27', '1.30', '1.33']) {
+    it(`kubectl ${version} prints the validating webhook's denial`, async () => {
+      const result = await server.kubectl(['create', 'configmap', `forbidden-${version.replace('.', '-')}`, '--from-literal=a=b'], { version });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr.trim()).toBe(
+        `error: failed to create configmap: admission webhook "validate.k2.test" denied the request: configmaps named forbidden-${version.replace('.', '-')} are not welcome here`,
+      );
+      const applied = await server.kubectl(['apply', '-f', '-'], {
+        version,
+        input: YAML.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `forbidden-apply-${version.replace('.', '-')}` } }),
+      });
+      expect(applied.code).not.toBe(0);
+      expect(applied.stderr).toContain(`Error from server (Forbidden): error when creating "STDIN": admission webhook "validate.k2.test" denied the request: configmaps named forbidden-apply-${version.replace('.', '-')} are not welcome here`);
+    });
+  }
+
+  it('the mutating webhook labels what kubectl creates, through a JSONPatch, and kubectl shows the warning', async () => {
+    const created = await server.kubectl(['create', 'configmap', 'labelled', '--from-literal=a=b']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stderr).toContain('Warning: configmap checked by validate.k2.test');
+    const label = await server.kubectl(['get', 'configmap', 'labelled', '-o', 'jsonpath={.metadata.labels}']);
+    expect(JSON.parse(label.stdout)).toEqual({ 'k2.test/mutated': 'true' });
+    const applied = await server.kubectl(['apply', '-f', '-'], { input: YAML.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'applied', labels: { app: 'web' } }, data: { a: 'b' } }) });
+    expect(applied.code, applied.stderr).toBe(0);
+    const shown = await server.kubectl(['get', 'configmap', 'applied', '--show-labels', '--no-headers']);
+    expect(shown.stdout).toMatch(/^applied\s+1\s+\S+\s+app=web,k2\.test\/mutated=true$/m);
+  });
+
+  it('objects the selectors exclude are not sent to the webhooks', async () => {
+    const created = await server.kubectl(['apply', '-f', '-'], { input: YAML.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'forbidden-but-skipped', labels: { 'skip-webhooks': 'please' } } }) });
+    expect(created.code, created.stderr).toBe(0);
+    const labels = await server.kubectl(['get', 'configmap', 'forbidden-but-skipped', '-o', 'jsonpath={.metadata.labels}']);
+    expect(JSON.parse(labels.stdout)).toEqual({ 'skip-webhooks': 'please' });
+  });
+});
