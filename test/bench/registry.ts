@@ -7,6 +7,7 @@ import { schedulerBenchmark } from './scheduler.ts';
 import { podsBenchmark } from './pods.ts';
 import { startupBenchmark } from './startup.ts';
 import { templateBenchmark } from './template.ts';
+import { webhooksBenchmark } from './webhooks.ts';
 
 export const benchmarks: Record<string, () => Promise<void>> = {
   startup: startupBenchmark,
@@ -17,4 +18,5 @@ export const benchmarks: Record<string, () => Promise<void>> = {
   template: templateBenchmark,
   scheduler: schedulerBenchmark,
   pods: podsBenchmark,
+  webhooks: webhooksBenchmark,
 };
