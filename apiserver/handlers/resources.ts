@@ -3,6 +3,7 @@
 // status and scale subresources), plus a hook for custom subresources (log, exec, binding, …).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AdmissionRequestContext } from '../admission/types.ts';
+import { addAuditAnnotation } from '../audit/audit-log.ts';
 import type { UserInfo } from '../authn.ts';
 import { forbiddenError } from '../authz.ts';
 import type { ApiCore } from '../core.ts';
@@ -255,7 +256,12 @@ export class ResourceHandlers {
     const served = this.resolve(info);
     const store = this.core.store(served.description);
     const query = request.query as Query;
-    const admission: AdmissionRequestContext = { served, fieldManager: queryString(query, 'fieldManager'), warn: (text) => addWarnings(reply, [text]) };
+    const admission: AdmissionRequestContext = {
+      served,
+      fieldManager: queryString(query, 'fieldManager'),
+      warn: (text) => addWarnings(reply, [text]),
+      annotate: (key, value) => addAuditAnnotation(request, key, value),
+    };
     const context: ResourceRequest = { info, served, store, user: request.user!, query, request, reply, admission };
     const method = request.method as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
     await this.authorize(context, method);

@@ -1,23 +1,25 @@
 // The webhook acceptance test: a real `k2 server` and real kubectl; the webhooks are served by this
 // test over HTTPS on loopback with their own CA. A validating webhook's denial reaches kubectl with its
 // message, a mutating webhook's JSONPatch label is on the stored object, webhook warnings are printed.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { startServer, type TestServer } from '../e2e/harness.ts';
+import { startServer, tempDir, type TestServer } from '../e2e/harness.ts';
 import { jsonPatch, startWebhookServer, type WebhookServer } from './webhook-server.ts';
 
 describe('admission webhooks with kubectl', () => {
   let server: TestServer;
   let hooks: WebhookServer;
+  let auditDir: string;
 
   beforeAll(async () => {
-    [server, hooks] = await Promise.all([startServer(), startWebhookServer()]);
+    auditDir = tempDir('k2-webhook-audit-');
+    [server, hooks] = await Promise.all([startServer({ args: ['--audit-log-path', join(auditDir, 'audit.log')] }), startWebhookServer()]);
     hooks.handle('/validate', (request) =>
       request.object?.metadata?.name?.startsWith('forbidden-')
         ? { allowed: false, status: { code: 403, reason: 'Forbidden', message: `configmaps named ${request.object.metadata.name} are not welcome here` } }
-        : { allowed: true, warnings: ['configmap checked by validate.k2.test'] },
+        : { allowed: true, warnings: ['configmap checked by validate.k2.test'], auditAnnotations: { checked: request.object?.metadata?.name ?? '' } },
     );
     hooks.handle('/mutate', (request) => {
       const labels = request.object.metadata.labels;
@@ -53,6 +55,7 @@ describe('admission webhooks with kubectl', () => {
   afterAll(async () => {
     await server?.stop();
     await hooks?.close();
+    rmSync(auditDir, { recursive: true, force: true });
   });
 
   for (const version of ['1.27', '1.30', '1.33']) {
@@ -81,6 +84,22 @@ describe('admission webhooks with kubectl', () => {
     expect(applied.code, applied.stderr).toBe(0);
     const shown = await server.kubectl(['get', 'configmap', 'applied', '--show-labels', '--no-headers']);
     expect(shown.stdout).toMatch(/^applied\s+1\s+\S+\s+app=web,k2\.test\/mutated=true$/m);
+
+    // The audit log records what the webhooks did and the annotations they returned.
+    const deadline = Date.now() + 5000;
+    let event: Record<string, any> | undefined;
+    while (!event && Date.now() < deadline) {
+      event = readFileSync(join(auditDir, 'audit.log'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, any>)
+        .find((e) => e.stage === 'ResponseComplete' && e.verb === 'create' && e.objectRef?.resource === 'configmaps' && e.responseStatus?.code === 201 && e.annotations?.['validate.k2.test/checked'] === 'labelled');
+      if (!event) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(event?.annotations).toMatchObject({
+      'mutation.webhook.admission.k8s.io/round_0_index_0': JSON.stringify({ configuration: 'mutate', webhook: 'mutate.k2.test', mutated: true }),
+      'validate.k2.test/checked': 'labelled',
+    });
   });
 
   it('objects the selectors exclude are not sent to the webhooks', async () => {
