@@ -312,6 +312,34 @@ describe('admission webhooks', () => {
     expect(refused.json().message).toBe('Internal error occurred: failed calling webhook "patching.k2.test": received invalid webhook response: validating webhook may not return response.patch');
   });
 
+  it('matchConditions (CEL) decide on object, oldObject and request; an evaluation error follows the failurePolicy', async () => {
+    hooks.handle('/conditional', () => ({ allowed: false, status: { message: 'conditions matched' } }));
+    const conditions = [
+      { name: 'labelled-web', expression: "has(object.metadata.labels) && object.metadata.labels['app'] == 'web'" },
+      { name: 'not-system', expression: "!request.userInfo.username.startsWith('system:')" },
+    ];
+    await configure('validating', 'conditional', [webhook('conditional.k2.test', '/conditional', { matchConditions: conditions })]);
+    expect((await inject('POST', '/api/v1/namespaces/default/configmaps', configMap('mc1', { app: 'db' }))).statusCode).toBe(201);
+    expect((await inject('POST', '/api/v1/namespaces/default/configmaps', configMap('mc2'))).statusCode).toBe(201);
+    expect(calls('/conditional')).toHaveLength(0);
+    const refused = await inject('POST', '/api/v1/namespaces/default/configmaps', configMap('mc3', { app: 'web' }));
+    expect(refused.json()).toMatchObject({ code: 400, message: 'admission webhook "conditional.k2.test" denied the request: conditions matched' });
+
+    // A field that is not there is an error: Fail refuses (403), Ignore skips the webhook.
+    await unconfigureAll();
+    const erring = [{ name: 'replicas', expression: 'object.spec.replicas > 1' }];
+    await configure('validating', 'erring', [webhook('erring.k2.test', '/conditional', { matchConditions: erring })]);
+    const failed = await inject('POST', '/api/v1/namespaces/default/configmaps', configMap('mc4'));
+    expect(failed.json()).toMatchObject({
+      code: 403,
+      reason: 'Forbidden',
+      message: `configmaps "mc4" is forbidden: failed calling webhook "erring.k2.test": matchCondition 'replicas': expression 'object.spec.replicas > 1' resulted in error: field not found: spec`,
+    });
+    await unconfigureAll();
+    await configure('validating', 'erring', [webhook('erring.k2.test', '/conditional', { matchConditions: erring, failurePolicy: 'Ignore' })]);
+    expect((await inject('POST', '/api/v1/namespaces/default/configmaps', configMap('mc5'))).statusCode).toBe(201);
+  });
+
   it('follows configuration changes from the watch cache, and never sends webhook configurations to webhooks', async () => {
     hooks.handle('/everything', () => ({ allowed: false, status: { message: 'no' } }));
     await configure('validating', 'everything', [webhook('everything.k2.test', '/everything', { rules: [{ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*/*'] }] })]);

@@ -4,6 +4,7 @@
 import type { ApiCore } from '../../core.ts';
 import { labelSelectorFromObject, type LabelSelector, type LabelSelectorObject } from '../../registry/selectors.ts';
 import type { KubeObject } from '../../registry/types.ts';
+import { compileConditions, type CompiledCondition } from './match-conditions.ts';
 
 export type WebhookType = 'mutating' | 'validating';
 
@@ -47,7 +48,7 @@ export interface Webhook {
   timeoutSeconds: number;
   admissionReviewVersions: string[];
   reinvocationPolicy: 'Never' | 'IfNeeded';
-  matchConditions: { name: string; expression: string }[];
+  matchConditions: CompiledCondition[];
   /** A selector that could not be parsed (the webhook then fails per its failurePolicy). */
   selectorError?: string;
 }
@@ -82,7 +83,7 @@ function compile(configuration: KubeObject, type: WebhookType): Webhook[] {
       timeoutSeconds: hook.timeoutSeconds ?? 10,
       admissionReviewVersions: hook.admissionReviewVersions ?? ['v1beta1'],
       reinvocationPolicy: hook.reinvocationPolicy === 'IfNeeded' ? 'IfNeeded' : 'Never',
-      matchConditions: hook.matchConditions ?? [],
+      matchConditions: compileConditions(hook.matchConditions ?? []),
     };
     try {
       webhook.namespaceSelector = selector(hook.namespaceSelector);

@@ -9,10 +9,11 @@ import { applyJsonPatch } from '../../patch/json-patch.ts';
 import { fromServedVersion } from '../../registry/conversion.ts';
 import { deepEqual } from '../../registry/object-meta.ts';
 import type { KubeObject } from '../../registry/types.ts';
-import { errors, StatusError, type StatusDetails } from '../../status.ts';
+import { errors, qualifiedResource, StatusError, type StatusDetails } from '../../status.ts';
 import type { AdmissionAttributes, AdmissionPlugin } from '../types.ts';
 import { WebhookClient, WebhookCallError, webhookTarget } from './client.ts';
 import { WebhookSource, type Webhook } from './configurations.ts';
+import { evaluateConditions } from './match-conditions.ts';
 import { matchWebhook, type WebhookInvocation } from './matching.ts';
 import { admissionReview, negotiateReviewVersion, readAdmissionResponse, versionedObject, type AdmissionResponse } from './review.ts';
 
@@ -46,6 +47,15 @@ function denial(webhook: Webhook, status: Json | undefined): StatusError {
   return new StatusError(code, typeof status?.reason === 'string' ? status.reason : '', message, status?.details as StatusDetails | undefined);
 }
 
+/** Match conditions that failed to evaluate under failurePolicy Fail: 403, as kube-apiserver answers. */
+function conditionsError(webhook: Webhook, attributes: AdmissionAttributes, error: string): StatusError {
+  const { plural, group } = attributes.description;
+  const name = attributes.name ?? attributes.object?.metadata?.name;
+  const resource = qualifiedResource(plural, group);
+  const cause = `failed calling webhook "${webhook.name}": ${error}`;
+  return errors.forbidden(name ? `${resource} "${name}" is forbidden: ${cause}` : `${resource} is forbidden: ${cause}`, { name, group, kind: plural });
+}
+
 /** Replaces the contents of `target` by `source`, keeping the identity of `target` and of its metadata (callers hold both). */
 function replaceContents(target: KubeObject, source: KubeObject): void {
   const meta = target.metadata;
@@ -66,18 +76,26 @@ class WebhookDispatcher {
     readonly source: WebhookSource,
   ) {}
 
-  /** Calls one webhook; returns its answer, or undefined when it failed open (failurePolicy Ignore). */
+  /** Calls one webhook; returns its answer, or undefined when its matchConditions exclude the request or it failed open (failurePolicy Ignore). */
   async call(invocation: WebhookInvocation, attributes: AdmissionAttributes, annotationKey: string): Promise<AdmissionResponse | undefined> {
     const { webhook } = invocation;
     const mutating = webhook.type === 'mutating';
+    const reviewVersion = negotiateReviewVersion(webhook.admissionReviewVersions);
+    const review = admissionReview(attributes, invocation.served, reviewVersion ?? 'v1');
+    if (webhook.matchConditions.length) {
+      const { request } = review.body;
+      const conditions = evaluateConditions(webhook.matchConditions, { object: request.object, oldObject: request.oldObject, request });
+      if (conditions.error !== undefined) {
+        if (webhook.failurePolicy === 'Fail') throw conditionsError(webhook, attributes, conditions.error);
+        this.core.log.warn({ webhook: webhook.name, err: conditions.error }, 'failed evaluating match conditions, failing open');
+        return undefined;
+      }
+      if (!conditions.matches) return undefined;
+    }
     if (attributes.dryRun && webhook.sideEffects !== 'None' && webhook.sideEffects !== 'NoneOnDryRun') {
       throw errors.badRequest(`admission webhook "${webhook.name}" does not support dry run`);
     }
     try {
-      if (webhook.matchConditions.length) {
-        throw new WebhookCallError(webhook.name, 'matchConditions are not supported: k2 has no CEL evaluator');
-      }
-      const reviewVersion = negotiateReviewVersion(webhook.admissionReviewVersions);
       if (!reviewVersion) {
         throw new WebhookCallError(webhook.name, `webhook does not accept known AdmissionReview versions (accepts ${webhook.admissionReviewVersions.join(', ')}, k2 sends v1, v1beta1)`);
       }
@@ -88,7 +106,6 @@ class WebhookDispatcher {
       } catch (error) {
         throw new WebhookCallError(webhook.name, `failed to call webhook: ${(error as Error).message}`);
       }
-      const review = admissionReview(attributes, invocation.served, reviewVersion);
       const answer = await this.client.post(webhook.name, target, webhook.clientConfig.caBundle, JSON.stringify(review.body), timeoutSeconds);
       try {
         return readAdmissionResponse(review, answer, mutating);

@@ -1,9 +1,11 @@
 // Validation of Mutating/ValidatingWebhookConfigurations with kube-apiserver's field errors. k2 is
 // versionless: one stored form for v1 and v1beta1, so sideEffects Unknown and Some (v1beta1's) are
-// accepted whatever version wrote them, where kube-apiserver refuses them through v1.
+// accepted whatever version wrote them, where kube-apiserver refuses them through v1. matchConditions
+// must parse (k2 does not type-check them against the schemas as kube-apiserver does).
 import { dns1123SubdomainErrors, fieldError, labelValueErrors, qualifiedNameErrors } from '../../registry/field-errors.ts';
 import type { KubeObject } from '../../registry/types.ts';
 import type { StatusCause } from '../../status.ts';
+import { compileExpression } from './match-conditions.ts';
 
 type Json = Record<string, any>;
 
@@ -140,6 +142,30 @@ function serviceErrors(field: string, service: Json): StatusCause[] {
   return causes;
 }
 
+const maxMatchConditions = 64;
+
+function matchConditionErrors(field: string, conditions: Json[] | undefined): StatusCause[] {
+  if (!conditions?.length) return [];
+  const causes: StatusCause[] = [];
+  if (conditions.length > maxMatchConditions) causes.push(fieldError.tooMany(field, conditions.length, maxMatchConditions));
+  const names = new Set<string>();
+  conditions.forEach((condition, i) => {
+    const at = `${field}[${i}]`;
+    if (!condition.name) causes.push(fieldError.required(`${at}.name`));
+    else {
+      for (const problem of qualifiedNameErrors(String(condition.name))) causes.push(fieldError.invalid(`${at}.name`, condition.name, problem));
+      if (names.has(condition.name)) causes.push(fieldError.duplicate(`${at}.name`, condition.name));
+      names.add(condition.name);
+    }
+    if (!condition.expression) causes.push(fieldError.required(`${at}.expression`));
+    else {
+      const { error } = compileExpression(String(condition.expression));
+      if (error) causes.push(fieldError.invalid(`${at}.expression`, condition.expression, error));
+    }
+  });
+  return causes;
+}
+
 function reviewVersionErrors(field: string, versions: string[] | undefined): StatusCause[] {
   if (!versions?.length) return [fieldError.required(field, `must specify one of ${reviewVersions.join(', ')}`)];
   const causes: StatusCause[] = [];
@@ -171,6 +197,7 @@ function webhookErrors(field: string, webhook: Json, mutating: boolean): StatusC
   if (Boolean(config.url) === Boolean(config.service)) causes.push(fieldError.required(`${field}.clientConfig`, 'exactly one of url or service is required'));
   else if (config.url) causes.push(...urlErrors(`${field}.clientConfig.url`, String(config.url)));
   else causes.push(...serviceErrors(`${field}.clientConfig.service`, config.service));
+  causes.push(...matchConditionErrors(`${field}.matchConditions`, webhook.matchConditions));
   causes.push(...reviewVersionErrors(`${field}.admissionReviewVersions`, webhook.admissionReviewVersions));
   return causes;
 }
