@@ -1,10 +1,10 @@
-// The webhooks of every Mutating/ValidatingWebhookConfiguration, read from the watch cache (never
-// the datastore) and recompiled only after a configuration changed, so a change applies as soon as
-// the cache has it and a request costs no lookup when none changed.
+// The webhooks of every Mutating/ValidatingWebhookConfiguration, as admission evaluates them.
 import type { ApiCore } from '../../core.ts';
+import { CompiledObjects } from '../compiled-objects.ts';
 import { labelSelectorFromObject, type LabelSelector, type LabelSelectorObject } from '../../registry/selectors.ts';
 import type { KubeObject } from '../../registry/types.ts';
 import { compileConditions, type CompiledCondition } from './match-conditions.ts';
+import type { MatchCriteria } from './matching.ts';
 
 export type WebhookType = 'mutating' | 'validating';
 
@@ -31,26 +31,19 @@ export interface ClientConfig {
 }
 
 /** One webhook of a configuration, with its selectors parsed. */
-export interface Webhook {
+export interface Webhook extends MatchCriteria {
   /** Unique across configurations: `<configuration>/<index>` (reinvocation tracks webhooks by it). */
   uid: string;
   configuration: string;
   name: string;
   type: WebhookType;
   clientConfig: ClientConfig;
-  rules: WebhookRule[];
   failurePolicy: 'Fail' | 'Ignore';
-  matchPolicy: 'Exact' | 'Equivalent';
-  /** undefined: selects everything ({}). */
-  namespaceSelector?: LabelSelector;
-  objectSelector?: LabelSelector;
   sideEffects: string;
   timeoutSeconds: number;
   admissionReviewVersions: string[];
   reinvocationPolicy: 'Never' | 'IfNeeded';
   matchConditions: CompiledCondition[];
-  /** A selector that could not be parsed (the webhook then fails per its failurePolicy). */
-  selectorError?: string;
 }
 
 type Json = Record<string, any>;
@@ -58,6 +51,27 @@ type Json = Record<string, any>;
 function selector(value: LabelSelectorObject | undefined): LabelSelector | undefined {
   const parsed = labelSelectorFromObject(value ?? {});
   return parsed && !parsed.empty ? parsed : undefined;
+}
+
+/** The parsed namespace and object selectors of a webhook or policy (or why they cannot be parsed). */
+export function parsedSelectors(namespaceSelector: LabelSelectorObject | undefined, objectSelector: LabelSelectorObject | undefined): Pick<MatchCriteria, 'namespaceSelector' | 'objectSelector' | 'selectorError'> {
+  try {
+    return { namespaceSelector: selector(namespaceSelector), objectSelector: selector(objectSelector) };
+  } catch (error) {
+    return { selectorError: (error as Error).message };
+  }
+}
+
+/** A rule as written, with the defaults kube-apiserver stores. */
+export function compileRule(rule: Json): WebhookRule & { resourceNames?: string[] } {
+  return {
+    operations: rule.operations ?? [],
+    apiGroups: rule.apiGroups ?? [],
+    apiVersions: rule.apiVersions ?? [],
+    resources: rule.resources ?? [],
+    scope: rule.scope ?? '*',
+    ...(rule.resourceNames?.length ? { resourceNames: rule.resourceNames } : {}),
+  };
 }
 
 function compile(configuration: KubeObject, type: WebhookType): Webhook[] {
@@ -70,13 +84,7 @@ function compile(configuration: KubeObject, type: WebhookType): Webhook[] {
       name: String(hook.name ?? ''),
       type,
       clientConfig: { url: hook.clientConfig?.url, service: hook.clientConfig?.service, caBundle },
-      rules: ((hook.rules ?? []) as Json[]).map((rule) => ({
-        operations: rule.operations ?? [],
-        apiGroups: rule.apiGroups ?? [],
-        apiVersions: rule.apiVersions ?? [],
-        resources: rule.resources ?? [],
-        scope: rule.scope ?? '*',
-      })),
+      rules: ((hook.rules ?? []) as Json[]).map(compileRule),
       failurePolicy: hook.failurePolicy === 'Ignore' ? 'Ignore' : 'Fail',
       matchPolicy: hook.matchPolicy === 'Exact' ? 'Exact' : 'Equivalent',
       sideEffects: hook.sideEffects ?? 'Unknown',
@@ -84,47 +92,14 @@ function compile(configuration: KubeObject, type: WebhookType): Webhook[] {
       admissionReviewVersions: hook.admissionReviewVersions ?? ['v1beta1'],
       reinvocationPolicy: hook.reinvocationPolicy === 'IfNeeded' ? 'IfNeeded' : 'Never',
       matchConditions: compileConditions(hook.matchConditions ?? []),
+      ...parsedSelectors(hook.namespaceSelector, hook.objectSelector),
     };
-    try {
-      webhook.namespaceSelector = selector(hook.namespaceSelector);
-      webhook.objectSelector = selector(hook.objectSelector);
-    } catch (error) {
-      webhook.selectorError = (error as Error).message;
-    }
     return webhook;
   });
 }
 
 /** The webhooks of one configuration kind, in Kubernetes' order (configurations by name, then as listed). */
-export class WebhookSource {
-  private webhooks: Webhook[] = [];
-  private stale = true;
-  private unsubscribe?: () => void;
-
-  constructor(
-    private readonly core: ApiCore,
-    private readonly type: WebhookType,
-  ) {}
-
-  private get prefix(): string {
-    const plural = this.type === 'mutating' ? 'mutatingwebhookconfigurations' : 'validatingwebhookconfigurations';
-    return this.core.storeFor('admissionregistration.k8s.io', plural).prefix();
-  }
-
-  current(): Webhook[] {
-    if (!this.unsubscribe) {
-      // Subscribed on first use: the cache is loaded by then (plugins are created before it starts).
-      this.unsubscribe = this.core.cache.subscribe(this.prefix, this.core.cache.revision, () => (this.stale = true));
-    }
-    if (this.stale) {
-      this.stale = false;
-      this.webhooks = [...this.core.cache.list(this.prefix)].flatMap((entry) => compile(entry.object, this.type));
-    }
-    return this.webhooks;
-  }
-
-  stop(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-  }
+export function webhookSource(core: ApiCore, type: WebhookType): CompiledObjects<Webhook> {
+  const plural = type === 'mutating' ? 'mutatingwebhookconfigurations' : 'validatingwebhookconfigurations';
+  return new CompiledObjects(core, 'admissionregistration.k8s.io', plural, (configuration) => compile(configuration, type));
 }

@@ -9,6 +9,19 @@ import type { LabelSelector } from '../../registry/selectors.ts';
 import type { AdmissionAttributes } from '../types.ts';
 import type { Webhook, WebhookRule } from './configurations.ts';
 
+/** What decides whether a webhook or an admission policy (binding) applies to a request. */
+export interface MatchCriteria {
+  rules: (WebhookRule & { resourceNames?: string[] })[];
+  /** Admission policies: requests these rules match are left out. */
+  excludeRules?: (WebhookRule & { resourceNames?: string[] })[];
+  matchPolicy: 'Exact' | 'Equivalent';
+  /** undefined: selects everything ({}). */
+  namespaceSelector?: LabelSelector;
+  objectSelector?: LabelSelector;
+  /** A selector that could not be parsed (an internal error when the rules match). */
+  selectorError?: string;
+}
+
 /** The resource a matched webhook is called for: the request's own version or an equivalent one. */
 export interface WebhookInvocation {
   webhook: Webhook;
@@ -23,6 +36,7 @@ interface RuleTarget {
   version: string;
   resource: string;
   subresource: string;
+  name: string;
   /** Namespaced requests (Namespace objects count as cluster-scoped). */
   namespaced: boolean;
   isNamespace: boolean;
@@ -47,8 +61,9 @@ function scopeMatches(scope: string, target: RuleTarget): boolean {
   return true;
 }
 
-export function ruleMatches(rule: WebhookRule, target: RuleTarget): boolean {
+export function ruleMatches(rule: WebhookRule & { resourceNames?: string[] }, target: RuleTarget): boolean {
   return (
+    (!rule.resourceNames?.length || rule.resourceNames.includes(target.name)) &&
     listMatches(rule.operations, target.operation) &&
     listMatches(rule.apiGroups, target.group) &&
     listMatches(rule.apiVersions, target.version) &&
@@ -68,6 +83,7 @@ function targetFor(attributes: AdmissionAttributes, served: ServedVersion): Rule
     version: served.version,
     resource: served.plural,
     subresource: attributes.subresource ?? '',
+    name: attributes.name ?? attributes.object?.metadata?.name ?? attributes.oldObject?.metadata?.name ?? '',
     namespaced: attributes.description.namespaced,
     isNamespace: isNamespaceResource(attributes),
   };
@@ -84,14 +100,14 @@ export function requestVersion(attributes: AdmissionAttributes): ServedVersion {
   return attributes.request?.served ?? servedVersionOf(attributes.description, 0);
 }
 
-/** The version the webhook's rules accept the request in, or undefined when no rule matches. */
-export function matchRules(webhook: Webhook, attributes: AdmissionAttributes): ServedVersion | undefined {
+/** The version `rules` accept the request in, or undefined when no rule matches. */
+function matchRules(rules: MatchCriteria['rules'], matchPolicy: MatchCriteria['matchPolicy'], attributes: AdmissionAttributes): ServedVersion | undefined {
   const own = requestVersion(attributes);
   const ownTarget = targetFor(attributes, own);
-  if (webhook.rules.some((rule) => ruleMatches(rule, ownTarget))) return own;
-  if (webhook.matchPolicy !== 'Equivalent') return undefined;
+  if (rules.some((rule) => ruleMatches(rule, ownTarget))) return own;
+  if (matchPolicy !== 'Equivalent') return undefined;
   // Earlier rules first, then the equivalent versions in preference order.
-  for (const rule of webhook.rules) {
+  for (const rule of rules) {
     for (const served of equivalentVersions(attributes)) {
       if (served.group === own.group && served.version === own.version) continue;
       if (ruleMatches(rule, targetFor(attributes, served))) return served;
@@ -105,17 +121,17 @@ function labelsMatch(selector: LabelSelector, object: KubeObject | undefined): b
 }
 
 /** objectSelector: the new or the old object's labels match. */
-export function objectSelectorMatches(webhook: Webhook, attributes: AdmissionAttributes): boolean {
-  if (!webhook.objectSelector) return true;
-  return labelsMatch(webhook.objectSelector, attributes.object) || labelsMatch(webhook.objectSelector, attributes.oldObject);
+function objectSelectorMatches(criteria: MatchCriteria, attributes: AdmissionAttributes): boolean {
+  if (!criteria.objectSelector) return true;
+  return labelsMatch(criteria.objectSelector, attributes.object) || labelsMatch(criteria.objectSelector, attributes.oldObject);
 }
 
 /**
  * namespaceSelector: on the labels of the request's namespace (from the watch cache); a Namespace
  * being created or updated is judged by its own new labels; other cluster-scoped objects always match.
  */
-export function namespaceSelectorMatches(core: ApiCore, webhook: Webhook, attributes: AdmissionAttributes): boolean {
-  const selector = webhook.namespaceSelector;
+function namespaceSelectorMatches(core: ApiCore, criteria: MatchCriteria, attributes: AdmissionAttributes): boolean {
+  const selector = criteria.namespaceSelector;
   if (!selector) return true;
   const isNamespace = isNamespaceResource(attributes);
   if (!attributes.description.namespaced && !isNamespace) return true;
@@ -130,12 +146,19 @@ export function namespaceSelectorMatches(core: ApiCore, webhook: Webhook, attrib
   return selector.matches(namespace.metadata.labels);
 }
 
+/** The version the criteria accept the request in (what their evaluator sees), or undefined when they do not apply. */
+export function matchCriteria(core: ApiCore, criteria: MatchCriteria, attributes: AdmissionAttributes): ServedVersion | undefined {
+  const served = matchRules(criteria.rules, criteria.matchPolicy, attributes);
+  if (!served) return undefined;
+  if (criteria.excludeRules?.length && matchRules(criteria.excludeRules, criteria.matchPolicy, attributes)) return undefined;
+  if (criteria.selectorError) throw errors.internal(criteria.selectorError);
+  if (!namespaceSelectorMatches(core, criteria, attributes)) return undefined;
+  if (!objectSelectorMatches(criteria, attributes)) return undefined;
+  return served;
+}
+
 /** The invocation of `webhook` for this request, or undefined when it does not apply. */
 export function matchWebhook(core: ApiCore, webhook: Webhook, attributes: AdmissionAttributes): WebhookInvocation | undefined {
-  const served = matchRules(webhook, attributes);
-  if (!served) return undefined;
-  if (webhook.selectorError) throw errors.internal(webhook.selectorError);
-  if (!namespaceSelectorMatches(core, webhook, attributes)) return undefined;
-  if (!objectSelectorMatches(webhook, attributes)) return undefined;
-  return { webhook, served };
+  const served = matchCriteria(core, webhook, attributes);
+  return served && { webhook, served };
 }

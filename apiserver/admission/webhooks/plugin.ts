@@ -12,7 +12,8 @@ import type { KubeObject } from '../../registry/types.ts';
 import { errors, qualifiedResource, StatusError, type StatusDetails } from '../../status.ts';
 import type { AdmissionAttributes, AdmissionPlugin } from '../types.ts';
 import { WebhookClient, WebhookCallError, webhookTarget } from './client.ts';
-import { WebhookSource, type Webhook } from './configurations.ts';
+import type { CompiledObjects } from '../compiled-objects.ts';
+import { webhookSource, type Webhook } from './configurations.ts';
 import { evaluateConditions } from './match-conditions.ts';
 import { matchWebhook, type WebhookInvocation } from './matching.ts';
 import { admissionReview, negotiateReviewVersion, readAdmissionResponse, versionedObject, type AdmissionResponse } from './review.ts';
@@ -73,7 +74,7 @@ class WebhookDispatcher {
 
   constructor(
     readonly core: ApiCore,
-    readonly source: WebhookSource,
+    readonly source: CompiledObjects<Webhook>,
   ) {}
 
   /** Calls one webhook; returns its answer, or undefined when its matchConditions exclude the request or it failed open (failurePolicy Ignore). */
@@ -176,8 +177,8 @@ export interface WebhookAdmission {
 
 /** The two webhook admission plugins of a core: add `mutating` and `validating` to its admission chain. */
 export function webhookAdmission(core: ApiCore): WebhookAdmission {
-  const mutatingSource = new WebhookSource(core, 'mutating');
-  const validatingSource = new WebhookSource(core, 'validating');
+  const mutatingSource = webhookSource(core, 'mutating');
+  const validatingSource = webhookSource(core, 'validating');
   const mutatingDispatcher = new WebhookDispatcher(core, mutatingSource);
   const validatingDispatcher = new WebhookDispatcher(core, validatingSource);
 

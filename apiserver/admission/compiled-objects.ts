@@ -1,0 +1,38 @@
+// Objects of one resource (webhook configurations, admission policies, their bindings) compiled into
+// what admission evaluates, read from the watch cache (never the datastore) and compiled again only
+// after one of them changed: a change applies as soon as the cache has it, and a request costs no
+// lookup when none changed.
+import type { ApiCore } from '../core.ts';
+import type { KubeObject } from '../registry/types.ts';
+
+export class CompiledObjects<T> {
+  private compiled: T[] = [];
+  private stale = true;
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly core: ApiCore,
+    private readonly group: string,
+    private readonly plural: string,
+    private readonly compile: (object: KubeObject) => T[],
+  ) {}
+
+  /** Everything compiled from the resource's objects, in name order. */
+  current(): T[] {
+    const prefix = this.core.storeFor(this.group, this.plural).prefix();
+    if (!this.unsubscribe) {
+      // Subscribed on first use: the cache is loaded by then (plugins are created before it starts).
+      this.unsubscribe = this.core.cache.subscribe(prefix, this.core.cache.revision, () => (this.stale = true));
+    }
+    if (this.stale) {
+      this.stale = false;
+      this.compiled = [...this.core.cache.list(prefix)].flatMap((entry) => this.compile(entry.object));
+    }
+    return this.compiled;
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+}
