@@ -26,6 +26,8 @@ export interface AdmissionRequestContext {
   /** The apiVersion the client wrote through (a webhook's requestKind/requestResource); absent: the stored form. */
   served?: ServedVersion;
   fieldManager?: string;
+  /** The subresource the client wrote through (a `scale` write reaches admission as an update of its parent). */
+  subresource?: string;
   /** Sends a warning to the client (an HTTP `Warning` header, which kubectl prints). */
   warn?(text: string): void;
   /** Adds an annotation to the request's audit event. */

@@ -259,6 +259,7 @@ export class ResourceHandlers {
     const admission: AdmissionRequestContext = {
       served,
       fieldManager: queryString(query, 'fieldManager'),
+      subresource: info.subresource,
       warn: (text) => addWarnings(reply, [text]),
       annotate: (key, value) => addAuditAnnotation(request, key, value),
     };

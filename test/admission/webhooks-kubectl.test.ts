@@ -102,6 +102,44 @@ describe('admission webhooks with kubectl', () => {
     });
   });
 
+  it('a ValidatingAdmissionPolicy denial reads in kubectl as in Kubernetes', async () => {
+    const manifests = [
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicy',
+        metadata: { name: 'max-replicas' },
+        spec: {
+          failurePolicy: 'Fail',
+          matchConstraints: { resourceRules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['deployments'] }] },
+          validations: [{ expression: 'object.spec.replicas <= 5' }],
+        },
+      },
+      { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'max-replicas-binding' }, spec: { policyName: 'max-replicas', validationActions: ['Deny'] } },
+    ];
+    const applied = await server.kubectl(['apply', '-f', '-'], { input: manifests.map((m) => YAML.stringify(m)).join('---\n') });
+    expect(applied.code, applied.stderr).toBe(0);
+    let result = { code: 0, stdout: '', stderr: '' };
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      result = await server.kubectl(['create', 'deployment', 'big', '--image=nginx', '--replicas=10']);
+      if (result.code !== 0) break;
+      await server.kubectl(['delete', 'deployment', 'big']);
+    }
+    expect(result.stderr.trim()).toBe(
+      `error: failed to create deployment: deployments.apps "big" is forbidden: ValidatingAdmissionPolicy 'max-replicas' with binding 'max-replicas-binding' denied request: failed expression: object.spec.replicas <= 5`,
+    );
+    const small = await server.kubectl(['create', 'deployment', 'small', '--image=nginx', '--replicas=2']);
+    expect(small.code, small.stderr).toBe(0);
+    const patched = await server.kubectl(['patch', 'deployment', 'small', '-p', '{"spec":{"replicas":8}}']);
+    expect(patched.code).not.toBe(0);
+    expect(patched.stderr.trim()).toBe(
+      `The deployments "small" is invalid: : ValidatingAdmissionPolicy 'max-replicas' with binding 'max-replicas-binding' denied request: failed expression: object.spec.replicas <= 5`,
+    );
+    // `kubectl scale` writes deployments/scale, which a rule for `deployments` does not match (as in Kubernetes).
+    const scaled = await server.kubectl(['scale', 'deployment', 'small', '--replicas=8']);
+    expect(scaled.code, scaled.stderr).toBe(0);
+  });
+
   it('objects the selectors exclude are not sent to the webhooks', async () => {
     const created = await server.kubectl(['apply', '-f', '-'], { input: YAML.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'forbidden-but-skipped', labels: { 'skip-webhooks': 'please' } } }) });
     expect(created.code, created.stderr).toBe(0);

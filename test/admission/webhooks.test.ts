@@ -170,6 +170,34 @@ describe('admission webhooks', () => {
     expect(deletion).toMatchObject({ operation: 'DELETE', name: 'r1', object: null, oldObject: { metadata: { name: 'r1' } }, options: { kind: 'DeleteOptions' } });
   });
 
+  it('a write through deployments/scale is sent as an autoscaling/v1 Scale, only to rules naming the subresource', async () => {
+    hooks.handle('/scale', allow);
+    hooks.handle('/main', allow);
+    await configure('validating', 'scale', [
+      webhook('scale.k2.test', '/scale', { rules: [{ operations: ['UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments/scale'] }] }),
+      webhook('main.k2.test', '/main', { rules: [{ operations: ['UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'] }] }),
+    ]);
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'scaled' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'scaled' } }, template: { metadata: { labels: { app: 'scaled' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } } },
+    };
+    expect((await inject('POST', '/apis/apps/v1/namespaces/default/deployments', deployment)).statusCode).toBe(201);
+    const scaled = await inject('PATCH', '/apis/apps/v1/namespaces/default/deployments/scaled/scale', { spec: { replicas: 3 } }, { 'content-type': 'application/merge-patch+json' });
+    expect(scaled.statusCode, scaled.body).toBe(200);
+    expect(calls('/main')).toHaveLength(0);
+    expect(calls('/scale').map((r) => r.request)).toMatchObject([
+      {
+        kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+        resource: { group: 'apps', version: 'v1', resource: 'deployments' },
+        subResource: 'scale',
+        object: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'scaled' }, spec: { replicas: 3 } },
+        oldObject: { kind: 'Scale', spec: { replicas: 1 } },
+      },
+    ]);
+  });
+
   it('matchPolicy Equivalent converts the request to a version a rule names; Exact does not', async () => {
     hooks.handle('/equivalent', allow);
     hooks.handle('/exact', allow);

@@ -42,6 +42,20 @@ interface RuleTarget {
   isNamespace: boolean;
 }
 
+/** Writes to the admission configuration kinds never go to webhooks or policies (a broken one could never be removed). */
+const exemptResources = new Set([
+  'validatingwebhookconfigurations',
+  'mutatingwebhookconfigurations',
+  'validatingadmissionpolicies',
+  'validatingadmissionpolicybindings',
+  'mutatingadmissionpolicies',
+  'mutatingadmissionpolicybindings',
+]);
+
+export function exemptFromAdmission(attributes: AdmissionAttributes): boolean {
+  return attributes.description.group === 'admissionregistration.k8s.io' && exemptResources.has(attributes.description.plural);
+}
+
 function listMatches(values: string[], value: string): boolean {
   return values.some((v) => v === '*' || v === value);
 }
@@ -82,7 +96,7 @@ function targetFor(attributes: AdmissionAttributes, served: ServedVersion): Rule
     group: served.group,
     version: served.version,
     resource: served.plural,
-    subresource: attributes.subresource ?? '',
+    subresource: attributes.subresource ?? attributes.request?.subresource ?? '',
     name: attributes.name ?? attributes.object?.metadata?.name ?? attributes.oldObject?.metadata?.name ?? '',
     namespaced: attributes.description.namespaced,
     isNamespace: isNamespaceResource(attributes),

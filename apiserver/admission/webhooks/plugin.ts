@@ -15,24 +15,10 @@ import { WebhookClient, WebhookCallError, webhookTarget } from './client.ts';
 import type { CompiledObjects } from '../compiled-objects.ts';
 import { webhookSource, type Webhook } from './configurations.ts';
 import { evaluateConditions } from './match-conditions.ts';
-import { matchWebhook, type WebhookInvocation } from './matching.ts';
-import { admissionReview, negotiateReviewVersion, readAdmissionResponse, versionedObject, type AdmissionResponse } from './review.ts';
+import { exemptFromAdmission, matchWebhook, type WebhookInvocation } from './matching.ts';
+import { admissionReview, isScaleWrite, negotiateReviewVersion, readAdmissionResponse, versionedObject, type AdmissionResponse } from './review.ts';
 
 type Json = Record<string, any>;
-
-/** Writes to the admission configuration kinds never go to webhooks (a broken webhook could never be removed). */
-const exemptResources = new Set([
-  'validatingwebhookconfigurations',
-  'mutatingwebhookconfigurations',
-  'validatingadmissionpolicies',
-  'validatingadmissionpolicybindings',
-  'mutatingadmissionpolicies',
-  'mutatingadmissionpolicybindings',
-]);
-
-function exempt(attributes: AdmissionAttributes): boolean {
-  return attributes.description.group === 'admissionregistration.k8s.io' && exemptResources.has(attributes.description.plural);
-}
 
 /** kube-apiserver's NewInternalError: 500, the cause repeated in details. */
 function internalError(error: Error): StatusError {
@@ -133,7 +119,7 @@ class WebhookDispatcher {
   }
 
   matching(attributes: AdmissionAttributes): { invocation: WebhookInvocation; index: number }[] {
-    if (exempt(attributes)) return [];
+    if (exemptFromAdmission(attributes)) return [];
     const webhooks = this.source.current();
     const matched: { invocation: WebhookInvocation; index: number }[] = [];
     webhooks.forEach((webhook, index) => {
@@ -150,6 +136,7 @@ function applyWebhookPatch(invocation: WebhookInvocation, attributes: AdmissionA
   if (!patch.length) return false;
   const object = attributes.object;
   if (!object) throw errors.internal(`admission webhook "${webhook.name}" attempted to modify the object, which is not supported for this operation`);
+  if (isScaleWrite(attributes)) throw errors.internal(`admission webhook "${webhook.name}" attempted to modify a Scale, which k2 does not support`);
   let patched: KubeObject;
   try {
     // The semantics and errors of the JSON patch library kube-apiserver applies webhook patches with.

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { toServedVersion } from '../../registry/conversion.ts';
 import { groupVersion, type ServedVersion } from '../../registry/registry.ts';
 import type { KubeObject } from '../../registry/types.ts';
+import { getScale } from '../../handlers/scale.ts';
 import type { AdmissionAttributes } from '../types.ts';
 import { requestVersion } from './matching.ts';
 
@@ -22,6 +23,14 @@ export function versionedObject(served: ServedVersion, object: KubeObject): Kube
   const versioned = toServedVersion(served, object);
   // The stored form is served as is: it carries its apiVersion and kind only when written through HTTP.
   return { ...versioned, apiVersion: groupVersion(served.group, served.version), kind: served.kind };
+}
+
+/**
+ * A write through `<resource>/scale`: the store updates the parent object, while webhooks and
+ * policies see the autoscaling Scale the client sent, as in Kubernetes.
+ */
+export function isScaleWrite(attributes: AdmissionAttributes): boolean {
+  return !attributes.subresource && attributes.request?.subresource === 'scale' && Boolean(attributes.description.scale);
 }
 
 function optionsOf(attributes: AdmissionAttributes): Json {
@@ -43,16 +52,22 @@ export interface AdmissionReviewRequest {
 export function admissionReview(attributes: AdmissionAttributes, served: ServedVersion, reviewVersion: string): AdmissionReviewRequest {
   const own = requestVersion(attributes);
   const uid = randomUUID();
+  const scale = isScaleWrite(attributes);
+  const view = (object: KubeObject | undefined) => (!object ? null : scale ? getScale(served, object) : versionedObject(served, object));
+  const object = view(attributes.object);
+  const kind = object?.apiVersion && object.kind ? object.apiVersion : undefined;
+  const [kindGroup, kindVersion] = scale && kind ? (kind.includes('/') ? kind.split('/') : ['', kind]) : [served.group, served.version];
   const request: Json = {
     uid,
-    kind: { group: served.group, version: served.version, kind: served.kind },
+    kind: { group: kindGroup, version: kindVersion, kind: scale ? 'Scale' : served.kind },
     resource: { group: served.group, version: served.version, resource: served.plural },
     requestKind: { group: own.group, version: own.version, kind: own.kind },
     requestResource: { group: own.group, version: own.version, resource: own.plural },
   };
-  if (attributes.subresource) {
-    request.subResource = attributes.subresource;
-    request.requestSubResource = attributes.subresource;
+  const subresource = attributes.subresource ?? (scale ? 'scale' : undefined);
+  if (subresource) {
+    request.subResource = subresource;
+    request.requestSubResource = subresource;
   }
   const name = attributes.name ?? attributes.object?.metadata?.name ?? attributes.oldObject?.metadata?.name;
   if (name) request.name = name;
@@ -60,8 +75,9 @@ export function admissionReview(attributes: AdmissionAttributes, served: ServedV
   request.operation = attributes.operation;
   const user = attributes.user;
   request.userInfo = { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) };
-  request.object = attributes.object ? versionedObject(served, attributes.object) : null;
-  request.oldObject = attributes.oldObject ? versionedObject(served, attributes.oldObject) : null;
+  if (scale) request.requestKind = request.kind;
+  request.object = object;
+  request.oldObject = view(attributes.oldObject);
   request.dryRun = attributes.dryRun;
   request.options = optionsOf(attributes);
   return { uid, version: reviewVersion, body: { kind: 'AdmissionReview', apiVersion: `admission.k8s.io/${reviewVersion}`, request } };
