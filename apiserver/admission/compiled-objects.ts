@@ -8,6 +8,7 @@ import type { KubeObject } from '../registry/types.ts';
 export class CompiledObjects<T> {
   private compiled: T[] = [];
   private stale = true;
+  private prefix = '';
   private unsubscribe?: () => void;
 
   constructor(
@@ -19,14 +20,14 @@ export class CompiledObjects<T> {
 
   /** Everything compiled from the resource's objects, in name order. */
   current(): T[] {
-    const prefix = this.core.storeFor(this.group, this.plural).prefix();
     if (!this.unsubscribe) {
       // Subscribed on first use: the cache is loaded by then (plugins are created before it starts).
-      this.unsubscribe = this.core.cache.subscribe(prefix, this.core.cache.revision, () => (this.stale = true));
+      this.prefix = this.core.storeFor(this.group, this.plural).prefix();
+      this.unsubscribe = this.core.cache.subscribe(this.prefix, this.core.cache.revision, () => (this.stale = true));
     }
     if (this.stale) {
       this.stale = false;
-      this.compiled = [...this.core.cache.list(prefix)].flatMap((entry) => this.compile(entry.object));
+      this.compiled = [...this.core.cache.list(this.prefix)].flatMap((entry) => this.compile(entry.object));
     }
     return this.compiled;
   }

@@ -48,6 +48,7 @@ export function addAuditAnnotation(request: FastifyRequest, key: string, value: 
   const record = records.get(request);
   if (record) record.annotations = { ...record.annotations, [key]: value };
 }
+
 const maxBodyBytes = 1024 * 1024;
 
 function requestInfo(request: FastifyRequest): RequestInfo | undefined {
