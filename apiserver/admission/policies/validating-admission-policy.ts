@@ -13,7 +13,7 @@ import { errors, qualifiedResource, StatusError } from '../../status.ts';
 import { CompiledObjects } from '../compiled-objects.ts';
 import type { AdmissionAttributes, AdmissionPlugin } from '../types.ts';
 import { compileRule, parsedSelectors } from '../webhooks/configurations.ts';
-import { compileConditions, compileExpression, evaluateConditions, type CompiledCondition } from '../webhooks/match-conditions.ts';
+import { compileConditions, compileExpression, evaluateConditions, type CompiledCondition } from '../cel-expressions.ts';
 import { exemptFromAdmission, matchCriteria, type MatchCriteria } from '../webhooks/matching.ts';
 import { admissionReview } from '../webhooks/review.ts';
 

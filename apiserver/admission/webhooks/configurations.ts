@@ -3,7 +3,7 @@ import type { ApiCore } from '../../core.ts';
 import { CompiledObjects } from '../compiled-objects.ts';
 import { labelSelectorFromObject, type LabelSelector, type LabelSelectorObject } from '../../registry/selectors.ts';
 import type { KubeObject } from '../../registry/types.ts';
-import { compileConditions, type CompiledCondition } from './match-conditions.ts';
+import { compileConditions, type CompiledCondition } from '../cel-expressions.ts';
 import type { MatchCriteria } from './matching.ts';
 
 export type WebhookType = 'mutating' | 'validating';

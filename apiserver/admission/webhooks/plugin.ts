@@ -14,7 +14,7 @@ import type { AdmissionAttributes, AdmissionPlugin } from '../types.ts';
 import { WebhookClient, WebhookCallError, webhookTarget } from './client.ts';
 import type { CompiledObjects } from '../compiled-objects.ts';
 import { webhookSource, type Webhook } from './configurations.ts';
-import { evaluateConditions } from './match-conditions.ts';
+import { evaluateConditions } from '../cel-expressions.ts';
 import { exemptFromAdmission, matchWebhook, type WebhookInvocation } from './matching.ts';
 import { admissionReview, isScaleWrite, negotiateReviewVersion, readAdmissionResponse, versionedObject, type AdmissionResponse } from './review.ts';
 

@@ -5,7 +5,7 @@
 import { dns1123SubdomainErrors, fieldError, labelValueErrors, qualifiedNameErrors } from '../../registry/field-errors.ts';
 import type { KubeObject } from '../../registry/types.ts';
 import type { StatusCause } from '../../status.ts';
-import { compileExpression } from './match-conditions.ts';
+import { compileExpression } from '../cel-expressions.ts';
 
 type Json = Record<string, any>;
 

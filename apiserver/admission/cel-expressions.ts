@@ -1,5 +1,6 @@
-// A webhook's matchConditions: CEL expressions over `object`, `oldObject` and `request` (the
-// AdmissionRequest the webhook would get), evaluated with @bufbuild/cel. Kubernetes' CEL extension
+// CEL for admission (webhook matchConditions, admission policies): expressions over `object`,
+// `oldObject`, `request` (the AdmissionRequest a webhook would get) and, for policies, `params`,
+// `namespaceObject` and `variables`, evaluated with @bufbuild/cel. Kubernetes' CEL extension
 // libraries (authorizer, quantity, url, ip…) are not there: an expression using one is an error.
 import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
 
