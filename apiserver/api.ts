@@ -62,7 +62,7 @@ export async function startApiCore(datastore: Datastore, log: Logger, options: S
   // Webhooks and policies after the built-in mutations and before quota, as kube-apiserver orders its plugins.
   const webhooks = webhookAdmission(core);
   core.admission.add(webhooks.mutating);
-  core.admission.add(validatingAdmissionPolicies(core).plugin);
+  core.admission.add(validatingAdmissionPolicies(core));
   core.admission.add(webhooks.validating);
   core.admission.add(resourceQuotaAdmission(core));
   installManagedFields(core);

@@ -9,7 +9,7 @@ export class CompiledObjects<T> {
   private compiled: T[] = [];
   private stale = true;
   private prefix = '';
-  private unsubscribe?: () => void;
+  private subscribed = false;
 
   constructor(
     private readonly core: ApiCore,
@@ -20,20 +20,16 @@ export class CompiledObjects<T> {
 
   /** Everything compiled from the resource's objects, in name order. */
   current(): T[] {
-    if (!this.unsubscribe) {
+    if (!this.subscribed) {
       // Subscribed on first use: the cache is loaded by then (plugins are created before it starts).
       this.prefix = this.core.storeFor(this.group, this.plural).prefix();
-      this.unsubscribe = this.core.cache.subscribe(this.prefix, this.core.cache.revision, () => (this.stale = true));
+      this.subscribed = true;
+      this.core.cache.subscribe(this.prefix, this.core.cache.revision, () => (this.stale = true));
     }
     if (this.stale) {
       this.stale = false;
       this.compiled = [...this.core.cache.list(this.prefix)].flatMap((entry) => this.compile(entry.object));
     }
     return this.compiled;
-  }
-
-  stop(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
   }
 }

@@ -118,13 +118,8 @@ interface Decision {
 
 const reasonCodes: Record<string, number> = { Invalid: 422, Forbidden: 403, RequestEntityTooLarge: 413 };
 
-export interface ValidatingAdmissionPolicies {
-  plugin: AdmissionPlugin;
-  stop(): void;
-}
-
 /** The ValidatingAdmissionPolicy admission plugin of a core. */
-export function validatingAdmissionPolicies(core: ApiCore): ValidatingAdmissionPolicies {
+export function validatingAdmissionPolicies(core: ApiCore): AdmissionPlugin {
   const group = 'admissionregistration.k8s.io';
   const policies = new CompiledObjects(core, group, 'validatingadmissionpolicies', compilePolicy);
   const bindings = new CompiledObjects(core, group, 'validatingadmissionpolicybindings', compileBinding);
@@ -193,7 +188,7 @@ export function validatingAdmissionPolicies(core: ApiCore): ValidatingAdmissionP
     return decisions;
   };
 
-  const plugin: AdmissionPlugin = {
+  return {
     name: 'ValidatingAdmissionPolicy',
     validate(attributes) {
       if (exemptFromAdmission(attributes)) return;
@@ -230,14 +225,6 @@ export function validatingAdmissionPolicies(core: ApiCore): ValidatingAdmissionP
       }
       if (failures.length) attributes.request?.annotate?.('validation.policy.admission.k8s.io/validation_failure', JSON.stringify(failures));
       if (denied) throw denial(attributes, denied.policy, denied.binding, denied.decision);
-    },
-  };
-
-  return {
-    plugin,
-    stop() {
-      policies.stop();
-      bindings.stop();
     },
   };
 }

@@ -1,7 +1,8 @@
 // Calls a webhook over HTTPS: a `url`, or a `service` reference resolved through the Service's
 // endpoints (k2's API server is not inside the pod network, so it dials an endpoint address and
 // verifies the certificate for `<service>.<namespace>.svc`, as kube-apiserver names it).
-// Connections are kept alive per CA bundle; failures read like Go's, as kubectl users know them.
+// Connections are kept alive per CA bundle (idle ones do not hold the process); failures read like
+// Go's, as kubectl users know them.
 import { Agent, request } from 'node:https';
 import type { ApiCore } from '../../core.ts';
 import type { ClientConfig, ServiceReference } from './configurations.ts';
@@ -166,10 +167,5 @@ export class WebhookClient {
       call.on('error', (error) => fail(`failed to call webhook: ${shown}: ${describeFailure(error, target)}`));
       call.end(body);
     });
-  }
-
-  close(): void {
-    for (const agent of this.agents.values()) agent.destroy();
-    this.agents.clear();
   }
 }

@@ -158,16 +158,12 @@ function applyWebhookPatch(invocation: WebhookInvocation, attributes: AdmissionA
 export interface WebhookAdmission {
   mutating: AdmissionPlugin;
   validating: AdmissionPlugin;
-  /** Closes kept-alive connections and stops following configuration changes. */
-  stop(): void;
 }
 
 /** The two webhook admission plugins of a core: add `mutating` and `validating` to its admission chain. */
 export function webhookAdmission(core: ApiCore): WebhookAdmission {
-  const mutatingSource = webhookSource(core, 'mutating');
-  const validatingSource = webhookSource(core, 'validating');
-  const mutatingDispatcher = new WebhookDispatcher(core, mutatingSource);
-  const validatingDispatcher = new WebhookDispatcher(core, validatingSource);
+  const mutatingDispatcher = new WebhookDispatcher(core, webhookSource(core, 'mutating'));
+  const validatingDispatcher = new WebhookDispatcher(core, webhookSource(core, 'validating'));
 
   const mutating: AdmissionPlugin = {
     name: 'MutatingAdmissionWebhook',
@@ -217,14 +213,5 @@ export function webhookAdmission(core: ApiCore): WebhookAdmission {
     },
   };
 
-  return {
-    mutating,
-    validating,
-    stop() {
-      mutatingSource.stop();
-      validatingSource.stop();
-      mutatingDispatcher.client.close();
-      validatingDispatcher.client.close();
-    },
-  };
+  return { mutating, validating };
 }
