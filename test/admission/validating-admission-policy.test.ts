@@ -104,6 +104,24 @@ describe('ValidatingAdmissionPolicy', () => {
     expect((await create('dev', deployment('dev-two', 9))).statusCode).toBe(201);
   });
 
+  it('refuses policies whose expressions do not parse and bindings that both Deny and Warn', async () => {
+    const policyResult = await inject('POST', `${base}/validatingadmissionpolicies`, {
+      metadata: { name: 'unparsable' },
+      spec: { matchConstraints: deploymentRules, validations: [{ expression: 'object.spec.replicas <=' }], failurePolicy: 'Sometimes' },
+    });
+    expect(policyResult.statusCode).toBe(422);
+    const causes = policyResult.json().details.causes.map((c: Json) => `${c.field}: ${c.message}`);
+    expect(causes[0]).toBe('spec.failurePolicy: Unsupported value: "Sometimes": supported values: "Fail", "Ignore"');
+    // The parser's own words follow (they are @bufbuild/cel's, not cel-go's).
+    expect(causes[1]).toMatch(/^spec\.validations\[0\]\.expression: Invalid value: "object\.spec\.replicas <=": compilation failed: <input>:1:\d+: /);
+    expect(causes).toHaveLength(2);
+    const bindingResult = await inject('POST', `${base}/validatingadmissionpolicybindings`, { metadata: { name: 'both' }, spec: { policyName: 'p', validationActions: ['Deny', 'Warn'] } });
+    expect(bindingResult.statusCode).toBe(422);
+    expect(bindingResult.json().message).toBe(
+      'ValidatingAdmissionPolicyBinding.admissionregistration.k8s.io "both" is invalid: spec.validationActions: Invalid value: ["Deny","Warn"]: must not contain both Deny and Warn (repeating the same validation failure information in the API response and headers serves no purpose)',
+    );
+  });
+
   it('an expression that fails to evaluate denies under failurePolicy Fail and is skipped under Ignore', async () => {
     await policy('broken', { failurePolicy: 'Fail', validations: [{ expression: 'object.spec.missing.deep == 1' }] });
     await binding('broken-binding', { policyName: 'broken' });
