@@ -44,7 +44,7 @@ interface CompiledBinding {
   policyName: string;
   actions: string[];
   match?: MatchCriteria;
-  paramRef?: { name?: string; namespace?: string; selector?: LabelSelector; notFound: string };
+  paramRef?: { name?: string; namespace?: string; selector?: LabelSelector; selectorError?: string; notFound: string };
 }
 
 /** Every resource and subresource: a binding without resourceRules narrows nothing by resource. */
@@ -86,13 +86,20 @@ function compilePolicy(policy: KubeObject): CompiledPolicy[] {
 function compileBinding(binding: KubeObject): CompiledBinding[] {
   const spec = (binding.spec ?? {}) as Json;
   const ref = spec.paramRef as Json | undefined;
+  let selector: LabelSelector | undefined;
+  let selectorError: string | undefined;
+  try {
+    selector = ref?.selector ? labelSelectorFromObject(ref.selector) : undefined;
+  } catch (error) {
+    selectorError = `failed to configure binding: paramRef.selector: ${(error as Error).message}`;
+  }
   return [
     {
       name: binding.metadata.name!,
       policyName: String(spec.policyName ?? ''),
       actions: spec.validationActions ?? ['Deny'],
       match: compileMatch(spec.matchResources, true),
-      paramRef: ref && { name: ref.name, namespace: ref.namespace, selector: ref.selector ? labelSelectorFromObject(ref.selector) : undefined, notFound: ref.parameterNotFoundAction ?? 'Deny' },
+      paramRef: ref && { name: ref.name, namespace: ref.namespace, selector, selectorError, notFound: ref.parameterNotFoundAction ?? 'Deny' },
     },
   ];
 }
@@ -129,6 +136,7 @@ export function validatingAdmissionPolicies(core: ApiCore): AdmissionPlugin {
     if (!policy.paramKind) return [null];
     const ref = binding.paramRef;
     if (!ref) return `failed to configure binding: no paramRef for a policy with paramKind`;
+    if (ref.selectorError) return ref.selectorError;
     const [paramGroup, version] = policy.paramKind.apiVersion.includes('/') ? policy.paramKind.apiVersion.split('/') : ['', policy.paramKind.apiVersion];
     const served = core.registry.lookupKind(paramGroup!, version!, policy.paramKind.kind);
     if (!served) return `failed to configure policy: paramKind ${policy.paramKind.apiVersion}, Kind=${policy.paramKind.kind} is not served`;
