@@ -8,6 +8,8 @@ import { limitRanger } from './admission/limit-ranger.ts';
 import { resourceQuotaAdmission } from './admission/resource-quota.ts';
 import { serviceAccountAdmission } from './admission/service-account.ts';
 import { defaultServiceNetwork, serviceAllocation } from './admission/service-allocation.ts';
+import { webhookAdmission } from './admission/webhooks/plugin.ts';
+import { validatingAdmissionPolicies } from './admission/policies/validating-admission-policy.ts';
 import { CrdRegistrar } from './apiextensions/crd-registrar.ts';
 import { ApiCore, type ApiCoreOptions } from './core.ts';
 import { migrateStoredShapes, type StoredShapesOptions } from './registry/stored-shapes.ts';
@@ -57,6 +59,11 @@ export async function startApiCore(datastore: Datastore, log: Logger, options: S
   core.admission.add(priorityAdmission(core));
   core.admission.add(defaultTolerationSecondsAdmission());
   core.admission.add(defaultStorageClassAdmission(core));
+  // Webhooks and policies after the built-in mutations and before quota, as kube-apiserver orders its plugins.
+  const webhooks = webhookAdmission(core);
+  core.admission.add(webhooks.mutating);
+  core.admission.add(validatingAdmissionPolicies(core));
+  core.admission.add(webhooks.validating);
   core.admission.add(resourceQuotaAdmission(core));
   installManagedFields(core);
   await core.start();

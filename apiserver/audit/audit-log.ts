@@ -34,12 +34,21 @@ interface AuditRecord {
   info?: RequestInfo;
   verb: string;
   responseBody?: string;
+  /** Annotations added while the request is served (admission webhooks). */
+  annotations?: Record<string, string>;
   /** The policy has been applied (once the user is known). */
   decided: boolean;
   done: boolean;
 }
 
 const records = new WeakMap<FastifyRequest, AuditRecord>();
+
+/** Adds an annotation to the audit events of `request` still to be written (kube-apiserver's AddAuditAnnotation). */
+export function addAuditAnnotation(request: FastifyRequest, key: string, value: string): void {
+  const record = records.get(request);
+  if (record) record.annotations = { ...record.annotations, [key]: value };
+}
+
 const maxBodyBytes = 1024 * 1024;
 
 function requestInfo(request: FastifyRequest): RequestInfo | undefined {
@@ -193,7 +202,7 @@ export class AuditLog {
     event.requestReceivedTimestamp = microTimestamp(record.received);
     event.stageTimestamp = microTimestamp();
     if (reply && stage !== 'RequestReceived') {
-      event.annotations = { 'authorization.k8s.io/decision': reply.raw.statusCode === 403 ? 'forbid' : 'allow' };
+      event.annotations = { 'authorization.k8s.io/decision': reply.raw.statusCode === 403 ? 'forbid' : 'allow', ...record.annotations };
     }
     this.write(event);
   }

@@ -2,6 +2,8 @@
 // path for all kinds (get, list, watch, create, update, patch, delete, deletecollection, and the
 // status and scale subresources), plus a hook for custom subresources (log, exec, binding, …).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AdmissionRequestContext } from '../admission/types.ts';
+import { addAuditAnnotation } from '../audit/audit-log.ts';
 import type { UserInfo } from '../authn.ts';
 import { forbiddenError } from '../authz.ts';
 import type { ApiCore } from '../core.ts';
@@ -36,6 +38,8 @@ export interface ResourceRequest {
   query: Query;
   request: FastifyRequest;
   reply: FastifyReply;
+  /** What admission webhooks see of this request and answer into. */
+  admission: AdmissionRequestContext;
 }
 
 /** A custom subresource: `pods/log`, `pods/exec`, `pods/binding`, … */
@@ -252,7 +256,14 @@ export class ResourceHandlers {
     const served = this.resolve(info);
     const store = this.core.store(served.description);
     const query = request.query as Query;
-    const context: ResourceRequest = { info, served, store, user: request.user!, query, request, reply };
+    const admission: AdmissionRequestContext = {
+      served,
+      fieldManager: queryString(query, 'fieldManager'),
+      subresource: info.subresource,
+      warn: (text) => addWarnings(reply, [text]),
+      annotate: (key, value) => addAuditAnnotation(request, key, value),
+    };
+    const context: ResourceRequest = { info, served, store, user: request.user!, query, request, reply, admission };
     const method = request.method as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
     await this.authorize(context, method);
 
@@ -357,17 +368,17 @@ export class ResourceHandlers {
   }
 
   private async create(context: ResourceRequest): Promise<unknown> {
-    const { info, served, store, query, request, reply, user } = context;
+    const { info, served, store, query, request, reply, user, admission } = context;
     const shape = this.output(context);
     const object = decodeWrittenObject({ core: this.core, served, reply, fieldValidation: fieldValidationOf(query) }, request.headers['content-type'], request.body as Buffer | undefined);
-    const created = await store.create(info.namespace, object, { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager'), userAgent: request.headers['user-agent'] });
+    const created = await store.create(info.namespace, object, { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager'), userAgent: request.headers['user-agent'], admission });
     return renderObject(reply, served, toServedVersion(served, created), shape, 201, query);
   }
 
   private async update(context: ResourceRequest): Promise<unknown> {
-    const { info, served, store, query, request, reply, user } = context;
+    const { info, served, store, query, request, reply, user, admission } = context;
     const shape = this.output(context);
-    const options = { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager'), userAgent: request.headers['user-agent'], subresource: info.subresource };
+    const options = { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager'), userAgent: request.headers['user-agent'], subresource: info.subresource, admission };
     if (info.subresource === 'scale') {
       const scale = scaleFromBody(request.headers['content-type'], request.body as Buffer | undefined);
       const updated = await writeScale(store, served, info.namespace, info.name!, () => scale, options);
@@ -379,13 +390,13 @@ export class ResourceHandlers {
   }
 
   private async patch(context: ResourceRequest): Promise<unknown> {
-    const { info, served, store, query, request, reply, user } = context;
+    const { info, served, store, query, request, reply, user, admission } = context;
     const shape = this.output(context);
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (!patchTypes.has(contentType)) throw errors.unsupportedMediaType(contentType);
     const body = request.body as Buffer | undefined;
     if (!body || !body.length) throw errors.badRequest('the body of the request was empty');
-    const options = { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager'), userAgent: request.headers['user-agent'], subresource: info.subresource };
+    const options = { user, dryRun: dryRunOf(query), fieldManager: queryString(query, 'fieldManager'), userAgent: request.headers['user-agent'], subresource: info.subresource, admission };
     if (contentType === PatchTypes.apply) return this.serverSideApply(context, body, options);
     if (info.subresource === 'scale') {
       const updated = await writeScale(store, served, info.namespace, info.name!, (current) => applyPatchBody(contentType, current, body, undefined) as KubeObject, options);
@@ -455,7 +466,7 @@ export class ResourceHandlers {
   private async delete(context: ResourceRequest): Promise<unknown> {
     const { info, served, store, query, request, reply, user } = context;
     const shape = this.output(context);
-    const options = deleteOptionsOf(this.core, request, query, user);
+    const options = { ...deleteOptionsOf(this.core, request, query, user), admission: context.admission };
     const { object, deleted } = await store.delete(info.namespace, info.name!, options);
     if (deleted && !served.description.returnDeletedObject) return sendJson(reply, 200, deletedStatus(served, object));
     const status = !deleted && options.orphanDependents === false ? 202 : 200;
@@ -465,7 +476,7 @@ export class ResourceHandlers {
   private async deleteCollection(context: ResourceRequest): Promise<unknown> {
     const { info, served, store, query, request, reply, user } = context;
     const shape = this.output(context);
-    const options = deleteOptionsOf(this.core, request, query, user);
+    const options = { ...deleteOptionsOf(this.core, request, query, user), admission: context.admission };
     const deleted = await store.deleteCollection(info.namespace, listOptionsOf(query), options);
     return renderList(reply, served, { items: deleted, resourceVersion: '' }, shape, query);
   }

@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Datastore, KeyValue } from '../../datastore/types.ts';
 import { CompactedError, ConflictError, KeyExistsError, KeyNotFoundError } from '../../datastore/types.ts';
-import type { AdmissionChain } from '../admission/types.ts';
+import type { AdmissionChain, AdmissionRequestContext } from '../admission/types.ts';
 import type { UserInfo } from '../authn.ts';
 import { errors, StatusError } from '../status.ts';
 import { fieldError } from './field-errors.ts';
@@ -49,6 +49,8 @@ export interface WriteOptions {
   userAgent?: string;
   /** Server-side apply already recorded managedFields. */
   managedFieldsDone?: boolean;
+  /** What admission webhooks see of the HTTP request (its apiVersion) and answer into (warnings). */
+  admission?: AdmissionRequestContext;
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -336,13 +338,13 @@ export class ResourceStore {
     }
     const context = this.context(options);
     description.defaults?.(object);
-    await this.deps.admission.mutate({ operation: 'CREATE', description, namespace: meta.namespace, name: meta.name, object, user: options.user, dryRun: context.dryRun });
+    await this.deps.admission.mutate({ operation: 'CREATE', description, namespace: meta.namespace, name: meta.name, object, user: options.user, dryRun: context.dryRun, request: options.admission });
     fillSystemFieldsForCreate(meta, Boolean(description.generation));
     if (description.status && !description.prepareForCreate) delete object.status;
     await description.prepareForCreate?.(object, context);
     const causes = [...validateObjectMeta(meta, description.namespaced, description.nameValidation ?? 'subdomain'), ...(description.validate?.(object, undefined, context) ?? [])];
     if (causes.length) throw this.invalid(meta.name ?? meta.generateName, causes);
-    await this.deps.admission.validate({ operation: 'CREATE', description, namespace: meta.namespace, name: meta.name, object, user: options.user, dryRun: context.dryRun });
+    await this.deps.admission.validate({ operation: 'CREATE', description, namespace: meta.namespace, name: meta.name, object, user: options.user, dryRun: context.dryRun, request: options.admission });
     this.hooks.beforeWrite?.(description, object, undefined, options);
     if (context.dryRun) {
       if (this.cache.get(this.key(meta.namespace, meta.name!))) throw errors.alreadyExists(description.plural, description.group, meta.name!);
@@ -442,14 +444,14 @@ export class ResourceStore {
       }
     }
     keepSystemFieldsOnUpdate(object.metadata, old.metadata);
-    await this.deps.admission.mutate({ operation: 'UPDATE', description, namespace: object.metadata.namespace, name: object.metadata.name, subresource: options.subresource, object, oldObject: old, user: options.user, dryRun: context.dryRun });
+    await this.deps.admission.mutate({ operation: 'UPDATE', description, namespace: object.metadata.namespace, name: object.metadata.name, subresource: options.subresource, object, oldObject: old, user: options.user, dryRun: context.dryRun, request: options.admission });
     await description.prepareForUpdate?.(object, old, context);
     if (description.generation && options.subresource !== 'status' && specChanged(object, old)) {
       object.metadata.generation = (old.metadata.generation ?? 1) + 1;
     }
     const causes = [...validateObjectMeta(object.metadata, description.namespaced, description.nameValidation ?? 'subdomain', old.metadata), ...(description.validate?.(object, old, context) ?? [])];
     if (causes.length) throw this.invalid(object.metadata.name, causes);
-    await this.deps.admission.validate({ operation: 'UPDATE', description, namespace: object.metadata.namespace, name: object.metadata.name, subresource: options.subresource, object, oldObject: old, user: options.user, dryRun: context.dryRun });
+    await this.deps.admission.validate({ operation: 'UPDATE', description, namespace: object.metadata.namespace, name: object.metadata.name, subresource: options.subresource, object, oldObject: old, user: options.user, dryRun: context.dryRun, request: options.admission });
     this.hooks.beforeWrite?.(description, object, old, options);
     // Like Kubernetes' storage (GuaranteedUpdate compares the encoded object), a write that changes nothing
     // is skipped: no new resourceVersion and no watch event, so a repeated apply is a true no-op.
@@ -517,7 +519,7 @@ export class ResourceStore {
         );
       }
       const context = this.context(options);
-      await this.deps.admission.validate({ operation: 'DELETE', description, namespace, name, oldObject: old, user: options.user, dryRun: context.dryRun });
+      await this.deps.admission.validate({ operation: 'DELETE', description, namespace, name, oldObject: old, user: options.user, dryRun: context.dryRun, request: options.admission });
 
       const object = cloneObject(old);
       const finalizers = new Set(object.metadata.finalizers ?? []);

@@ -9,6 +9,7 @@ import { schedulerBenchmark } from './scheduler.ts';
 import { podsBenchmark } from './pods.ts';
 import { startupBenchmark } from './startup.ts';
 import { templateBenchmark } from './template.ts';
+import { webhooksBenchmark } from './webhooks.ts';
 
 export const benchmarks: Record<string, () => Promise<void>> = {
   startup: startupBenchmark,
@@ -21,4 +22,5 @@ export const benchmarks: Record<string, () => Promise<void>> = {
   pods: podsBenchmark,
   deploy: deployBenchmark,
   k8sfile: k8sfileBenchmark,
+  webhooks: webhooksBenchmark,
 };

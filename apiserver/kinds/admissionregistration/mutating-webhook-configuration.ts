@@ -1,3 +1,4 @@
+import { validateWebhookConfiguration } from '../../admission/webhooks/validation.ts';
 import { defineKind } from '../define.ts';
 import { defaultWebhooks, defaultWebhookV1, webhookConfigurationVersions } from './webhook-versions.ts';
 
@@ -9,4 +10,5 @@ export const mutatingWebhookConfigurations = defineKind({
   versions: ['v1', ...webhookConfigurationVersions(true)],
   categories: ['api-extensions'],
   defaults: (configuration) => defaultWebhooks(configuration, (webhook) => defaultWebhookV1(webhook, true)),
+  validate: (configuration) => validateWebhookConfiguration(configuration, true),
 });

@@ -1,3 +1,4 @@
+import { validateAdmissionPolicyBinding } from '../../admission/policies/validation.ts';
 import { defineKind } from '../define.ts';
 
 export const validatingAdmissionPolicyBindings = defineKind({
@@ -8,4 +9,5 @@ export const validatingAdmissionPolicyBindings = defineKind({
   versions: ['v1', 'v1beta1', 'v1alpha1'],
   categories: ['api-extensions'],
   generation: true,
+  validate: (object) => validateAdmissionPolicyBinding(object),
 });

@@ -1,3 +1,4 @@
+import { validateAdmissionPolicy } from '../../admission/policies/validation.ts';
 import { defineKind } from '../define.ts';
 
 export const validatingAdmissionPolicies = defineKind({
@@ -9,4 +10,5 @@ export const validatingAdmissionPolicies = defineKind({
   categories: ['api-extensions'],
   status: true,
   generation: true,
+  validate: (object) => validateAdmissionPolicy(object),
 });
