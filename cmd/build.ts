@@ -13,7 +13,7 @@ interface BuildArgs {
 }
 
 /** A repeatable flag's values (not `array: true`, which would swallow the CONTEXT positional). */
-function repeated(value: string | string[] | undefined): string[] {
+export function repeated(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : ([] as string[]).concat(value);
 }
 

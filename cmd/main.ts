@@ -20,6 +20,7 @@ import { imagesCommand, inspectCommand } from './images.ts';
 import { loadCommand, saveCommand } from './save.ts';
 import { loginCommand, logoutCommand } from './login.ts';
 import { repoCommand } from './repo.ts';
+import { deployCommand, diffCommand } from './deploy.ts';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -46,6 +47,8 @@ export async function main(argv: string[]): Promise<void> {
     .command(loginCommand)
     .command(logoutCommand)
     .command(repoCommand)
+    .command(deployCommand)
+    .command(diffCommand)
     .command(versionCommand)
     .demandCommand(1, 'Name a command; `k2 --help` lists them.')
     .strict()

@@ -217,6 +217,8 @@ export function serverOptionsBuilder<T>(y: Argv<T>) {
       'write-kubeconfig': { alias: 'o', type: 'string', describe: 'Write the admin kubeconfig here [default: <data-dir>/kubeconfig.yaml]', group: 'Server:' },
       'write-kubeconfig-mode': { type: 'string', default: '0600', coerce: fileMode, describe: 'File mode of the written kubeconfig', group: 'Server:' },
       'node-name': { type: 'string', default: '', describe: 'Name of this node [default: the host name]', group: 'Server:' },
+      home: { type: 'string', describe: 'k2 home with the artifact store and registry logins that --artifact uses (also K2_HOME) [default: ~/.k2, /var/lib/k2 as root]', group: 'Server:' },
+      artifact: { type: 'string', describe: 'Boot from a K8sfile artifact: apply its settings, then deploy its contents (name:tag, sha256:…, a saved .tar, or a registry reference)', group: 'Server:' },
       'simulated-nodes': { type: 'number', default: 0, hidden: true, describe: 'Test only: register N simulated nodes whose pods "run" without a runtime (scale tests)', group: 'Testing:' },
       'node-monitor-grace-period': { type: 'string', default: '40s', coerce: duration, hidden: true, describe: 'How long a node may be silent before it is marked NotReady', group: 'Testing:' },
       'disable-agent': { type: 'boolean', default: false, describe: 'Run no node (no pods) in this server', group: 'Node:' },
