@@ -29,7 +29,7 @@ describe('quantities', () => {
     expect(milliCpu('100m')).toBe(100);
     expect(milliCpu(2)).toBe(2000);
     expect(milliCpu('0.0005')).toBe(1);
-    expect(() => parseQuantity('12 apples')).toThrow(/invalid quantity/);
+    expect(() => parseQuantity('12 apples')).toThrow(/quantities must match the regular expression/);
   });
 });
 
