@@ -33,7 +33,8 @@ export function clientFor(server: TestServer, maxSockets: number): Client {
 export function call(client: Client, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: client.host, port: client.port, method, path, agent: client.agent, ca: client.ca, cert: client.cert, key: client.key, headers: body ? { 'content-type': 'application/json' } : {} },
+      { host: client.host, port: client.port, method, path, agent: client.agent, ca: client.ca, cert: client.cert, key: client.key, // Content-Length, as kubectl sends: a chunked body draws on the server's large-body budget.
+        headers: body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {} },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
