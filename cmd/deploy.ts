@@ -6,7 +6,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { GoMap } from '../packaging/gotemplate/values.ts';
 import type { ArtifactToDeploy, KubeClient } from '../packaging/deploy/index.ts';
 import { repeated } from './build.ts';
-import { defaultDataDir, defaultKubeconfig } from './paths.ts';
+import { localKubeconfig } from './paths.ts';
 import { duration } from './server-options.ts';
 
 interface TargetArgs {
@@ -31,17 +31,14 @@ function withTargetOptions<T>(y: Argv<T>): Argv<T & TargetArgs> {
 /** The one kubeconfig file to use: --kubeconfig, else the first of $KUBECONFIG, else this machine's k2. */
 export function kubeconfigPath(flag: string | undefined): string {
   if (flag) return flag;
-  return process.env.KUBECONFIG?.split(':').find(Boolean) ?? defaultKubeconfig(process.env.K2_DATA_DIR || defaultDataDir());
+  return process.env.KUBECONFIG?.split(':').find(Boolean) ?? localKubeconfig();
 }
 
-/** Values files keyed by release name, merged as Helm merges -f files (later files win, maps merge). */
+/** Values files keyed by release name, merged as Helm merges -f files (later files win, maps merge); renderArtifact checks the releases. */
 async function valuesByRelease(files: string[]): Promise<Record<string, object>> {
   const { mergeMaps, readValues } = await import('../packaging/helm/values.ts');
   let merged: GoMap = {};
   for (const file of files) merged = mergeMaps(merged, readValues(readFileSync(file, 'utf8'), file));
-  for (const [release, values] of Object.entries(merged)) {
-    if (typeof values !== 'object' || values === null || Array.isArray(values)) throw new Error(`values for release "${release}" must be a mapping (values files are keyed by release name)`);
-  }
   return merged as Record<string, object>;
 }
 

@@ -1,7 +1,7 @@
 // `k2 kubectl …` runs the kubectl on PATH against this machine's k2, like `k3s kubectl`.
 import { spawn } from 'node:child_process';
 import type { CommandModule } from 'yargs';
-import { defaultDataDir, defaultKubeconfig } from './paths.ts';
+import { localKubeconfig } from './paths.ts';
 
 export const kubectlCommand: CommandModule = {
   command: 'kubectl [args..]',
@@ -15,7 +15,7 @@ export const kubectlCommand: CommandModule = {
 };
 
 export function runKubectl(args: string[]): void {
-  const kubeconfig = process.env.KUBECONFIG || defaultKubeconfig(process.env.K2_DATA_DIR || defaultDataDir());
+  const kubeconfig = process.env.KUBECONFIG || localKubeconfig();
   const child = spawn('kubectl', args, { stdio: 'inherit', env: { ...process.env, KUBECONFIG: kubeconfig } });
   child.on('error', (error) => {
     process.stderr.write(`k2: cannot run kubectl: ${error.message}\n`);

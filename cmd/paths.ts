@@ -15,3 +15,8 @@ export function defaultConfigFile(): string {
 export function defaultKubeconfig(dataDir: string): string {
   return join(dataDir, 'kubeconfig.yaml');
 }
+
+/** The kubeconfig of this machine's k2, for client commands: <$K2_DATA_DIR or the default data dir>/kubeconfig.yaml. */
+export function localKubeconfig(): string {
+  return defaultKubeconfig(process.env.K2_DATA_DIR || defaultDataDir());
+}

@@ -13,12 +13,10 @@ export function loadBootArtifact(ref: string, home: string | undefined): Promise
 }
 
 /** Was `flag` given by the user (command line, config file or environment), rather than defaulted? */
-function givenByUser(flag: string, argv: Record<string, unknown>): boolean {
+function givenByUser(flag: string, configFileKeys: Record<string, unknown>): boolean {
   const onCommandLine = process.argv.some((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`) || arg === `--no-${flag}`);
   const inEnvironment = process.env[`K2_${flag.toUpperCase().replace(/-/g, '_')}`] !== undefined;
-  const configFile = typeof argv.config === 'string' ? argv.config : undefined;
-  const inConfigFile = configFile !== undefined && Object.hasOwn(loadConfigFile(configFile), flag);
-  return onCommandLine || inEnvironment || inConfigFile;
+  return onCommandLine || inEnvironment || Object.hasOwn(configFileKeys, flag);
 }
 
 /** The server's argv with the artifact's settings applied where the user set nothing. */
@@ -28,8 +26,9 @@ export function withArtifactSettings(argv: Record<string, unknown>, settings: Re
   const parsed = serverOptionsBuilder(yargs([])).env(false).exitProcess(false).fail((message, error) => {
     throw new Error(`the artifact's settings are not valid k2 server flags: ${error?.message ?? message}`);
   }).parseSync(['--config', '/dev/null', ...flags]) as Record<string, unknown>;
+  const configFileKeys = typeof argv.config === 'string' ? loadConfigFile(argv.config) : {};
   const merged = { ...argv };
-  for (const name of Object.keys(settings)) if (!givenByUser(name, argv)) merged[name] = parsed[name];
+  for (const name of Object.keys(settings)) if (!givenByUser(name, configFileKeys)) merged[name] = parsed[name];
   return merged;
 }
 
