@@ -32,8 +32,10 @@ export async function bundleK2(outfile: string, options: { nativeModulesFromNode
     platform: 'node',
     format: 'cjs', // single executable applications run a CommonJS script
     target: 'node20',
-    minify: true,
-    keepNames: true,
+    // Whitespace and syntax only: identifiers keep their names, so stack traces and class names stay
+    // readable without esbuild's keepNames, whose __name() call on every closure costs ~5% of a request.
+    minifyWhitespace: true,
+    minifySyntax: true,
     legalComments: 'none',
     sourcemap: false,
     external: ['node:sea', ...(options.nativeModulesFromNodeModules ? ['better-sqlite3'] : [])],
