@@ -1,7 +1,7 @@
 // managedFields on every write: who set which field (apiserver/apply's field manager), recorded for
 // creates, updates and non-apply patches, as kube-apiserver does. Server-side apply computes its
 // own entries in the PATCH handler.
-import { mainResourceResetFields, managerOrUserAgent, statusSubresourceResetFields, update } from './apply/field-manager.ts';
+import { mainResourceResetFields, managerOrUserAgent, statusSubresourceResetFields, updatedManagedFields } from './apply/field-manager.ts';
 import type { JsonObject } from './apply/go-format.ts';
 import type { ApiCore } from './core.ts';
 import { groupVersion, servedVersionOf, type ServedVersion } from './registry/registry.ts';
@@ -33,8 +33,8 @@ export function installManagedFields(core: ApiCore): void {
     if (options.managedFieldsDone || options.subresource === 'binding') return;
     const manager = managerOrUserAgent(options.fieldManager, options.userAgent) || 'unknown';
     const context = fieldManagerContext(core, servedVersionOf(description), options.subresource);
-    const result = update(old as JsonObject | undefined, object as JsonObject, manager, undefined, context);
-    if (result.managedFields?.length) object.metadata.managedFields = result.managedFields;
+    const managedFields = updatedManagedFields(old as JsonObject | undefined, object as JsonObject, manager, undefined, context);
+    if (managedFields?.length) object.metadata.managedFields = managedFields;
     else delete object.metadata.managedFields;
   };
 }

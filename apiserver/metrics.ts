@@ -47,9 +47,13 @@ export class ApiMetrics {
   /** Which resources exist: requests for others (typos, probes, hostile paths) are not labelled with them. */
   isServed: (group: string, version: string, resource: string) => boolean = () => true;
 
+  /** Label children by their values: prom-client hashes a label object on every call, a request should not. */
+  private readonly requestSeries = new Map<string, { count: { inc(): void }; latency: { observe(seconds: number): void } }>();
+
   /** Records one HTTP request by the Kubernetes verb it was. */
   observe(method: string, url: string, code: number, seconds: number): void {
-    const path = url.split('?')[0]!;
+    const queryAt = url.indexOf('?');
+    const path = queryAt < 0 ? url : url.slice(0, queryAt);
     let info: ReturnType<typeof parseRequestPath>;
     try {
       info = parseRequestPath(path);
@@ -57,40 +61,51 @@ export class ApiMetrics {
       info = undefined;
     }
     if (info?.resource && !this.isServed(info.group, info.version, info.resource)) info = undefined;
-    const query = url.includes('?') ? url.slice(url.indexOf('?')) : '';
     let verb = method;
-    let labels = { group: '', version: '', resource: '', subresource: '', scope: '' };
+    let labels = ['', '', '', '', ''];
     if (info?.resource) {
-      labels = {
-        group: info.group,
-        version: info.version,
-        resource: info.resource,
-        subresource: code === 404 ? '' : (info.subresource ?? ''), // unknown subresources would grow the series without bound
-        scope: info.name ? 'resource' : info.namespace ? 'namespace' : 'cluster',
-      };
-      const watch = /[?&]watch=(true|1)/.test(query) || info.legacyWatch;
+      const subresource = code === 404 ? '' : (info.subresource ?? ''); // unknown subresources would grow the series without bound
+      labels = [info.group, info.version, info.resource, subresource, info.name ? 'resource' : info.namespace ? 'namespace' : 'cluster'];
+      const watch = info.legacyWatch || (queryAt >= 0 && /[?&]watch=(true|1)/.test(url.slice(queryAt)));
       verb = { GET: info.name ? 'GET' : watch ? 'WATCH' : 'LIST', POST: 'POST', PUT: 'PUT', PATCH: 'PATCH', DELETE: info.name ? 'DELETE' : 'DELETECOLLECTION' }[method] ?? method;
     }
-    this.requests.inc({ verb, code: String(code), ...labels });
-    if (verb !== 'WATCH') this.latency.observe({ verb, ...labels }, seconds);
+    const key = `${verb} ${code} ${labels.join(' ')}`;
+    let series = this.requestSeries.get(key);
+    if (!series) {
+      series = { count: this.requests.labels(verb, ...labels, String(code)), latency: this.latency.labels(verb, ...labels) };
+      this.requestSeries.set(key, series);
+    }
+    series.count.inc();
+    if (verb !== 'WATCH') series.latency.observe(seconds);
   }
 
   /** Wraps a datastore so that every operation is timed. */
   measure(datastore: Datastore): Datastore {
     const histogram = this.storage;
     const timed = new Set(['get', 'list', 'count', 'create', 'update', 'delete', 'compact']);
+    // Wrappers are made once per method: the store calls the datastore on every request.
+    const wrappers = new Map<string | symbol, unknown>();
     return new Proxy(datastore, {
       get(target, property, receiver) {
+        if (wrappers.has(property)) return wrappers.get(property);
         const value = Reflect.get(target, property, receiver);
-        if (typeof property !== 'string' || !timed.has(property) || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
-        return async (...args: unknown[]) => {
-          const end = histogram.startTimer({ operation: property, backend: target.backend });
-          try {
-            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          } finally {
-            end();
-          }
-        };
+        if (typeof value !== 'function') return value;
+        let wrapper: unknown;
+        if (typeof property === 'string' && timed.has(property)) {
+          const series = histogram.labels(property, target.backend);
+          wrapper = async (...args: unknown[]) => {
+            const end = series.startTimer();
+            try {
+              return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            } finally {
+              end();
+            }
+          };
+        } else {
+          wrapper = value.bind(target);
+        }
+        wrappers.set(property, wrapper);
+        return wrapper;
       },
     });
   }

@@ -104,7 +104,7 @@ class Context {
   }
 
   now(): string {
-    return formatTime(this.options.now ? this.options.now() : new Date());
+    return formatTime(this.options.now?.());
   }
 
   /** objectGVKNN: how upstream names an object in its errors. */
@@ -461,10 +461,16 @@ function managedForUpdate(ctx: Context, obj: JsonObject, liveEntries: readonly J
  * untracked until their next apply.
  */
 export function update(live: JsonObject | undefined, obj: JsonObject, manager: string, managedFields: readonly JsonValue[] | undefined, options: FieldManagerOptions): FieldManagerResult {
-  return withItemKeyCache(() => updateObject(live, obj, manager, managedFields, options));
+  const entries = updatedManagedFields(live, obj, manager, managedFields, options);
+  return { object: withManagedFields(withoutManagedFields(obj), entries), managedFields: entries };
 }
 
-function updateObject(live: JsonObject | undefined, obj: JsonObject, manager: string, managedFields: readonly JsonValue[] | undefined, options: FieldManagerOptions): FieldManagerResult {
+/** The managedFields an Update by `manager` leaves (update's entries, without building the object). */
+export function updatedManagedFields(live: JsonObject | undefined, obj: JsonObject, manager: string, managedFields: readonly JsonValue[] | undefined, options: FieldManagerOptions): ManagedFieldsEntry[] | undefined {
+  return withItemKeyCache(() => updateEntries(live, obj, manager, managedFields, options));
+}
+
+function updateEntries(live: JsonObject | undefined, obj: JsonObject, manager: string, managedFields: readonly JsonValue[] | undefined, options: FieldManagerOptions): ManagedFieldsEntry[] | undefined {
   const ctx = new Context(options);
   const liveEntries = managedFields ?? (live ? (metadataOf(live)?.managedFields as JsonValue[] | undefined) : undefined);
   const managed = managedForUpdate(ctx, obj, liveEntries);
@@ -476,11 +482,10 @@ function updateObject(live: JsonObject | undefined, obj: JsonObject, manager: st
     if (!(next.fields.size === 0 && typeof liveUid === 'string' && liveUid !== '')) {
       next = recordUpdate(ctx, liveObject, newObject, next, manager);
     }
-    const entries = encodeManagedFields(next);
-    return { object: withManagedFields(newObject, entries), managedFields: entries };
+    return encodeManagedFields(next);
   } catch {
     const kept = (liveEntries ?? undefined) as ManagedFieldsEntry[] | undefined;
-    return { object: withManagedFields(newObject, kept && kept.length ? kept : undefined), managedFields: kept && kept.length ? kept : undefined };
+    return kept && kept.length ? kept : undefined;
   }
 }
 

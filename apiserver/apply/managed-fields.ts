@@ -4,6 +4,7 @@
 // without time and fields (and without apiVersion for Apply, so an applier keeps one entry across
 // versions).
 
+import { timestamp } from '../registry/object-meta.ts';
 import { FieldSet } from './field-set.ts';
 import { compareGoStrings, goJsonString, isJsonObject, type JsonObject, type JsonValue } from './go-format.ts';
 import type { ManagerSets } from './updater.ts';
@@ -47,7 +48,20 @@ export function managerIdentifier(entry: ManagerIdentity): string {
   return `{${parts.join(',')}}`;
 }
 
+const parsedIdentifiers = new Map<string, ManagerIdentity>();
+
+/** The identity in an identifier; shared (never mutate it), as a few identifiers recur on every write. */
 export function parseManagerIdentifier(identifier: string): ManagerIdentity {
+  let id = parsedIdentifiers.get(identifier);
+  if (!id) {
+    if (parsedIdentifiers.size >= 1024) parsedIdentifiers.clear();
+    id = Object.freeze(parseIdentifier(identifier));
+    parsedIdentifiers.set(identifier, id);
+  }
+  return id;
+}
+
+function parseIdentifier(identifier: string): ManagerIdentity {
   try {
     const parsed = JSON.parse(identifier) as unknown;
     if (isJsonObject(parsed)) return parsed as ManagerIdentity;
@@ -125,7 +139,7 @@ export function isResetManagedFields(value: JsonValue | undefined): boolean {
   return value.length === 1 && isJsonObject(value[0]) && Object.keys(value[0]).length === 0;
 }
 
-/** metav1.Time's wire form: RFC 3339 in UTC, whole seconds. */
-export function formatTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** metav1.Time's wire form: RFC 3339 in UTC, whole seconds; now when no date is given. */
+export function formatTime(date?: Date): string {
+  return timestamp(date);
 }

@@ -2,7 +2,7 @@
 // CertificateSigningRequest must hold, who may approve (the `approval` subresource, `approve` on
 // the signer) and sign (`sign` on the signer), and that nobody gets a system:masters client
 // certificate this way. The signer and approver controllers live in controllers/certificates.ts.
-import type { AdmissionPlugin } from '../admission/types.ts';
+import type { AdmissionAttributes, AdmissionPlugin } from '../admission/types.ts';
 import type { UserInfo } from '../authn.ts';
 import type { ApiCore } from '../core.ts';
 import { decodeObjectBody } from '../handlers/content.ts';
@@ -34,35 +34,39 @@ async function signerAllowed(core: ApiCore, user: UserInfo, verb: string, signer
 
 /** CertificateApproval, CertificateSigning and CertificateSubjectRestriction admission. */
 export function certificatesAdmission(core: ApiCore): AdmissionPlugin {
+  const check = async ({ operation, object, oldObject, user, subresource }: AdmissionAttributes & { object: KubeObject }): Promise<void> => {
+    const signerName = String((object.spec as Json | undefined)?.signerName ?? '');
+    if (operation === 'CREATE') {
+      let parsed: ParsedRequest;
+      try {
+        parsed = parseCertificateRequest((object.spec as Json | undefined)?.request);
+      } catch {
+        return; // validation reported it
+      }
+      if (!(await parsed.request.verify())) throw errors.invalid('CertificateSigningRequest', certificatesGroup, object.metadata.name ?? '', [fieldError.invalid('spec.request', '<certificate request>', 'x509: ECDSA verification failure')]);
+      if (signerName === signers.apiserverClient && parsed.organizations.includes('system:masters')) {
+        throw forbiddenCsr(object.metadata.name, `use of ${signers.apiserverClient} signer with system:masters group is not allowed`);
+      }
+      return;
+    }
+    if (operation !== 'UPDATE' || !oldObject) return;
+    if (subresource === 'approval') {
+      const changed = ['Approved', 'Denied'].some((type) => hasCondition(object, type) !== hasCondition(oldObject, type));
+      if (changed && !(await signerAllowed(core, user, 'approve', signerName))) throw forbiddenCsr(object.metadata.name, `user not permitted to approve requests with signerName "${signerName}"`);
+    }
+    if (subresource === 'status') {
+      const certificate = (object.status as Json | undefined)?.certificate;
+      if (certificate && certificate !== (oldObject.status as Json | undefined)?.certificate && !(await signerAllowed(core, user, 'sign', signerName))) {
+        throw forbiddenCsr(object.metadata.name, `user not permitted to sign requests with signerName "${signerName}"`);
+      }
+    }
+  };
   return {
     name: 'CertificateSigningRequests',
-    async validate({ operation, description, object, oldObject, user, subresource }) {
+    validate(attributes) {
+      const { description, object } = attributes;
       if (description.group !== certificatesGroup || description.plural !== 'certificatesigningrequests' || !object) return;
-      const signerName = String((object.spec as Json | undefined)?.signerName ?? '');
-      if (operation === 'CREATE') {
-        let parsed: ParsedRequest;
-        try {
-          parsed = parseCertificateRequest((object.spec as Json | undefined)?.request);
-        } catch {
-          return; // validation reported it
-        }
-        if (!(await parsed.request.verify())) throw errors.invalid('CertificateSigningRequest', certificatesGroup, object.metadata.name ?? '', [fieldError.invalid('spec.request', '<certificate request>', 'x509: ECDSA verification failure')]);
-        if (signerName === signers.apiserverClient && parsed.organizations.includes('system:masters')) {
-          throw forbiddenCsr(object.metadata.name, `use of ${signers.apiserverClient} signer with system:masters group is not allowed`);
-        }
-        return;
-      }
-      if (operation !== 'UPDATE' || !oldObject) return;
-      if (subresource === 'approval') {
-        const changed = ['Approved', 'Denied'].some((type) => hasCondition(object, type) !== hasCondition(oldObject, type));
-        if (changed && !(await signerAllowed(core, user, 'approve', signerName))) throw forbiddenCsr(object.metadata.name, `user not permitted to approve requests with signerName "${signerName}"`);
-      }
-      if (subresource === 'status') {
-        const certificate = (object.status as Json | undefined)?.certificate;
-        if (certificate && certificate !== (oldObject.status as Json | undefined)?.certificate && !(await signerAllowed(core, user, 'sign', signerName))) {
-          throw forbiddenCsr(object.metadata.name, `user not permitted to sign requests with signerName "${signerName}"`);
-        }
-      }
+      return check({ ...attributes, object });
     },
   };
 }

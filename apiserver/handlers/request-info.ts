@@ -17,11 +17,24 @@ export interface RequestInfo {
   legacyWatch: boolean;
 }
 
+/** Recently parsed paths: a request's path is read by limits, audit, the handler and metrics, and clients repeat paths. */
+const parsedPaths = new Map<string, Readonly<RequestInfo> | undefined>();
+const parsedPathsLimit = 4096;
+
 /**
  * Parses `/api/v1/namespaces/ns/pods/p/log` and `/apis/apps/v1/…`. Returns undefined for paths that
- * stop at the group or version (discovery).
+ * stop at the group or version (discovery). The result is shared: never mutate it.
  */
-export function parseRequestPath(path: string): RequestInfo | undefined {
+export function parseRequestPath(path: string): Readonly<RequestInfo> | undefined {
+  if (parsedPaths.has(path)) return parsedPaths.get(path);
+  const info = parsePath(path); // throws on a malformed path, which is not remembered
+  if (path.length > 256) return info; // long paths are rare, and must not fill memory
+  if (parsedPaths.size >= parsedPathsLimit) parsedPaths.clear();
+  parsedPaths.set(path, info && Object.freeze(info));
+  return info;
+}
+
+function parsePath(path: string): RequestInfo | undefined {
   const parts = path.split('/').filter((p) => p !== '');
   let group = '';
   let version: string;

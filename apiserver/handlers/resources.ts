@@ -14,7 +14,7 @@ import type { DeleteOptions, ListOptions, ResourceStore, WriteOptions } from '..
 import type { KubeObject } from '../registry/types.ts';
 import { pathSegmentNameErrors } from '../registry/field-errors.ts';
 import { errors, StatusError } from '../status.ts';
-import { decodeObjectBody, negotiateOutput, type OutputShape } from './content.ts';
+import { decodeJson, decodeObjectBody, negotiateOutput, type OutputShape } from './content.ts';
 import { builtinDecodeTarget, customResourceDecodeTarget, decodeRequestObject, type DecodeTarget } from '../openapi/request-decoding.ts';
 import { Discovery } from './discovery.ts';
 import { applyPatchBody, patchTypes } from './patch.ts';
@@ -116,9 +116,11 @@ export interface DecodeContext {
 
 /** The object a create/update body holds, checked against the URL and its schema, in the stored form. */
 export function decodeWrittenObject(context: DecodeContext, contentType: string | undefined, body: Buffer | undefined): KubeObject {
-  const decoded = decodeObjectBody(contentType, body);
   const isJson = !contentType || contentType.split(';')[0]!.trim() === 'application/json';
-  return toStoredObject(context, decoded, isJson && body ? body.toString('utf8') : undefined);
+  if (!isJson || !body?.length) return toStoredObject(context, decodeObjectBody(contentType, body));
+  // The text is kept for the duplicate-field check that typed decoding does.
+  const text = body.toString('utf8');
+  return toStoredObject(context, decodeJson(text), text);
 }
 
 /**

@@ -5,9 +5,20 @@ import type { StatusCause } from '../status.ts';
 import { dns1123LabelErrors, dns1123SubdomainErrors, fieldError, labelValueErrors, pathSegmentNameErrors, qualifiedNameErrors } from './field-errors.ts';
 import type { KubeObject, NameValidation, ObjectMeta } from './types.ts';
 
-/** Kubernetes' metav1.Time: RFC 3339 with second precision. */
-export function timestamp(date = new Date()): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
+let lastSecond = -1;
+let lastTimestamp = '';
+
+/** Kubernetes' metav1.Time: RFC 3339 with second precision (the current second's text is reused: every write asks). */
+export function timestamp(date?: Date): string {
+  const ms = date ? date.getTime() : Date.now();
+  const second = Math.floor(ms / 1000);
+  if (second === lastSecond) return lastTimestamp;
+  const text = `${new Date(second * 1000).toISOString().slice(0, 19)}Z`;
+  if (!date) {
+    lastSecond = second;
+    lastTimestamp = text;
+  }
+  return text;
 }
 
 /** metav1.MicroTime: microsecond precision (events, leases). */

@@ -160,56 +160,64 @@ export interface WebhookAdmission {
   validating: AdmissionPlugin;
 }
 
+type MatchedWebhooks = { invocation: WebhookInvocation; index: number }[];
+
 /** The two webhook admission plugins of a core: add `mutating` and `validating` to its admission chain. */
 export function webhookAdmission(core: ApiCore): WebhookAdmission {
   const mutatingDispatcher = new WebhookDispatcher(core, webhookSource(core, 'mutating'));
   const validatingDispatcher = new WebhookDispatcher(core, webhookSource(core, 'validating'));
 
+  async function callMutating(matched: MatchedWebhooks, attributes: AdmissionAttributes): Promise<void> {
+    // Reinvocation (IfNeeded): a webhook invoked before another one changed the object runs once more.
+    const invokedBefore = new Set<string>();
+    const reinvoke = new Set<string>();
+    const run = async (round: number, candidates: MatchedWebhooks) => {
+      for (const { invocation, index } of candidates) {
+        const { webhook } = invocation;
+        if (round > 0 && !reinvoke.has(webhook.uid)) continue;
+        const key = `round_${round}_index_${index}`;
+        const response = await mutatingDispatcher.call(invocation, attributes, key);
+        if (!response) continue;
+        mutatingDispatcher.accept(webhook, response, attributes);
+        const changed = response.patch ? applyWebhookPatch(invocation, attributes, response.patch) : false;
+        attributes.request?.annotate?.(
+          `mutation.webhook.admission.k8s.io/${key}`,
+          JSON.stringify({ configuration: webhook.configuration, webhook: webhook.name, mutated: changed }),
+        );
+        if (changed && round === 0) for (const uid of invokedBefore) reinvoke.add(uid);
+        if (webhook.reinvocationPolicy === 'IfNeeded') invokedBefore.add(webhook.uid);
+      }
+    };
+    await run(0, matched);
+    // Matching is decided again on the mutated object; a webhook not called in round 0 is not called now.
+    if (reinvoke.size) await run(1, mutatingDispatcher.matching(attributes));
+  }
+
+  async function callValidating(matched: MatchedWebhooks, attributes: AdmissionAttributes): Promise<void> {
+    const outcomes = await Promise.allSettled(
+      matched.map(async ({ invocation, index }) => {
+        const response = await validatingDispatcher.call(invocation, attributes, `round_0_index_${index}`);
+        if (response) validatingDispatcher.accept(invocation.webhook, response, attributes);
+      }),
+    );
+    // The first refusal in webhook order (kube-apiserver reports one of them too).
+    const refused = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (refused) throw refused.reason;
+  }
+
+  // Most writes match no webhook: they are answered synchronously, without a promise.
   const mutating: AdmissionPlugin = {
     name: 'MutatingAdmissionWebhook',
-    async mutate(attributes) {
+    mutate(attributes) {
       const matched = mutatingDispatcher.matching(attributes);
-      if (!matched.length) return;
-      // Reinvocation (IfNeeded): a webhook invoked before another one changed the object runs once more.
-      const invokedBefore = new Set<string>();
-      const reinvoke = new Set<string>();
-      const run = async (round: number, candidates: { invocation: WebhookInvocation; index: number }[]) => {
-        for (const { invocation, index } of candidates) {
-          const { webhook } = invocation;
-          if (round > 0 && !reinvoke.has(webhook.uid)) continue;
-          const key = `round_${round}_index_${index}`;
-          const response = await mutatingDispatcher.call(invocation, attributes, key);
-          if (!response) continue;
-          mutatingDispatcher.accept(webhook, response, attributes);
-          const changed = response.patch ? applyWebhookPatch(invocation, attributes, response.patch) : false;
-          attributes.request?.annotate?.(
-            `mutation.webhook.admission.k8s.io/${key}`,
-            JSON.stringify({ configuration: webhook.configuration, webhook: webhook.name, mutated: changed }),
-          );
-          if (changed && round === 0) for (const uid of invokedBefore) reinvoke.add(uid);
-          if (webhook.reinvocationPolicy === 'IfNeeded') invokedBefore.add(webhook.uid);
-        }
-      };
-      await run(0, matched);
-      // Matching is decided again on the mutated object; a webhook not called in round 0 is not called now.
-      if (reinvoke.size) await run(1, mutatingDispatcher.matching(attributes));
+      if (matched.length) return callMutating(matched, attributes);
     },
   };
-
   const validating: AdmissionPlugin = {
     name: 'ValidatingAdmissionWebhook',
-    async validate(attributes) {
+    validate(attributes) {
       const matched = validatingDispatcher.matching(attributes);
-      if (!matched.length) return;
-      const outcomes = await Promise.allSettled(
-        matched.map(async ({ invocation, index }) => {
-          const response = await validatingDispatcher.call(invocation, attributes, `round_0_index_${index}`);
-          if (response) validatingDispatcher.accept(invocation.webhook, response, attributes);
-        }),
-      );
-      // The first refusal in webhook order (kube-apiserver reports one of them too).
-      const refused = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-      if (refused) throw refused.reason;
+      if (matched.length) return callValidating(matched, attributes);
     },
   };
 

@@ -64,7 +64,7 @@ export function rbacEscalationAdmission(core: ApiCore, rbac: RbacAuthorizer): Ad
 
   return {
     name: 'RBACEscalation',
-    async validate({ operation, description, object, oldObject, user, namespace }) {
+    validate({ operation, description, object, oldObject, user, namespace }) {
       if (description.group !== rbacGroup || !object || (operation !== 'CREATE' && operation !== 'UPDATE')) return;
       if (user.groups.includes(mastersGroup)) return;
       switch (description.plural) {
