@@ -87,7 +87,9 @@ export function decodeYaml(body: Buffer | string): unknown {
     const value: unknown = document.toJS({ maxAliasCount: 100 });
     // Aliases can nest what the text does not.
     if (valueNestingDepth(value) > maxNestingDepth) throw errors.badRequest(`the request body nests deeper than ${maxNestingDepth} levels`);
-    return value;
+    // YAML becomes JSON first, as Kubernetes' YAMLToJSON does: aliases stop being shared objects, and
+    // no string keeps the whole body alive (the parser's substrings do) once the object is cached.
+    return JSON.parse(JSON.stringify(value)) as unknown;
   } catch (error) {
     if (error instanceof StatusError) throw error;
     if (error instanceof RangeError) throw tooDeep();

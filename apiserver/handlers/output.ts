@@ -3,6 +3,7 @@
 import type { FastifyReply } from 'fastify';
 import YAML from 'yaml';
 import { toServedVersion } from '../registry/conversion.ts';
+import { objectJson } from '../registry/object-json.ts';
 import { groupVersion, type ServedVersion } from '../registry/registry.ts';
 import type { ListResult } from '../registry/store.ts';
 import type { KubeObject } from '../registry/types.ts';
@@ -20,17 +21,6 @@ export function sendJson(reply: FastifyReply, code: number, body: unknown): Fast
   return sendText(reply, code, 'application/json', JSON.stringify(body));
 }
 
-/** JSON text of cached (immutable) objects, computed once per object version and shared by every reader. */
-const serialized = new WeakMap<object, string>();
-
-export function objectJson(object: KubeObject): string {
-  let json = serialized.get(object);
-  if (json === undefined) {
-    json = JSON.stringify(object);
-    serialized.set(object, json);
-  }
-  return json;
-}
 
 function includeObjectOf(query: Query) {
   const value = query.includeObject;

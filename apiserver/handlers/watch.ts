@@ -11,7 +11,8 @@ import type { CacheEvent } from '../registry/watch-cache.ts';
 import { StatusError } from '../status.ts';
 import { negotiateOutput } from './content.ts';
 import { parseIncludeObject, renderObjectTable } from '../tables/index.ts';
-import { objectJson, tableConvertorFor } from './output.ts';
+import { objectJson } from '../registry/object-json.ts';
+import { tableConvertorFor } from './output.ts';
 import { queryBoolean, queryString, type ResourceRequest } from './resources.ts';
 
 const bookmarkIntervalMs = 60_000;

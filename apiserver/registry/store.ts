@@ -9,6 +9,7 @@ import type { AdmissionChain, AdmissionRequestContext } from '../admission/types
 import type { UserInfo } from '../authn.ts';
 import { errors, StatusError } from '../status.ts';
 import { fieldError } from './field-errors.ts';
+import { settleAsJson, storedJson } from './object-json.ts';
 import { cloneObject, fillSystemFieldsForCreate, keepSystemFieldsOnUpdate, specChanged, timestamp, validateObjectMeta } from './object-meta.ts';
 import { storageResource } from './registry.ts';
 import { type FieldRequirement, LabelSelector } from './selectors.ts';
@@ -172,13 +173,26 @@ export class ResourceStore {
     return errors.notFound(this.description.plural, this.description.group, name);
   }
 
-  private toJson(object: KubeObject): string {
-    const rv = object.metadata.resourceVersion;
-    delete object.metadata.resourceVersion;
-    const json = JSON.stringify(object);
-    if (rv !== undefined) object.metadata.resourceVersion = rv;
+  /**
+   * Writes `object` under its key: a create, or an update of `revision`. The watch cache keeps this
+   * very object rather than decoding the value again, so it must not change afterwards.
+   */
+  private async write(object: KubeObject, revision?: number): Promise<void> {
+    const key = this.key(object.metadata.namespace, object.metadata.name!);
+    const json = storedJson(object);
     checkObjectSize(json);
-    return this.hooks.encode ? this.hooks.encode(this.description, json, this.key(object.metadata.namespace, object.metadata.name!)) : json;
+    const value = this.hooks.encode ? this.hooks.encode(this.description, json, key) : json;
+    const options = { ttlSeconds: this.description.ttlSeconds };
+    // The cache may keep the object itself only if it is what decoding the value would give.
+    if (settleAsJson(object)) this.cache.expectWrite(key, value, object);
+    try {
+      const kv = revision === undefined ? await this.deps.datastore.create(key, value, options) : await this.deps.datastore.update(key, value, revision, options);
+      this.cache.noteWrite(kv.modRevision);
+      object.metadata.resourceVersion = String(kv.modRevision);
+    } catch (error) {
+      this.cache.forgetWrite(key, value);
+      throw error;
+    }
   }
 
   /** The current object, or 404. The returned object is shared: never mutate it. */
@@ -351,9 +365,7 @@ export class ResourceStore {
       return object;
     }
     try {
-      const kv = await this.deps.datastore.create(this.key(meta.namespace, meta.name!), this.toJson(object), { ttlSeconds: description.ttlSeconds });
-      this.cache.noteWrite(kv.modRevision);
-      meta.resourceVersion = String(kv.modRevision);
+      await this.write(object);
       return object;
     } catch (error) {
       if (error instanceof KeyExistsError) throw errors.alreadyExists(description.plural, description.group, meta.name!);
@@ -470,9 +482,7 @@ export class ResourceStore {
     }
     if (context.dryRun) return object;
     try {
-      const kv = await this.deps.datastore.update(this.key(object.metadata.namespace, object.metadata.name!), this.toJson(object), revision, { ttlSeconds: description.ttlSeconds });
-      this.cache.noteWrite(kv.modRevision);
-      object.metadata.resourceVersion = String(kv.modRevision);
+      await this.write(object, revision);
       return object;
     } catch (error) {
       if (error instanceof ConflictError) {
@@ -564,9 +574,7 @@ export class ResourceStore {
       if (!object.metadata.finalizers.length) delete object.metadata.finalizers;
       if (context.dryRun) return { object, deleted: false };
       try {
-        const kv = await this.deps.datastore.update(this.key(namespace, name), this.toJson(object), current.revision, { ttlSeconds: description.ttlSeconds });
-        this.cache.noteWrite(kv.modRevision);
-        object.metadata.resourceVersion = String(kv.modRevision);
+        await this.write(object, current.revision);
         return { object, deleted: false };
       } catch (error) {
         if (error instanceof ConflictError && attempt < 10 && !preconditions) continue;

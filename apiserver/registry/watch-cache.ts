@@ -100,6 +100,8 @@ export class WatchCache {
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
   private failure: Error | undefined;
   private readonly decodeValue: ValueDecoder | undefined;
+  /** Objects this server is writing, by key: their event is applied with the object itself, not by decoding the value again. */
+  private readonly writing = new Map<string, { value: string; object: KubeObject }>();
 
   constructor(
     private readonly datastore: Datastore,
@@ -186,6 +188,30 @@ export class WatchCache {
     return this.written > this.applied ? this.applied : Math.max(this.applied, this.reported);
   }
 
+  /**
+   * Announces a write this server is about to make: when its event comes with exactly `value`, the
+   * cache keeps `object` (which must not change afterwards) instead of decoding the value.
+   */
+  expectWrite(key: string, value: string, object: KubeObject): void {
+    if (this.writing.size >= 10_000) this.writing.clear(); // events that never came (a lost datastore watch)
+    this.writing.set(key, { value, object });
+  }
+
+  /** The announced write failed. */
+  forgetWrite(key: string, value: string): void {
+    if (this.writing.get(key)?.value === value) this.writing.delete(key);
+  }
+
+  /** The object of an event: the one this server wrote, or the value decoded. */
+  private objectOf(kv: KeyValue): KubeObject | undefined {
+    const written = this.writing.get(kv.key);
+    if (written?.value !== kv.value) return this.decodeOrReport(kv);
+    this.writing.delete(kv.key);
+    this.undecodable.delete(kv.key);
+    written.object.metadata.resourceVersion = String(kv.modRevision);
+    return written.object;
+  }
+
   /** Records a write this server made; reads that follow wait until its event is applied. */
   noteWrite(revision: number): void {
     if (revision > this.written) this.written = revision;
@@ -208,7 +234,7 @@ export class WatchCache {
         const object = { ...last, metadata: { ...last.metadata, resourceVersion: String(event.revision) } };
         cacheEvent = { type: 'DELETED', revision: event.revision, key: event.key, object, previous: last };
       } else {
-        const object = this.decodeOrReport(event.kv!);
+        const object = this.objectOf(event.kv!);
         if (!object) {
           // Unreadable (e.g. encrypted with a key this server lacks): it cannot be served.
           cache.delete(event.key);
