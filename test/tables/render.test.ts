@@ -34,7 +34,7 @@ describe('renderTable', () => {
     expect(renderTable(configMaps, [], { now, remainingItemCount: 0 }).metadata).toEqual({ remainingItemCount: 0 });
   });
 
-  it('gives the full ObjectMeta to kubectl (namespace for -A, labels for --show-labels)', () => {
+  it('gives the ObjectMeta but managedFields to kubectl (namespace for -A, labels for --show-labels)', () => {
     const metadata = {
       name: 'web-0',
       generateName: 'web-',
@@ -50,7 +50,10 @@ describe('renderTable', () => {
       managedFields: [{ manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: {} }],
     };
     const table = renderTable(builtinTableConvertor('', 'pods')!, [{ ...samples['/pods'], metadata }], { now });
-    expect(table.rows![0]!.object).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata });
+    const { managedFields: _dropped, ...rowMetadata } = metadata;
+    expect(table.rows![0]!.object).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: rowMetadata });
+    // The stored object keeps them.
+    expect(metadata.managedFields).toHaveLength(1);
   });
 
   it('puts the full object in rows with includeObject=Object, converted when asked', () => {
