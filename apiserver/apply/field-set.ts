@@ -226,7 +226,7 @@ export class FieldSet {
 
   private emit(includeSelf: boolean): JsonObject {
     const out: JsonObject = {};
-    if (includeSelf && !this.isBare()) out['.'] = {};
+    if (includeSelf && !this.isBare()) out['.'] = fieldsV1Leaf;
     const members = this.sortedMembers();
     const children = this.sortedChildren();
     let mi = 0;
@@ -236,7 +236,7 @@ export class FieldSet {
       const c = children[ci];
       const order = m && c ? comparePathElements(m, c.pe) : m ? -1 : 1;
       if (order < 0) {
-        out[m!.id] = {};
+        out[m!.id] = fieldsV1Leaf;
         mi++;
       } else if (order > 0) {
         out[c!.pe.id] = c!.set.emit(false);
@@ -259,6 +259,12 @@ export class FieldSet {
 }
 
 export class FieldsV1Error extends Error {}
+
+/**
+ * The `{}` of a field in FieldsV1, shared by every entry: managedFields are most of the objects a
+ * cached pod holds, and never changed in place.
+ */
+const fieldsV1Leaf: JsonObject = Object.freeze({}) as JsonObject;
 
 const EMPTY = new FieldSet();
 

@@ -15,6 +15,8 @@ export interface CacheEntry {
   revision: number;
   /** Shared, never mutated: the stored form with metadata.resourceVersion filled in. */
   object: KubeObject;
+  /** The datastore value it was decoded from (history keeps values, not objects). */
+  value: string;
 }
 
 export interface CacheEvent {
@@ -28,6 +30,23 @@ export interface CacheEvent {
 }
 
 export type CacheListener = (event: CacheEvent) => void;
+
+/**
+ * An event of the history window, kept as datastore values: a watch that resumes decodes the few
+ * it replays, while the window costs a string per change instead of an object graph per version.
+ */
+interface HistoryEntry {
+  /** When it was applied (Date.now()), for the window's freshness. */
+  at: number;
+  type: CacheEventType;
+  revision: number;
+  key: string;
+  /** The value after the change (for DELETED: the last value). */
+  value: string;
+  /** The value before the change and its revision (MODIFIED, DELETED). */
+  previousValue?: string;
+  previousRevision?: number;
+}
 
 interface Subscription {
   prefix: string;
@@ -71,11 +90,19 @@ export function decodeStoredObject(kv: Pick<KeyValue, 'key' | 'value' | 'modRevi
   return object;
 }
 
+/**
+ * The history window, as kube-apiserver sizes its watch cache: changes of the last 75 s (its
+ * eventFreshDuration) are kept for watches to resume from, older ones go once there are more than
+ * a minimum, and never more than `historySize` are kept.
+ */
+const historyFreshMs = 75_000;
+const historyMinimum = 1_000;
+
 /** Revisions of history replayed into the cache at start (watches resume from within it). */
 const startupHistory = 10_000;
 
 export interface WatchCacheOptions {
-  /** How many recent events are kept for watches that resume from a resourceVersion. */
+  /** At most how many recent events are kept for watches that resume from a resourceVersion. */
   historySize?: number;
   /** Decodes stored values (encryption at rest); values are JSON without it. */
   decodeValue?: ValueDecoder;
@@ -83,8 +110,8 @@ export interface WatchCacheOptions {
 
 export class WatchCache {
   private readonly resources = new Map<string, ResourceCache>();
-  private readonly history: CacheEvent[] = [];
-  private historyStart = 0; // index of the oldest kept event in a ring
+  private readonly history: HistoryEntry[] = [];
+  private historyStart = 0; // index of the oldest kept event (those before it are gone)
   private readonly historySize: number;
   /** The revision of the last change applied. */
   private applied = 0;
@@ -130,7 +157,7 @@ export class WatchCache {
     const listed = from > 0 ? await this.datastore.list(prefix, { revision: from }) : { kvs: [], revision: 0 };
     for (const kv of listed.kvs) {
       const object = this.decodeOrReport(kv);
-      if (object) this.resource(resourceSegment(kv.key)).set({ key: kv.key, revision: kv.modRevision, object });
+      if (object) this.resource(resourceSegment(kv.key)).set({ key: kv.key, revision: kv.modRevision, object, value: kv.value });
     }
     this.applied = listed.revision;
     this.oldestResumable = listed.revision;
@@ -221,31 +248,39 @@ export class WatchCache {
     for (const event of events) {
       if (event.revision <= this.applied) continue; // already applied (replayed overlap)
       const cache = this.resource(resourceSegment(event.key));
-      const previous = cache.entries.get(event.key)?.object;
+      const before = cache.entries.get(event.key);
+      const previous = before?.object;
       let cacheEvent: CacheEvent;
+      let history: HistoryEntry;
       if (event.type === 'delete') {
         const last = previous ?? (event.prevKv ? this.decodeOrReport(event.prevKv) : undefined);
+        const lastValue = before?.value ?? event.prevKv?.value;
         cache.delete(event.key);
         this.undecodable.delete(event.key);
-        if (!last) {
+        if (!last || lastValue === undefined) {
           this.applied = event.revision;
           continue;
         }
         const object = { ...last, metadata: { ...last.metadata, resourceVersion: String(event.revision) } };
         cacheEvent = { type: 'DELETED', revision: event.revision, key: event.key, object, previous: last };
+        history = { at: Date.now(), type: 'DELETED', revision: event.revision, key: event.key, value: lastValue, previousValue: lastValue, previousRevision: before?.revision ?? event.prevKv!.modRevision };
       } else {
-        const object = this.objectOf(event.kv!);
+        const kv = event.kv!;
+        const object = this.objectOf(kv);
         if (!object) {
           // Unreadable (e.g. encrypted with a key this server lacks): it cannot be served.
           cache.delete(event.key);
           this.applied = event.revision;
           continue;
         }
-        cache.set({ key: event.key, revision: event.revision, object });
+        cache.set({ key: event.key, revision: event.revision, object, value: kv.value });
         cacheEvent = { type: previous ? 'MODIFIED' : 'ADDED', revision: event.revision, key: event.key, object, previous };
+        history = before
+          ? { at: Date.now(), type: 'MODIFIED', revision: event.revision, key: event.key, value: kv.value, previousValue: before.value, previousRevision: before.revision }
+          : { at: Date.now(), type: 'ADDED', revision: event.revision, key: event.key, value: kv.value };
       }
       this.applied = event.revision;
-      this.record(cacheEvent);
+      this.record(history);
       for (const subscription of cache.subscriptions) {
         if (event.key.startsWith(subscription.prefix)) {
           try {
@@ -257,6 +292,17 @@ export class WatchCache {
       }
     }
     this.releaseWaiters();
+  }
+
+  /** A history entry as the event it was (undefined if its values can no longer be decoded). */
+  private replayed(entry: HistoryEntry): CacheEvent | undefined {
+    try {
+      const previous = entry.previousValue === undefined ? undefined : this.decode({ key: entry.key, value: entry.previousValue, modRevision: entry.previousRevision! });
+      const object = this.decode({ key: entry.key, value: entry.value, modRevision: entry.revision });
+      return { type: entry.type, revision: entry.revision, key: entry.key, object, previous };
+    } catch {
+      return undefined;
+    }
   }
 
   /** The datastore has delivered every change under /registry/ up to `revision` (other keys may have moved it). */
@@ -280,15 +326,22 @@ export class WatchCache {
     }
   }
 
-  private record(event: CacheEvent): void {
-    if (this.history.length < this.historySize) {
-      this.history.push(event);
-      return;
+  private record(entry: HistoryEntry): void {
+    const history = this.history;
+    history.push(entry);
+    const stale = entry.at - historyFreshMs;
+    for (;;) {
+      const kept = history.length - this.historyStart;
+      const oldest = history[this.historyStart]!;
+      if (kept <= this.historySize && (kept <= historyMinimum || oldest.at >= stale)) break;
+      this.oldestResumable = oldest.revision;
+      history[this.historyStart++] = undefined as unknown as HistoryEntry;
     }
-    const dropped = this.history[this.historyStart]!;
-    this.oldestResumable = dropped.revision;
-    this.history[this.historyStart] = event;
-    this.historyStart = (this.historyStart + 1) % this.historySize;
+    // Dropped entries are cut off in bulk, not one shift at a time.
+    if (this.historyStart >= 4096 && this.historyStart * 2 >= history.length) {
+      history.splice(0, this.historyStart);
+      this.historyStart = 0;
+    }
   }
 
   private releaseWaiters(): void {
@@ -373,10 +426,11 @@ export class WatchCache {
     }
     const cache = this.resource(resourceSegment(prefix));
     if (fromRevision < this.revision) {
-      const n = this.history.length;
-      for (let i = 0; i < n; i++) {
-        const event = this.history[(this.historyStart + i) % n]!;
-        if (event.revision > fromRevision && event.key.startsWith(prefix)) listener(event);
+      for (let i = this.historyStart; i < this.history.length; i++) {
+        const entry = this.history[i]!;
+        if (entry.revision <= fromRevision || !entry.key.startsWith(prefix)) continue;
+        const event = this.replayed(entry);
+        if (event) listener(event);
       }
     }
     const subscription = { prefix, listener };
