@@ -1,6 +1,6 @@
 // Assembles the Kubernetes API on an HTTP server: the built-in kinds, their generic handlers,
 // discovery, and the custom handlers (reviews, binding, eviction).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Datastore } from '../datastore/types.ts';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.ts';
@@ -71,18 +71,32 @@ export async function startApiCore(datastore: Datastore, log: Logger, options: S
   return core;
 }
 
+const requestContentTypes = [
+  'application/json',
+  'application/yaml',
+  'application/vnd.kubernetes.protobuf',
+  'application/apply-patch+yaml',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/json-patch+json',
+];
+
 /** Serves the API of `core` on `app`. */
 export function installApi(app: FastifyInstance, core: ApiCore): Api {
   // Bodies are decoded by the handlers (JSON, YAML, protobuf, patch types), so take them raw.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxRequestBodyBytes }, (request, body, done) => {
+  const takeRaw = (request: FastifyRequest, body: Buffer | string, done: (error: Error | null, body?: unknown) => void) => {
     try {
       checkRequestBody(request.headers['content-type'], body as Buffer);
       done(null, body);
     } catch (error) {
       done(error as Error, undefined);
     }
-  });
+  };
+  // The types clients send are named, so fastify finds their parser in its cache; the catch-all is
+  // looked up anew on every request.
+  app.addContentTypeParser(requestContentTypes, { parseAs: 'buffer', bodyLimit: maxRequestBodyBytes }, takeRaw);
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxRequestBodyBytes }, takeRaw);
   core.kindSchema = kindSchemaOf;
   setProtobufDecoder((body) => {
     try {

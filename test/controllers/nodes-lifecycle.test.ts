@@ -60,14 +60,21 @@ describe('node lifecycle', () => {
     await cluster.addNode('n1');
     await waitFor(async () => condition(await node('n1'), 'Ready')?.status === 'Unknown', 5000, 'the node to go Unknown');
     await waitFor(async () => (await taintKeys('n1')).length === 2);
-    await cluster.client.resource('', 'nodes').modify(undefined, 'n1', (n) => {
-      const ready = ((n.status as Json).conditions as Json[]).find((c) => c.type === 'Ready')!;
-      Object.assign(ready, { status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: new Date().toISOString().slice(0, 19) + 'Z' });
-      return n;
-    }, { subresource: 'status' });
-    await waitFor(async () => (await taintKeys('n1')).length === 0, 5000, 'the taints to go');
-    await cluster.client.resource('', 'nodes').modify(undefined, 'n1', (n) => ((n.spec as Json).unschedulable = true, n));
-    await waitFor(async () => (await taintKeys('n1')).includes('node.kubernetes.io/unschedulable:NoSchedule'), 5000, 'the cordon taint');
+    // The kubelet is back: it renews its Lease (else the node goes Unknown again after the grace period) and reports Ready.
+    await renewLease('n1');
+    const renewing = setInterval(() => void renewLease('n1'), 200);
+    try {
+      await cluster.client.resource('', 'nodes').modify(undefined, 'n1', (n) => {
+        const ready = ((n.status as Json).conditions as Json[]).find((c) => c.type === 'Ready')!;
+        Object.assign(ready, { status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: new Date().toISOString().slice(0, 19) + 'Z' });
+        return n;
+      }, { subresource: 'status' });
+      await waitFor(async () => (await taintKeys('n1')).length === 0, 5000, 'the taints to go');
+      await cluster.client.resource('', 'nodes').modify(undefined, 'n1', (n) => ((n.spec as Json).unschedulable = true, n));
+      await waitFor(async () => (await taintKeys('n1')).includes('node.kubernetes.io/unschedulable:NoSchedule'), 5000, 'the cordon taint');
+    } finally {
+      clearInterval(renewing);
+    }
   });
 });
 
