@@ -36,7 +36,9 @@ function rssMb(pid: number): number {
 async function timeToReady(executable: string, dataDir: string): Promise<{ ms: number; stop: () => Promise<void>; pid: number }> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(executable, ['server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', String(port), '--disable-agent'], { stdio: 'ignore', env: { ...process.env, HOME: dataDir } });
+  // k2 reads K2_* variables as flags: the benchmark's own (K2_BENCH_REBUILD) must not reach it.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('K2_')));
+  const child = spawn(executable, ['server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', String(port), '--disable-agent'], { stdio: 'ignore', env: { ...env, HOME: dataDir } });
   const deadline = Date.now() + 30_000;
   while (!(await readyzOk(port))) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error('k2 did not become ready');
