@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `k2` command line. Each command lives in its own file and registers itself here.
-import yargs, { type ArgumentsCamelCase, type BuilderCallback, type CommandModule } from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { serverCommand } from './server.ts';
 import { versionCommand } from './version.ts';
@@ -22,66 +22,62 @@ import { loginCommand, logoutCommand } from './login.ts';
 import { repoCommand } from './repo.ts';
 import { deployCommand, diffCommand } from './deploy.ts';
 
-const commands: CommandModule<any, any>[] = [
-  serverCommand,
-  agentCommand,
-  tokenCommand,
-  kubectlCommand,
-  imageCommand,
-  snapshotCommand,
-  datastoreCommand,
-  templateCommand,
-  showCommand,
-  convertCommand,
-  secretsEncryptCommand,
-  buildCommand,
-  pushCommand,
-  pullCommand,
-  imagesCommand,
-  inspectCommand,
-  saveCommand,
-  loadCommand,
-  loginCommand,
-  logoutCommand,
-  repoCommand,
-  deployCommand,
-  diffCommand,
-  versionCommand,
-];
-
-type Handler = (argv: ArgumentsCamelCase) => void | Promise<void>;
-
 export async function main(argv: string[]): Promise<void> {
-  const parser = yargs(argv)
+  const parser = yargs(argv);
+  skipHelpRendering(parser);
+  await parser
     .scriptName('k2')
-    .usage('k2: Kubernetes in one process.\n\nUsage: $0 <command> [options]');
-  // yargs renders a command's whole help text the moment its handler starts (in case it fails later), which costs
-  // `k2 server` ~50 ms of text measuring on every start. So the commands are registered without their handlers:
-  // the builder, which yargs runs for the chosen command only, notes it, and main() runs it once yargs has parsed
-  // and validated the arguments.
-  let chosen: Handler | undefined;
-  for (const { command, describe, builder, handler } of commands) {
-    parser.command(command!, describe as string, (y) => {
-      chosen = handler;
-      return (builder as BuilderCallback<object, object>)(y);
-    });
-  }
-  const parsed = await parser
+    .usage('k2: Kubernetes in one process.\n\nUsage: $0 <command> [options]')
+    .command(serverCommand)
+    .command(agentCommand)
+    .command(tokenCommand)
+    .command(kubectlCommand)
+    .command(imageCommand)
+    .command(snapshotCommand)
+    .command(datastoreCommand)
+    .command(templateCommand)
+    .command(showCommand)
+    .command(convertCommand)
+    .command(secretsEncryptCommand)
+    .command(buildCommand)
+    .command(pushCommand)
+    .command(pullCommand)
+    .command(imagesCommand)
+    .command(inspectCommand)
+    .command(saveCommand)
+    .command(loadCommand)
+    .command(loginCommand)
+    .command(logoutCommand)
+    .command(repoCommand)
+    .command(deployCommand)
+    .command(diffCommand)
+    .command(versionCommand)
     .demandCommand(1, 'Name a command; `k2 --help` lists them.')
     .strict()
     .recommendCommands()
     .version(false)
     .help()
     .alias('h', 'help')
-    // Wrapping renders the whole help text, which yargs still does to run a subcommand: only when help is asked for.
-    .wrap(argv.includes('--help') || argv.includes('-h') ? Math.min(120, process.stdout.columns || 100) : null)
+    .wrap(Math.min(120, process.stdout.columns || 100))
     .parserConfiguration({ 'boolean-negation': false })
     .fail((message, error) => {
       process.stderr.write(error ? `k2: ${error.message}\n` : `k2: ${readableFailure(message)}\nRun with --help for usage.\n`);
       process.exit(1);
     })
     .parseAsync();
-  await chosen?.(parsed);
+}
+
+/**
+ * yargs renders the chosen command's whole help text before it runs the handler, to have it ready for a later
+ * showHelp(). k2's handlers never show help (failures print one line, see .fail() above), and for `k2 server`,
+ * whose help is long, the rendering costs ~50 ms of every start. yargs has no option for this, so its usage
+ * instance's cache step is made a no-op; should a yargs upgrade move it, help is rendered as before.
+ */
+function skipHelpRendering(parser: Argv): void {
+  type Usage = { cacheHelpMessage?: () => void };
+  const internals = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => Usage } }).getInternalMethods?.();
+  const usage = internals?.getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 /** yargs reports each unknown flag twice (as typed and camel-cased); name each once, as typed. */
