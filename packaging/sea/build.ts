@@ -1,6 +1,6 @@
 // `npm run build`: one esbuild bundle of the k2 command line, wrapped into a Node single
 // executable application at dist/k2 that carries better-sqlite3's native addon as an asset. The bundle itself
-// is an asset too, with a V8 code cache trained on a real start (bundle-script.ts); the main script only runs it.
+// follows the runtime, with a V8 code cache trained on a real start (bundle-script.ts); the main script only runs it.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { sqliteAddonAsset, sqliteAddonHashAsset } from '../../datastore/sqlite/native-addon.ts';
-import { bundleAsset, bundleScriptSource, codeCacheAsset } from './bundle-script.ts';
+import { appendBundle, bundleScriptSource } from './bundle-script.ts';
 import { stringWidthOnFirstUse } from './string-width-on-first-use.ts';
 import type { TrainingRun } from './train-code-cache.ts';
 
@@ -90,7 +90,7 @@ export async function buildExecutable(): Promise<string> {
   mkdirSync(dist, { recursive: true });
   const bundle = join(dist, 'k2.cjs');
   await bundleK2(bundle);
-  const script = join(dist, bundleAsset);
+  const script = join(dist, 'k2.js');
   writeFileSync(script, bundleScriptSource(readFileSync(bundle, 'utf8')));
   const boot = join(dist, 'boot.cjs');
   await bundleSeaScript('boot.ts', boot);
@@ -107,7 +107,7 @@ export async function buildExecutable(): Promise<string> {
   const blob = join(dist, 'k2.blob');
   writeFileSync(
     seaConfig,
-    JSON.stringify({ main: boot, output: blob, disableExperimentalSEAWarning: true, assets: { ...assets, [bundleAsset]: script, [codeCacheAsset]: codeCache } }),
+    JSON.stringify({ main: boot, output: blob, disableExperimentalSEAWarning: true, assets }),
   );
   execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'pipe' });
 
@@ -119,6 +119,7 @@ export async function buildExecutable(): Promise<string> {
     [require.resolve('postject/dist/cli.js'), executable, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'],
     { stdio: 'pipe' }, // postject warns about ELF note sections it does not need; harmless
   );
+  appendBundle(executable, readFileSync(script), readFileSync(codeCache));
   for (const temporary of [seaConfig, blob, script, boot, trainer, addonHash, codeCache]) rmSync(temporary);
   return executable;
 }
