@@ -150,11 +150,17 @@ export class K2Server {
     registerNodeJoin(http, core, pki.ca, network);
     registerPodStreamRoutes(http, core, api.handlers, { connector: nodes, authenticators: [clientCertificateAuthenticator, ...security.authenticators] });
     registerMetricsApi(core, api.handlers, nodes);
-    await http.listen({ host: options.bindAddress, port: options.httpsListenPort }).catch(async (error: Error) => {
-      core.stop();
-      await closeDatastore();
-      throw error;
-    });
+    // A given port opens once everything is up: the first request finds the server ready, and the TLS handshakes
+    // of callers polling /readyz do not slow the start. A port the kernel picks (0) is only known once listening.
+    const listen = () => http.listen({ host: options.bindAddress, port: options.httpsListenPort });
+    const listeningEarly = options.httpsListenPort === 0;
+    if (listeningEarly) {
+      await listen().catch(async (error: Error) => {
+        core.stop();
+        await closeDatastore();
+        throw error;
+      });
+    }
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : options.httpsListenPort;
     const url = localServerUrl(options.bindAddress, port);
@@ -209,12 +215,19 @@ export class K2Server {
         );
 
     modulesStarted = true;
+    const server = new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers, scheduler, agent, security, audit);
+    if (!listeningEarly) {
+      await listen().catch(async (error: Error) => {
+        await server.stop();
+        throw error;
+      });
+    }
     log.info(
       { version: gitVersion, url, port, kubeconfig: kubeconfigPath, dataDir, nodeName, startupMs: Math.round(performance.now() - started), sinceProcessStartMs: Math.round(performance.now()), modulesLoadedAtMs: Math.round(started) },
       `k2 is ready; kubeconfig written to ${kubeconfigPath}`,
     );
     opened.startSnapshots();
-    return new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers, scheduler, agent, security, audit);
+    return server;
   }
 
   /** Stops accepting requests, lets in-flight ones finish, then closes the modules. */
