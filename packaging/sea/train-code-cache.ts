@@ -4,9 +4,8 @@
 // cache, which then holds every function the start compiled. A cache passed in is used and carried over, so a
 // second run on the same data dir adds what a later start (certificates already there) runs to the first start's.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { compileBundleScript, runBundleScript } from './bundle-script.ts';
+import { freeLoopbackPort, readyzOk } from './local-server-probe.ts';
 
 export interface TrainingRun {
   /** The embedded bundle text (bundleScriptSource). */
@@ -16,28 +15,6 @@ export interface TrainingRun {
   dataDir: string;
   cacheIn?: string;
   cacheOut: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolvePort(port));
-    });
-    probe.on('error', reject);
-  });
-}
-
-function readyzOk(port: number): Promise<boolean> {
-  return new Promise((resolveOk) => {
-    const req = request({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false, timeout: 1000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolveOk(res.statusCode === 200));
-    });
-    req.on('error', () => resolveOk(false));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
 }
 
 /** node:sea as the executable has it, with the assets read from files. */
@@ -56,7 +33,7 @@ function seaFromFiles(assets: Record<string, string>) {
 }
 
 async function train(run: TrainingRun): Promise<void> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const script = compileBundleScript(readFileSync(run.script, 'utf8'), process.execPath, run.cacheIn ? readFileSync(run.cacheIn) : undefined);
   if (script.cachedDataRejected) throw new Error('the code cache of the first training run was rejected');
   process.argv = [process.execPath, process.execPath, 'server', '--data-dir', run.dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', String(port), '--disable-agent'];
