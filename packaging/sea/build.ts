@@ -66,13 +66,15 @@ async function bundleSeaScript(entry: string, outfile: string): Promise<void> {
  */
 function trainCodeCache(trainer: string, run: Omit<TrainingRun, 'dataDir' | 'cacheIn' | 'cacheOut'>): string {
   const dataDir = mkdtempSync(join(tmpdir(), 'k2-code-cache-'));
+  // k2 reads K2_* variables as flags: the builder's own must not change the server trained on.
+  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('K2_'))), HOME: dataDir };
   try {
     let cache: string | undefined;
     for (const start of ['first', 'later']) {
       const cacheOut = join(dist, `k2.code-cache.${start}`);
       const training: TrainingRun = { ...run, dataDir, cacheIn: cache, cacheOut };
       try {
-        execFileSync(process.execPath, [trainer, JSON.stringify(training)], { stdio: 'pipe', env: { ...process.env, HOME: dataDir }, timeout: 120_000 });
+        execFileSync(process.execPath, [trainer, JSON.stringify(training)], { stdio: 'pipe', env, timeout: 120_000 });
       } catch (error) {
         throw new Error(`training the code cache (${start} start) failed: ${(error as { stderr?: Buffer }).stderr?.toString() ?? (error as Error).message}`);
       }
