@@ -14,6 +14,9 @@ import type { Logger } from './logging.ts';
 import { defaultConfigFile, defaultDataDir } from './paths.ts';
 import { configFileFor, datastoreFlags, toDatastoreConfig, type ServerOptions } from './server-options.ts';
 
+/** How long after the server is ready the snapshot schedule starts. */
+const snapshotScheduleDelayMs = 500;
+
 /**
  * Opens the server's datastore from its flags (compaction and TTL expiry running) and starts the
  * scheduled snapshots; `close` stops the snapshots, then closes the datastore.
@@ -44,16 +47,22 @@ export async function openServerDatastore(
     throw error;
   }
   const { dir, compress, s3 } = options.snapshots;
+  let starting: NodeJS.Timeout | undefined;
   return {
     datastore,
-    // Called once the server is ready.
+    // Called once the server is ready. node-cron works out the first run minute by minute with Intl date
+    // formatting (~25 ms): that waits a moment, so that the first requests after ready are not kept waiting.
     startSnapshots: () => {
       if (!snapshots) return;
-      snapshots.start();
-      const { cron, retention } = options.snapshots;
-      log.info({ cron, retention, dir, s3: s3 ? `s3://${s3.bucket}/${s3.folder}` : undefined, next: snapshots.nextRun() }, 'scheduled snapshots are on');
+      const schedule = snapshots;
+      starting = setTimeout(() => {
+        schedule.start();
+        const { cron, retention } = options.snapshots;
+        log.info({ cron, retention, dir, s3: s3 ? `s3://${s3.bucket}/${s3.folder}` : undefined, next: schedule.nextRun() }, 'scheduled snapshots are on');
+      }, snapshotScheduleDelayMs);
     },
     close: async () => {
+      clearTimeout(starting);
       await snapshots?.stop();
       await datastore.close();
     },

@@ -23,9 +23,7 @@ import type { NodeEndpoint } from '../apiserver/nodes/node-endpoint.ts';
 import { joinPaths, registerNodeJoin } from '../apiserver/nodes/node-join.ts';
 import { nodeConnector } from '../apiserver/nodes/remote-node.ts';
 import { clientCertificateAuthenticator } from '../apiserver/authn.ts';
-import { NodeAgent } from '../kubelet-bridge/agent.ts';
-import { InProcessNodeApi } from '../kubelet-bridge/api/in-process.ts';
-import { LocalNodeEndpoint } from '../kubelet-bridge/local-endpoint.ts';
+import type { NodeAgent } from '../kubelet-bridge/agent.ts';
 import { ControllerManager } from '../controllers/manager.ts';
 import { ensureSystemPriorityClasses } from '../scheduler/priority-admission.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
@@ -71,6 +69,9 @@ function securityOptions(options: ServerOptions, signingKeyPath: string, log: Lo
 }
 
 export class K2Server {
+  /** This server's own node, once it runs (it starts after the API is ready). */
+  private agent: Promise<NodeAgent | undefined> = Promise.resolve(undefined);
+
   private constructor(
     readonly options: ServerOptions,
     readonly log: Logger,
@@ -84,8 +85,6 @@ export class K2Server {
     readonly core: ApiCore,
     readonly controllers: ControllerManager,
     readonly scheduler: Scheduler,
-    /** This server's own node, once it runs (it starts after the API is ready). */
-    readonly agent: Promise<NodeAgent | undefined>,
     readonly security: ApiSecurity,
     private readonly audit: AuditLog | undefined,
   ) {}
@@ -150,11 +149,17 @@ export class K2Server {
     registerNodeJoin(http, core, pki.ca, network);
     registerPodStreamRoutes(http, core, api.handlers, { connector: nodes, authenticators: [clientCertificateAuthenticator, ...security.authenticators] });
     registerMetricsApi(core, api.handlers, nodes);
-    await http.listen({ host: options.bindAddress, port: options.httpsListenPort }).catch(async (error: Error) => {
-      core.stop();
-      await closeDatastore();
-      throw error;
-    });
+    // A given port opens once everything is up: the first request finds the server ready, and the TLS handshakes
+    // of callers polling /readyz do not slow the start. A port the kernel picks (0) is only known once listening.
+    const listen = () => http.listen({ host: options.bindAddress, port: options.httpsListenPort });
+    const listeningEarly = options.httpsListenPort === 0;
+    if (listeningEarly) {
+      await listen().catch(async (error: Error) => {
+        core.stop();
+        await closeDatastore();
+        throw error;
+      });
+    }
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : options.httpsListenPort;
     const url = localServerUrl(options.bindAddress, port);
@@ -182,11 +187,17 @@ export class K2Server {
     const scheduler = new Scheduler(core, controllers.informers, log, { host: nodeName, metrics: metrics.registry });
     scheduler.start();
 
-    // The node starts after the API is up (containerd and images take a moment); the API does not wait for it.
+    // This server's own node starts once the API is up (containerd and images take a moment); the API does not
+    // wait for it, and its modules (CRI, images, networking) load only when there is one.
     const agentLog = log.child({ module: 'agent' });
-    const agent = options.disableAgent
-      ? Promise.resolve(undefined)
-      : NodeAgent.start({
+    const startLocalNode = async (): Promise<NodeAgent | undefined> => {
+      try {
+        const [{ NodeAgent }, { InProcessNodeApi }, { LocalNodeEndpoint }] = await Promise.all([
+          import('../kubelet-bridge/agent.ts'),
+          import('../kubelet-bridge/api/in-process.ts'),
+          import('../kubelet-bridge/local-endpoint.ts'),
+        ]);
+        const started = await NodeAgent.start({
           api: new InProcessNodeApi(core, nodeName, (namespace, serviceAccount, spec, user) => security.serviceAccountToken(user, namespace, serviceAccount, spec)),
           nodeName,
           dataDir,
@@ -197,24 +208,30 @@ export class K2Server {
           cgroupRoot: options.node.cgroupRoot,
           serviceProxy: !options.node.disableKubeProxy,
           labels: { 'node-role.kubernetes.io/control-plane': 'true' },
-        }).then(
-          (started) => {
-            localNode = { name: nodeName, endpoint: new LocalNodeEndpoint(started) };
-            return started;
-          },
-          (error: Error) => {
-            agentLog.error({ err: error }, `this server runs no pods: its node agent could not start (${error.message})`);
-            return undefined;
-          },
-        );
+        });
+        localNode = { name: nodeName, endpoint: new LocalNodeEndpoint(started) };
+        return started;
+      } catch (error) {
+        agentLog.error({ err: error }, `this server runs no pods: its node agent could not start (${(error as Error).message})`);
+        return undefined;
+      }
+    };
 
     modulesStarted = true;
+    const server = new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers, scheduler, security, audit);
+    if (!listeningEarly) {
+      await listen().catch(async (error: Error) => {
+        await server.stop();
+        throw error;
+      });
+    }
     log.info(
       { version: gitVersion, url, port, kubeconfig: kubeconfigPath, dataDir, nodeName, startupMs: Math.round(performance.now() - started), sinceProcessStartMs: Math.round(performance.now()), modulesLoadedAtMs: Math.round(started) },
       `k2 is ready; kubeconfig written to ${kubeconfigPath}`,
     );
+    if (!options.disableAgent) server.agent = startLocalNode();
     opened.startSnapshots();
-    return new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers, scheduler, agent, security, audit);
+    return server;
   }
 
   /** Stops accepting requests, lets in-flight ones finish, then closes the modules. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `k2` command line. Each command lives in its own file and registers itself here.
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { serverCommand } from './server.ts';
 import { versionCommand } from './version.ts';
@@ -23,7 +23,9 @@ import { repoCommand } from './repo.ts';
 import { deployCommand, diffCommand } from './deploy.ts';
 
 export async function main(argv: string[]): Promise<void> {
-  await yargs(argv)
+  const parser = yargs(argv);
+  skipHelpRendering(parser);
+  await parser
     .scriptName('k2')
     .usage('k2: Kubernetes in one process.\n\nUsage: $0 <command> [options]')
     .command(serverCommand)
@@ -56,14 +58,26 @@ export async function main(argv: string[]): Promise<void> {
     .version(false)
     .help()
     .alias('h', 'help')
-    // Wrapping renders the whole help text, which yargs does even to run a command: only when help is asked for.
-    .wrap(argv.includes('--help') || argv.includes('-h') ? Math.min(120, process.stdout.columns || 100) : null)
+    .wrap(Math.min(120, process.stdout.columns || 100))
     .parserConfiguration({ 'boolean-negation': false })
     .fail((message, error) => {
       process.stderr.write(error ? `k2: ${error.message}\n` : `k2: ${readableFailure(message)}\nRun with --help for usage.\n`);
       process.exit(1);
     })
     .parseAsync();
+}
+
+/**
+ * yargs renders the chosen command's whole help text before it runs the handler, to have it ready for a later
+ * showHelp(). k2's handlers never show help (failures print one line, see .fail() above), and for `k2 server`,
+ * whose help is long, the rendering costs ~50 ms of every start. yargs has no option for this, so its usage
+ * instance's cache step is made a no-op; should a yargs upgrade move it, help is rendered as before.
+ */
+function skipHelpRendering(parser: Argv): void {
+  type Usage = { cacheHelpMessage?: () => void };
+  const internals = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => Usage } }).getInternalMethods?.();
+  const usage = internals?.getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 /** yargs reports each unknown flag twice (as typed and camel-cased); name each once, as typed. */

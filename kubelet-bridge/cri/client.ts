@@ -20,7 +20,6 @@ export type Input<T> = T extends Uint8Array
 type Rpcs = RuntimeServiceRpcs & ImageServiceRpcs;
 export type RpcName = keyof Rpcs;
 
-const root = protobuf.Root.fromJSON(criDescriptor as protobuf.INamespace);
 const toObjectOptions: protobuf.IConversionOptions = { longs: Number, enums: String, defaults: true, arrays: true, objects: true };
 
 interface MethodCodec {
@@ -29,18 +28,26 @@ interface MethodCodec {
   deserialize: (bytes: Buffer) => unknown;
 }
 
-const codecs = new Map<string, MethodCodec>();
-for (const serviceName of ['RuntimeService', 'ImageService']) {
-  const service = root.lookupService(`runtime.v1.${serviceName}`);
-  for (const method of service.methodsArray) {
-    const request = root.lookupType(`runtime.v1.${method.requestType}`);
-    const response = root.lookupType(`runtime.v1.${method.responseType}`);
-    codecs.set(method.name, {
-      path: `/runtime.v1.${serviceName}/${method.name}`,
-      serialize: (value) => Buffer.from(request.encode(request.fromObject(value as Record<string, unknown>)).finish()),
-      deserialize: (bytes) => response.toObject(response.decode(bytes), toObjectOptions),
-    });
+let codecs: Map<string, MethodCodec> | undefined;
+
+/** The codecs of every CRI method, built on the first call (~15 ms): a server without a node never pays. */
+function methodCodecs(): Map<string, MethodCodec> {
+  if (codecs) return codecs;
+  codecs = new Map();
+  const root = protobuf.Root.fromJSON(criDescriptor as protobuf.INamespace);
+  for (const serviceName of ['RuntimeService', 'ImageService']) {
+    const service = root.lookupService(`runtime.v1.${serviceName}`);
+    for (const method of service.methodsArray) {
+      const request = root.lookupType(`runtime.v1.${method.requestType}`);
+      const response = root.lookupType(`runtime.v1.${method.responseType}`);
+      codecs.set(method.name, {
+        path: `/runtime.v1.${serviceName}/${method.name}`,
+        serialize: (value) => Buffer.from(request.encode(request.fromObject(value as Record<string, unknown>)).finish()),
+        deserialize: (bytes) => response.toObject(response.decode(bytes), toObjectOptions),
+      });
+    }
   }
+  return codecs;
 }
 
 /** A failed CRI call: the gRPC status code and the runtime's message. */
@@ -90,7 +97,7 @@ export class CriClient {
   }
 
   call<M extends RpcName>(method: M, request: Input<Rpcs[M][0]> = {} as Input<Rpcs[M][0]>, timeoutMs = this.timeoutMs): Promise<Rpcs[M][1]> {
-    const codec = codecs.get(method);
+    const codec = methodCodecs().get(method);
     if (!codec) return Promise.reject(new Error(`unknown CRI method ${method}`));
     return new Promise((resolve, reject) => {
       this.client.makeUnaryRequest(

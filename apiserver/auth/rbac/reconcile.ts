@@ -15,9 +15,29 @@ export interface ReconcileResult {
   updated: number;
 }
 
+const includes = (list: unknown, item: unknown) => Array.isArray(list) && list.some((entry) => deepEqual(entry, item));
+
+/**
+ * The common case at every later start: the stored object holds each default rule, selector and subject as it
+ * is, and its labels and annotations. Checking that is far cheaper than the rule coverage below (~20 ms for the
+ * whole default policy), and when it holds, reconciled() finds nothing missing.
+ */
+function holdsDefaultsVerbatim(existing: KubeObject, wanted: KubeObject): boolean {
+  const { labels, annotations } = existing.metadata;
+  const selectors = (object: KubeObject) => (object.aggregationRule as { clusterRoleSelectors?: unknown[] } | undefined)?.clusterRoleSelectors;
+  return (
+    deepEqual({ ...wanted.metadata.labels, ...labels }, labels) &&
+    deepEqual({ ...wanted.metadata.annotations, ...annotations }, annotations) &&
+    ((wanted.rules as unknown[] | undefined) ?? []).every((rule) => includes(existing.rules, rule)) &&
+    (selectors(wanted) ?? []).every((selector) => includes(selectors(existing), selector)) &&
+    ((wanted.subjects as unknown[] | undefined) ?? []).every((subject) => includes(existing.subjects, subject))
+  );
+}
+
 /** What a default object adds to the stored one; undefined when nothing is missing. */
 function reconciled(existing: KubeObject, wanted: KubeObject): KubeObject | undefined {
   if (existing.metadata.annotations?.[autoUpdateAnnotation] === 'false') return undefined;
+  if (holdsDefaultsVerbatim(existing, wanted)) return undefined;
   const next = structuredClone(existing);
   next.metadata.labels = { ...wanted.metadata.labels, ...existing.metadata.labels };
   next.metadata.annotations = { ...wanted.metadata.annotations, ...existing.metadata.annotations };
