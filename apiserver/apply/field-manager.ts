@@ -7,10 +7,11 @@
 
 import { goJsonMarshal, goQuote, isJsonObject, type JsonObject, type JsonValue } from './go-format.ts';
 import { FieldSet } from './field-set.ts';
-import { decodeManagedFields, emptyManaged, encodeManagedFields, formatTime, isResetManagedFields, ManagedFieldsError, managerIdentifier, parseManagerIdentifier, type Managed, type ManagedFieldsEntry } from './managed-fields.ts';
+import { decodeManagedFields, emptyManaged, encodeManagedFields, isResetManagedFields, ManagedFieldsError, managerIdentifier, parseManagerIdentifier, type Managed, type ManagedFieldsEntry } from './managed-fields.ts';
 import { typeOfKind } from './openapi-types.ts';
 import { fieldElement, pathString, type Path } from './path.ts';
 import type { KindSchema } from '../patch/kind-schema.ts';
+import { timestamp } from '../registry/object-meta.ts';
 import { StatusError } from '../status.ts';
 import { compare, toFieldSet, validate, withItemKeyCache, TypedValueError, type TypedValue } from './typed.ts';
 import { ApplyConflicts, Updater, UpdaterError, type Conflict, type ManagerSets, type VersionConverter } from './updater.ts';
@@ -104,7 +105,7 @@ class Context {
   }
 
   now(): string {
-    return formatTime(this.options.now?.());
+    return timestamp(this.options.now?.()); // metav1.Time: RFC 3339, whole seconds
   }
 
   /** objectGVKNN: how upstream names an object in its errors. */

@@ -4,7 +4,6 @@
 // without time and fields (and without apiVersion for Apply, so an applier keeps one entry across
 // versions).
 
-import { timestamp } from '../registry/object-meta.ts';
 import { FieldSet } from './field-set.ts';
 import { compareGoStrings, goJsonString, isJsonObject, type JsonObject, type JsonValue } from './go-format.ts';
 import type { ManagerSets } from './updater.ts';
@@ -137,9 +136,4 @@ export function isResetManagedFields(value: JsonValue | undefined): boolean {
   if (!Array.isArray(value)) return false;
   if (value.length === 0) return true;
   return value.length === 1 && isJsonObject(value[0]) && Object.keys(value[0]).length === 0;
-}
-
-/** metav1.Time's wire form: RFC 3339 in UTC, whole seconds; now when no date is given. */
-export function formatTime(date?: Date): string {
-  return timestamp(date);
 }
