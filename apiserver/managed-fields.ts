@@ -29,7 +29,7 @@ export function fieldManagerContext(core: ApiCore, served: ServedVersion, subres
 }
 
 export function installManagedFields(core: ApiCore): void {
-  core.hooks.beforeWrite = (description: ResourceDescription, object: KubeObject, old: KubeObject | undefined, options: WriteOptions) => {
+  core.hooks.beforeAdmission = (description: ResourceDescription, object: KubeObject, old: KubeObject | undefined, options: WriteOptions) => {
     if (options.managedFieldsDone || options.subresource === 'binding') return;
     const manager = managerOrUserAgent(options.fieldManager, options.userAgent) || 'unknown';
     const context = fieldManagerContext(core, servedVersionOf(description), options.subresource);

@@ -4,6 +4,7 @@
 // format) is upstream's element order, computed when asked. Sets returned by operations share
 // unchanged subtrees with their inputs: treat them as immutable and build new ones with `insert`.
 
+import { createHash } from 'node:crypto';
 import { isJsonObject, type JsonObject, type JsonValue } from './go-format.ts';
 import { comparePathElements, parsePathElement, pathString, type Path, type PathElement } from './path.ts';
 
@@ -219,9 +220,18 @@ export class FieldSet {
     return this.paths().map(pathString).join('\n');
   }
 
-  /** The FieldsV1 wire form (`managedFields[].fieldsV1`), keys in upstream's order. */
+  /**
+   * The FieldsV1 wire form (`managedFields[].fieldsV1`), keys in upstream's order. The result is frozen
+   * and may be shared: a set read back from it gives the very same object again, so the entries of
+   * managers a write does not touch are not re-encoded (nor copied with the object).
+   */
   toFieldsV1(): JsonObject {
-    return this.emit(false);
+    let wire = wireForms.get(this);
+    if (!wire) {
+      wire = internWireForm(this.emit(false));
+      wireForms.set(this, wire);
+    }
+    return wire;
   }
 
   private emit(includeSelf: boolean): JsonObject {
@@ -247,15 +257,43 @@ export class FieldSet {
         ci++;
       }
     }
-    return out;
+    return Object.freeze(out);
   }
 
   /** Reads the FieldsV1 wire form; throws FieldsV1Error on malformed input. */
   static fromFieldsV1(fields: JsonValue | undefined): FieldSet {
     if (fields === undefined || fields === null) return new FieldSet();
     if (!isJsonObject(fields)) throw new FieldsV1Error(`ReadMapCB: expect { or n, but found ${JSON.stringify(fields).slice(0, 1)}`);
-    return readFieldsV1(fields).children ?? new FieldSet();
+    const set = readFieldsV1(fields).children ?? new FieldSet();
+    // Only toFieldsV1 makes frozen wire forms, so a frozen one is already canonical for this set.
+    if (Object.isFrozen(fields)) wireForms.set(set, fields);
+    return set;
   }
+}
+
+/**
+ * The wire form of sets that have one (encoded, or read from an encoded form). Sets are immutable once
+ * built (the builders above run only while a set is made), so the form stays true for the set's life.
+ */
+const wireForms = new WeakMap<FieldSet, JsonObject>();
+
+/**
+ * Equal wire forms are one shared object. Objects made alike (the pods of one workload, their status
+ * from one kubelet) have equal field sets, and managedFields are a third of a cached pod's memory.
+ */
+const internedWireForms = new Map<string, WeakRef<JsonObject>>();
+const releasedWireForms = new FinalizationRegistry<string>((digest) => {
+  if (internedWireForms.get(digest)?.deref() === undefined) internedWireForms.delete(digest);
+});
+
+function internWireForm(wire: JsonObject): JsonObject {
+  // Keyed by a digest, not the text: many forms are never shared (a pod's status names its IP).
+  const digest = createHash('sha256').update(JSON.stringify(wire)).digest('base64');
+  const shared = internedWireForms.get(digest)?.deref();
+  if (shared) return shared;
+  internedWireForms.set(digest, new WeakRef(wire));
+  releasedWireForms.register(wire, digest);
+  return wire;
 }
 
 export class FieldsV1Error extends Error {}

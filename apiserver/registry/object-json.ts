@@ -1,5 +1,6 @@
 // The JSON forms of objects: stored (without metadata.resourceVersion, which the datastore's revision
 // supplies) and served (computed once per cached object version and shared by every reader).
+import { randomBytes } from 'node:crypto';
 import type { KubeObject } from './types.ts';
 
 /** Served JSON of cached (immutable) objects, computed once per object version and shared by every reader. */
@@ -54,12 +55,58 @@ function settleScalarOrObject(value: unknown): boolean {
   }
 }
 
-/** The stored form: the object's JSON without metadata.resourceVersion (the datastore's revision is the version). */
-export function storedJson(object: KubeObject): string {
+/**
+ * An object about to be written: its stored form (the JSON without metadata.resourceVersion, which the
+ * datastore's revision supplies) and, once the write has its revision, its served form. One
+ * JSON.stringify gives both: the object is encoded with a placeholder resourceVersion, which the
+ * stored form leaves out and the served form replaces.
+ */
+export interface WrittenJson {
+  stored: string;
+  /** The served JSON, remembered for the object (whose metadata.resourceVersion is now `resourceVersion`). */
+  serve(object: KubeObject, resourceVersion: string): void;
+}
+
+// A resourceVersion no client can send: a per-process random text behind a NUL character.
+const placeholder = `\u0000k2-${randomBytes(12).toString('hex')}`;
+const placeholderField = `"resourceVersion":${JSON.stringify(placeholder)}`;
+
+export function writtenJson(object: KubeObject): WrittenJson {
   const meta = object.metadata;
+  const had = Object.hasOwn(meta, 'resourceVersion');
   const resourceVersion = meta.resourceVersion;
-  delete meta.resourceVersion;
-  const json = JSON.stringify(object);
-  if (resourceVersion !== undefined) meta.resourceVersion = resourceVersion;
-  return json;
+  meta.resourceVersion = placeholder;
+  let json: string;
+  try {
+    json = JSON.stringify(object);
+  } finally {
+    // The property was just added when absent: deleting the newest property keeps the object's fast shape.
+    if (had) meta.resourceVersion = resourceVersion;
+    else delete meta.resourceVersion;
+  }
+  const at = json.indexOf(placeholderField);
+  const end = at + placeholderField.length;
+  // Where the served form puts the resourceVersion back into the stored form, with the comma it needs.
+  let stored: string;
+  let insertAt: number;
+  let field: (rv: string) => string;
+  if (json[end] === ',') {
+    stored = json.slice(0, at) + json.slice(end + 1);
+    insertAt = at;
+    field = (rv) => `"resourceVersion":${JSON.stringify(rv)},`;
+  } else if (json[at - 1] === ',') {
+    stored = json.slice(0, at - 1) + json.slice(end);
+    insertAt = at - 1;
+    field = (rv) => `,"resourceVersion":${JSON.stringify(rv)}`;
+  } else {
+    stored = json.slice(0, at) + json.slice(end);
+    insertAt = at;
+    field = (rv) => `"resourceVersion":${JSON.stringify(rv)}`;
+  }
+  return {
+    stored,
+    // Built from the stored form (which the cache keeps anyway, flat once the datastore has read it),
+    // so the served form costs a few bytes, not a second copy of the object's text.
+    serve: (written, rv) => served.set(written, stored.slice(0, insertAt) + field(rv) + stored.slice(insertAt)),
+  };
 }

@@ -133,21 +133,27 @@ export function specChanged(object: KubeObject, old: KubeObject): boolean {
   return false;
 }
 
+/** Equality of JSON values, where a property that is undefined counts as absent (as in the JSON text). */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) {
-    const other = b as unknown[];
-    if (a.length !== other.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], other[i])) return false;
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
     return true;
   }
-  const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  if (ka.length !== kb.length) return false;
-  for (const key of ka) if (!deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
-  return true;
+  if (Array.isArray(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let defined = 0;
+  for (const key in ra) {
+    const value = ra[key];
+    if (value === undefined) continue;
+    defined++;
+    if (!deepEqual(value, rb[key])) return false;
+  }
+  for (const key in rb) if (rb[key] !== undefined) defined--;
+  return defined === 0;
 }
 
 /**
@@ -159,7 +165,8 @@ export function cloneObject<T>(object: T): T {
 }
 
 function copyJson(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
+  // Frozen parts (managedFields' FieldsV1 forms) cannot change, so copies share them.
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
   if (Array.isArray(value)) {
     const copy = new Array(value.length);
     for (let i = 0; i < value.length; i++) copy[i] = copyJson(value[i]);

@@ -2,15 +2,14 @@
 // form, with Kubernetes' semantics (optimistic concurrency on resourceVersion, generateName,
 // finalizers and graceful deletion, status subresource rules, dry run). Every kind goes through
 // here, whether the request came over HTTP or from an in-process controller.
-import { isDeepStrictEqual } from 'node:util';
 import type { Datastore, KeyValue } from '../../datastore/types.ts';
 import { CompactedError, ConflictError, KeyExistsError, KeyNotFoundError } from '../../datastore/types.ts';
 import type { AdmissionChain, AdmissionRequestContext } from '../admission/types.ts';
 import type { UserInfo } from '../authn.ts';
 import { errors, StatusError } from '../status.ts';
 import { fieldError } from './field-errors.ts';
-import { settleAsJson, storedJson } from './object-json.ts';
-import { cloneObject, fillSystemFieldsForCreate, keepSystemFieldsOnUpdate, specChanged, timestamp, validateObjectMeta } from './object-meta.ts';
+import { settleAsJson, writtenJson } from './object-json.ts';
+import { cloneObject, deepEqual, fillSystemFieldsForCreate, keepSystemFieldsOnUpdate, specChanged, timestamp, validateObjectMeta } from './object-meta.ts';
 import { storageResource } from './registry.ts';
 import { type FieldRequirement, LabelSelector } from './selectors.ts';
 import type { KubeObject, ResourceDescription, WriteContext } from './types.ts';
@@ -70,8 +69,8 @@ export interface DeleteResult {
 
 /** Hooks other modules plug into every write (managed fields, secrets encryption, …). */
 export interface WriteHooks {
-  /** Called with the final object of a create or update just before it is stored. */
-  beforeWrite?(description: ResourceDescription, object: KubeObject, old: KubeObject | undefined, options: WriteOptions): void;
+  /** Called with the object of a create or update as the client sent it (defaulted), before mutating admission (where kube-apiserver records managedFields). */
+  beforeAdmission?(description: ResourceDescription, object: KubeObject, old: KubeObject | undefined, options: WriteOptions): void;
   /** Turns the stored JSON of the object under `key` into what the datastore keeps (e.g. encrypted). */
   encode?(description: ResourceDescription, json: string, key: string): string;
   /** The reverse of encode, for every value read back from the datastore. */
@@ -179,16 +178,18 @@ export class ResourceStore {
    */
   private async write(object: KubeObject, revision?: number): Promise<void> {
     const key = this.key(object.metadata.namespace, object.metadata.name!);
-    const json = storedJson(object);
-    checkObjectSize(json);
-    const value = this.hooks.encode ? this.hooks.encode(this.description, json, key) : json;
+    // The cache (and readers) may keep the object itself only if it is what decoding the value would give.
+    const settled = settleAsJson(object);
+    const json = writtenJson(object);
+    checkObjectSize(json.stored);
+    const value = this.hooks.encode ? this.hooks.encode(this.description, json.stored, key) : json.stored;
     const options = { ttlSeconds: this.description.ttlSeconds };
-    // The cache may keep the object itself only if it is what decoding the value would give.
-    if (settleAsJson(object)) this.cache.expectWrite(key, value, object);
+    if (settled) this.cache.expectWrite(key, value, object);
     try {
       const kv = revision === undefined ? await this.deps.datastore.create(key, value, options) : await this.deps.datastore.update(key, value, revision, options);
       this.cache.noteWrite(kv.modRevision);
       object.metadata.resourceVersion = String(kv.modRevision);
+      if (settled) json.serve(object, object.metadata.resourceVersion);
     } catch (error) {
       this.cache.forgetWrite(key, value);
       throw error;
@@ -352,6 +353,9 @@ export class ResourceStore {
     }
     const context = this.context(options);
     description.defaults?.(object);
+    // As kube-apiserver's handlers: ownership is recorded for what the client sent (defaulted), before
+    // mutating admission; fields that admission adds (a ServiceAccount token volume) belong to no manager.
+    this.hooks.beforeAdmission?.(description, object, undefined, options);
     await this.deps.admission.mutate({ operation: 'CREATE', description, namespace: meta.namespace, name: meta.name, object, user: options.user, dryRun: context.dryRun, request: options.admission });
     fillSystemFieldsForCreate(meta, Boolean(description.generation));
     if (description.status && !description.prepareForCreate) delete object.status;
@@ -359,7 +363,6 @@ export class ResourceStore {
     const causes = [...validateObjectMeta(meta, description.namespaced, description.nameValidation ?? 'subdomain'), ...(description.validate?.(object, undefined, context) ?? [])];
     if (causes.length) throw this.invalid(meta.name ?? meta.generateName, causes);
     await this.deps.admission.validate({ operation: 'CREATE', description, namespace: meta.namespace, name: meta.name, object, user: options.user, dryRun: context.dryRun, request: options.admission });
-    this.hooks.beforeWrite?.(description, object, undefined, options);
     if (context.dryRun) {
       if (this.cache.get(this.key(meta.namespace, meta.name!))) throw errors.alreadyExists(description.plural, description.group, meta.name!);
       return object;
@@ -456,6 +459,7 @@ export class ResourceStore {
       }
     }
     keepSystemFieldsOnUpdate(object.metadata, old.metadata);
+    this.hooks.beforeAdmission?.(description, object, old, options);
     await this.deps.admission.mutate({ operation: 'UPDATE', description, namespace: object.metadata.namespace, name: object.metadata.name, subresource: options.subresource, object, oldObject: old, user: options.user, dryRun: context.dryRun, request: options.admission });
     await description.prepareForUpdate?.(object, old, context);
     if (description.generation && options.subresource !== 'status' && specChanged(object, old)) {
@@ -464,10 +468,10 @@ export class ResourceStore {
     const causes = [...validateObjectMeta(object.metadata, description.namespaced, description.nameValidation ?? 'subdomain', old.metadata), ...(description.validate?.(object, old, context) ?? [])];
     if (causes.length) throw this.invalid(object.metadata.name, causes);
     await this.deps.admission.validate({ operation: 'UPDATE', description, namespace: object.metadata.namespace, name: object.metadata.name, subresource: options.subresource, object, oldObject: old, user: options.user, dryRun: context.dryRun, request: options.admission });
-    this.hooks.beforeWrite?.(description, object, old, options);
     // Like Kubernetes' storage (GuaranteedUpdate compares the encoded object), a write that changes nothing
     // is skipped: no new resourceVersion and no watch event, so a repeated apply is a true no-op.
-    if (isDeepStrictEqual({ ...object, metadata: { ...object.metadata, resourceVersion: old.metadata.resourceVersion } }, old)) return cloneObject(old);
+    object.metadata.resourceVersion = old.metadata.resourceVersion;
+    if (deepEqual(object, old)) return cloneObject(old);
     object.metadata.resourceVersion = String(revision);
 
     // An object being deleted goes once its last finalizer is removed.

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { objectJson, writtenJson } from '../../apiserver/registry/object-json.ts';
+import type { KubeObject } from '../../apiserver/registry/types.ts';
+
+function written(object: KubeObject, rv: string): { stored: string; served: string } {
+  const json = writtenJson(object);
+  object.metadata.resourceVersion = rv;
+  json.serve(object, rv);
+  return { stored: json.stored, served: objectJson(object) };
+}
+
+describe('the stored and served JSON of a write', () => {
+  const cases: [string, () => KubeObject][] = [
+    ['without a resourceVersion', () => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'd' }, data: { k: 'v' } })],
+    ['with one first in metadata', () => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { resourceVersion: '7', name: 'a' }, data: {} })],
+    ['with one in the middle', () => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', resourceVersion: '7', uid: 'u' } })],
+    ['with one last', () => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', resourceVersion: '7' } })],
+    ['with only a resourceVersion', () => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { resourceVersion: '7' } })],
+    ['with empty metadata', () => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {} })],
+  ];
+  it.each(cases)('%s: stored leaves the resourceVersion out, served is the object as JSON', (_, make) => {
+    const object = make();
+    const { resourceVersion: _rv, ...metaWithout } = object.metadata;
+    const expectedStored = JSON.stringify({ ...object, metadata: metaWithout });
+    const { stored, served } = written(object, '12345');
+    expect(stored).toBe(expectedStored);
+    expect(served).toBe(JSON.stringify(object));
+    expect(JSON.parse(served).metadata.resourceVersion).toBe('12345');
+  });
+
+  it('keeps the object as it was and text that looks like the placeholder is data', () => {
+    const object: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', annotations: { x: '"resourceVersion":"\u0000k2-"' } } };
+    const json = writtenJson(object);
+    expect(Object.hasOwn(object.metadata, 'resourceVersion')).toBe(false);
+    expect(JSON.parse(json.stored)).toEqual(object);
+  });
+});
