@@ -1,0 +1,103 @@
+// A lean HTTPS/1.1 load generator: one keep-alive TLS connection per concurrent client, one request at a
+// time on it, replies read by Content-Length (or chunked). The benchmark client shares this 2-core machine
+// with the server; node:https spends ~3× the CPU per request (agent lookup, ClientRequest and stream
+// objects), which the server then cannot use. Go clients (kubectl, client-go) are lean like this one.
+import { connect, type TLSSocket } from 'node:tls';
+import type { Client } from './api.ts';
+
+export interface Reply {
+  status: number;
+  text: string;
+}
+
+export class LeanConnection {
+  private buffered: Buffer = Buffer.alloc(0);
+  private waiting: { resolve: (reply: Reply) => void; reject: (error: Error) => void } | undefined;
+  private failure: Error | undefined;
+
+  private constructor(
+    private readonly socket: TLSSocket,
+    private readonly host: string,
+  ) {
+    socket.on('data', (chunk: Buffer) => {
+      this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
+      this.deliver();
+    });
+    const fail = (error: Error) => {
+      this.failure = error;
+      this.waiting?.reject(error);
+      this.waiting = undefined;
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail(new Error('connection closed')));
+  }
+
+  static open(client: Client): Promise<LeanConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: client.host, port: client.port, ca: client.ca, cert: client.cert, key: client.key, ALPNProtocols: ['http/1.1'], servername: 'localhost' }, () => {
+        socket.setNoDelay(true);
+        resolve(new LeanConnection(socket, `${client.host}:${client.port}`));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  request(method: string, path: string, body?: string): Promise<Reply> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.waiting) return Promise.reject(new Error('one request at a time on a connection'));
+    const head =
+      `${method} ${path} HTTP/1.1\r\nHost: ${this.host}\r\nAccept: application/json\r\nUser-Agent: k2-bench\r\n` +
+      (body === undefined ? '\r\n' : `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.socket.write(body === undefined ? head : head + body);
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private deliver(): void {
+    if (!this.waiting) return;
+    const data = this.buffered;
+    const headEnd = data.indexOf('\r\n\r\n');
+    if (headEnd < 0) return;
+    const head = data.toString('latin1', 0, headEnd);
+    const status = Number(head.slice(9, 12));
+    const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    let body: Buffer;
+    let rest: Buffer;
+    if (length) {
+      const end = headEnd + 4 + Number(length[1]);
+      if (data.length < end) return;
+      body = data.subarray(headEnd + 4, end);
+      rest = data.subarray(end);
+    } else if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) {
+      const chunks: Buffer[] = [];
+      let at = headEnd + 4;
+      for (;;) {
+        const lineEnd = data.indexOf('\r\n', at);
+        if (lineEnd < 0) return;
+        const size = parseInt(data.toString('latin1', at, lineEnd), 16);
+        if (data.length < lineEnd + 2 + size + 2) return;
+        if (size === 0) {
+          at = lineEnd + 4;
+          break;
+        }
+        chunks.push(data.subarray(lineEnd + 2, lineEnd + 2 + size));
+        at = lineEnd + 2 + size + 2;
+      }
+      body = Buffer.concat(chunks);
+      rest = data.subarray(at);
+    } else {
+      this.waiting.reject(new Error(`reply without a length: ${head.split('\r\n')[0]}`));
+      this.waiting = undefined;
+      return;
+    }
+    this.buffered = rest;
+    const { resolve } = this.waiting;
+    this.waiting = undefined;
+    resolve({ status, text: body.toString() });
+  }
+}
