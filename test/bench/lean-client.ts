@@ -11,7 +11,10 @@ export interface Reply {
 }
 
 export class LeanConnection {
-  private buffered: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private size = 0;
+  /** Bytes needed before the reply can be complete (known once its head is read): fewer, and there is no point in joining chunks. */
+  private needed = 0;
   private waiting: { resolve: (reply: Reply) => void; reject: (error: Error) => void } | undefined;
   private failure: Error | undefined;
 
@@ -20,8 +23,9 @@ export class LeanConnection {
     private readonly host: string,
   ) {
     socket.on('data', (chunk: Buffer) => {
-      this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
-      this.deliver();
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+      if (this.size >= this.needed) this.deliver();
     });
     const fail = (error: Error) => {
       this.failure = error;
@@ -60,7 +64,8 @@ export class LeanConnection {
 
   private deliver(): void {
     if (!this.waiting) return;
-    const data = this.buffered;
+    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.chunks = [data];
     const headEnd = data.indexOf('\r\n\r\n');
     if (headEnd < 0) return;
     const head = data.toString('latin1', 0, headEnd);
@@ -70,7 +75,10 @@ export class LeanConnection {
     let rest: Buffer;
     if (length) {
       const end = headEnd + 4 + Number(length[1]);
-      if (data.length < end) return;
+      if (data.length < end) {
+        this.needed = end;
+        return;
+      }
       body = data.subarray(headEnd + 4, end);
       rest = data.subarray(end);
     } else if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) {
@@ -95,7 +103,9 @@ export class LeanConnection {
       this.waiting = undefined;
       return;
     }
-    this.buffered = rest;
+    this.chunks = rest.length ? [rest] : [];
+    this.size = rest.length;
+    this.needed = 0;
     const { resolve } = this.waiting;
     this.waiting = undefined;
     resolve({ status, text: body.toString() });
