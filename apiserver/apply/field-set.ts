@@ -4,7 +4,7 @@
 // format) is upstream's element order, computed when asked. Sets returned by operations share
 // unchanged subtrees with their inputs: treat them as immutable and build new ones with `insert`.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isJsonObject, type JsonObject, type JsonValue } from './go-format.ts';
 import { comparePathElements, parsePathElement, pathString, type Path, type PathElement } from './path.ts';
 
@@ -288,7 +288,7 @@ const releasedWireForms = new FinalizationRegistry<string>((digest) => {
 
 function internWireForm(wire: JsonObject): JsonObject {
   // Keyed by a digest, not the text: many forms are never shared (a pod's status names its IP).
-  const digest = createHash('sha256').update(JSON.stringify(wire)).digest('base64');
+  const digest = hash('sha256', JSON.stringify(wire), 'base64');
   const shared = internedWireForms.get(digest)?.deref();
   if (shared) return shared;
   internedWireForms.set(digest, new WeakRef(wire));

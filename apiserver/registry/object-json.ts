@@ -85,6 +85,10 @@ export function writtenJson(object: KubeObject): WrittenJson {
     else delete meta.resourceVersion;
   }
   const at = json.indexOf(placeholderField);
+  if (at < 0) {
+    // Metadata that does not serialize its own fields (a toJSON): no shortcut.
+    return { stored: JSON.stringify({ ...object, metadata: { ...meta, resourceVersion: undefined } }), serve: () => {} };
+  }
   const end = at + placeholderField.length;
   // Where the served form puts the resourceVersion back into the stored form, with the comma it needs.
   let stored: string;
