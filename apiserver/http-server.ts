@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { authenticate, clientCertificateAuthenticator, type Authenticator, type UserInfo } from './authn.ts';
+import { authenticate, clientCertificateAuthenticator, isPromise, type Authenticator, type UserInfo } from './authn.ts';
 import { HealthChecks } from './health.ts';
 import { errors, StatusError } from './status.ts';
 import { TableRequestError } from './tables/render.ts';
@@ -89,25 +89,48 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const authenticators = [clientCertificateAuthenticator, ...(options.authenticators ?? [])];
   const anyonePaths = new Set([...publicPaths, ...(options.publicPaths ?? [])]);
 
-  app.addHook('onRequest', async (request, reply) => {
-    for (const observe of options.observers ?? []) observe(request, reply);
-    try {
-      const user = await authenticate(request.raw, authenticators);
-      if (user) request.user = user;
-      else if (options.anonymousAuth) request.user = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
-      else if (!anyonePaths.has(pathOf(request))) throw errors.unauthorized();
-      for (const filter of options.requestFilters ?? []) await filter(request, reply);
-    } catch (error) {
-      // Refused before its body was read: read it first, or closing the connection on unread data
-      // resets it and the client never sees the 401, 403 or 429.
-      await discardBody(request.raw);
-      throw error;
+  const filters = options.requestFilters ?? [];
+  const accept = (request: FastifyRequest, user: UserInfo | undefined): void => {
+    if (user) request.user = user;
+    else if (options.anonymousAuth) request.user = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+    else if (!anyonePaths.has(pathOf(request))) throw errors.unauthorized();
+  };
+  const runFilters = (request: FastifyRequest, reply: FastifyReply, from: number): void | Promise<void> => {
+    for (let i = from; i < filters.length; i++) {
+      const result = filters[i]!(request, reply);
+      if (isPromise(result)) return result.then(() => runFilters(request, reply, i + 1));
     }
+  };
+  // Callback-style hooks that stay synchronous while authentication and the filters are (a client
+  // certificate, in-memory limits): no promise turns on the path of every request.
+  app.addHook('onRequest', (request, reply, done) => {
+    for (const observe of options.observers ?? []) observe(request, reply);
+    // Refused before its body was read: read it first, or closing the connection on unread data
+    // resets it and the client never sees the 401, 403 or 429.
+    const refuse = (error: unknown) => void discardBody(request.raw).then(() => done(error as Error), () => done(error as Error));
+    let pending: void | Promise<void>;
+    try {
+      const user = authenticate(request.raw, authenticators);
+      if (isPromise(user)) {
+        pending = user.then((found) => {
+          accept(request, found);
+          return runFilters(request, reply, 0);
+        });
+      } else {
+        accept(request, user);
+        pending = runFilters(request, reply, 0);
+      }
+    } catch (error) {
+      refuse(error);
+      return;
+    }
+    if (pending) pending.then(() => done(), refuse);
+    else done();
   });
   // The same for answers given without reading the body (413 for a body over the limit).
-  app.addHook('onSend', async (request, _reply, payload) => {
-    if (!request.raw.complete) await discardBody(request.raw);
-    return payload;
+  app.addHook('onSend', (request, _reply, payload, done) => {
+    if (request.raw.complete) done(null, payload);
+    else discardBody(request.raw).then(() => done(null, payload), (error: Error) => done(error));
   });
 
   if (log.isLevelEnabled('debug')) {

@@ -111,8 +111,9 @@ export class ApiMetrics {
   }
 
   register(app: FastifyInstance): void {
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       this.observe(request.method, request.url, reply.statusCode, reply.elapsedTime / 1000);
+      done();
     });
     app.get('/metrics', async (_request, reply) => {
       reply.header('content-type', this.registry.contentType).send(Buffer.from(await this.registry.metrics()));

@@ -86,23 +86,26 @@ export class ApiSecurity {
   }
 
   /** Acting as someone else (Impersonate-* headers), when allowed to. */
-  readonly impersonationFilter: RequestFilter = async (request) => {
-    if (!request.user || !wantsImpersonation(request.headers)) return;
+  readonly impersonationFilter: RequestFilter = (request) => {
+    if (!request.user || !wantsImpersonation(request.headers)) return; // synchronous: most requests
     const requester = request.user;
-    request.user = await impersonatedUser(request.headers, requester, this.core.authorizer);
-    request.impersonator = requester;
+    return impersonatedUser(request.headers, requester, this.core.authorizer).then((user) => {
+      request.user = user;
+      request.impersonator = requester;
+    });
   };
 
   /** Non-resource paths (/api, /apis, /openapi, /metrics, /version, health, discovery) are authorized here. */
-  readonly nonResourceAuthorizationFilter: RequestFilter = async (request) => {
+  readonly nonResourceAuthorizationFilter: RequestFilter = (request) => {
     if (!request.user) return; // a public path without credentials
     const path = pathOf(request);
     if (this.options.selfAuthenticatingPaths?.includes(path)) return;
     if (parseRequestPath(path)?.resource) return; // resource requests are authorized by their handler
     const verb = request.method === 'HEAD' ? 'get' : request.method.toLowerCase();
     const attributes = { user: request.user, verb, path, resourceRequest: false };
-    const decision = await this.core.authorizer.authorize(attributes);
-    if (!decision.allowed) throw forbiddenError(attributes, decision.reason);
+    return Promise.resolve(this.core.authorizer.authorize(attributes)).then((decision) => {
+      if (!decision.allowed) throw forbiddenError(attributes, decision.reason);
+    });
   };
 
   /** The token, review and certificate-approval APIs, and service-account issuer discovery. */
