@@ -420,16 +420,23 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
   /** Applies one write inside the batch transaction; a DatastoreError leaves the database untouched. */
   private apply(write: Write, events: WatchEvent[]): KeyValue | DeletedKeyValue {
     const stmt = this.statements!;
-    const current = stmt.current.get(write.key) as Row | undefined;
     const { key } = write;
     if (write.op === 'create') {
-      if (current) throw new KeyExistsError(key, toKeyValue(current));
-      const revision = ++this.revision;
-      stmt.insert.run(revision, key, write.value, revision, 0, null, write.expiresAt);
+      // No lookup first: kv_current (unique on current keys) refuses a key that exists, and only then is it read.
+      const revision = this.revision + 1;
+      try {
+        stmt.insert.run(revision, key, write.value, revision, 0, null, write.expiresAt);
+      } catch (error) {
+        const current = (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' ? (stmt.current.get(key) as Row | undefined) : undefined;
+        if (current) throw new KeyExistsError(key, toKeyValue(current));
+        throw error;
+      }
+      this.revision = revision;
       const kv = { key, value: write.value, createRevision: revision, modRevision: revision, expiresAt: write.expiresAt };
       events.push({ type: 'create', key, revision, kv });
       return kv;
     }
+    const current = stmt.current.get(key) as Row | undefined;
     if (!current) throw new KeyNotFoundError(key);
     const prevKv = toKeyValue(current);
     const [currentRevision, , , createRevision] = current;
