@@ -6,6 +6,8 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+const run = promisify(execFile);
+
 /** k3s's defaults. */
 export const defaultClusterCidr = '10.42.0.0/16';
 export const defaultServiceCidr = '10.43.0.0/16';
@@ -117,8 +119,7 @@ export async function writeCniConfig(confDir: string, options: CniConfigOptions)
 
 async function ip(args: string[]): Promise<string> {
   try {
-    // promisify(execFile) here, not at module load: the server imports this module but runs `ip` only with a node.
-    const { stdout } = await promisify(execFile)('ip', args);
+    const { stdout } = await run('ip', args);
     return stdout;
   } catch (error) {
     const e = error as { stderr?: string; message: string };

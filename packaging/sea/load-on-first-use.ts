@@ -1,8 +1,10 @@
-// Dependencies whose module setup costs k2's start a noticeable time although a start never uses them: yargs' text
-// measurement (string-width builds an Intl.Segmenter and regular expressions over large Unicode sets, only needed
-// to print help), CEL (protobuf descriptors of the CEL spec, needed once a webhook or admission policy has an
-// expression) and X.509 (an ASN.1 schema stack, needed for the first CertificateSigningRequest). In the bundle each import of one of them gets a stand-in
-// that loads the real module the first time one of its exports is read; code that uses them stays synchronous.
+// Modules whose setup costs k2's start noticeable time although a start never uses them: yargs' text measurement
+// (string-width builds an Intl.Segmenter and regular expressions over large Unicode sets, only needed to print
+// help), CEL (protobuf descriptors of the CEL spec, needed once a webhook or admission policy has an expression),
+// X.509 (an ASN.1 schema stack, needed for the first CertificateSigningRequest), pino-pretty (--log-format text),
+// protobufjs (protobuf OpenAPI, CRI, etcd), semver (fastify's plugin version checks) and the http2 and readline
+// built-ins. In the bundle each import of one of them gets a stand-in that loads the real module the first time one
+// of its exports is read; code that uses them stays synchronous. NODE_DEBUG=k2 logs each such load.
 //
 // The stand-in is a CommonJS module whose exports are getters: esbuild reads an import from a CommonJS module as a
 // property of its exports at the moment of use (also `import * as ns`, whose members it copies as getters). The
@@ -21,9 +23,9 @@ export const modulesLoadedOnFirstUse = [
   '@bufbuild/cel',
   '@peculiar/x509',
   'pino-pretty',
+  'protobufjs',
+  'semver',
   'node:http2',
-  'node:child_process',
-  'node:dgram',
   'node:readline',
 ];
 
@@ -46,7 +48,7 @@ function load() {
   }
   return real;
 }
-const standIn = ${defaultIsFunction ? 'function (...args) { const m = load(); return (m.__esModule ? m.default : m).apply(this, args); }' : '{}'};
+const standIn = ${defaultIsFunction ? 'function (...args) { const m = load(), f = m.__esModule ? m.default : m; return new.target ? Reflect.construct(f, args) : f.apply(this, args); }' : '{}'};
 for (const name of ${JSON.stringify(names)}) Object.defineProperty(standIn, name, { enumerable: true, get: () => load()[name] });
 module.exports = standIn;
 `;
