@@ -1,10 +1,11 @@
 // The bundle defers a few modules to their first use (packaging/sea/load-on-first-use.ts): a later start of
 // `k2 server` loads none of them, and what needs them still works and loads them when first used.
+import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { modulesLoadedOnFirstUse } from '../../packaging/sea/load-on-first-use.ts';
 import { certificateRequest } from '../security/credentials.ts';
-import { startServer, tempDir, type TestServer } from './harness.ts';
+import { startServer, tempDir, testBundlePath, type TestServer } from './harness.ts';
 
 const loadedOnFirstUse = (logs: string) => modulesLoadedOnFirstUse.filter((specifier) => logs.includes(`loaded ${specifier} on first use`));
 
@@ -53,5 +54,38 @@ describe('modules loaded on first use', () => {
     expect((await server.request('POST', policies, { body: policy('object.spec.replicas <= 5') })).status).toBe(201);
 
     expect(loadedOnFirstUse(server.logs()).sort()).toEqual(['@bufbuild/cel', '@peculiar/x509']);
+  }, 60_000);
+
+  it('help is laid out in columns (string-width) and --log-format text pretty-prints (pino-pretty)', async () => {
+    const help = spawnSync(process.execPath, [testBundlePath, 'server', '--help'], { env: { ...process.env, NODE_DEBUG: 'k2' }, encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^ +--bind-address +Address the API server listens on +\[string\] \[default: "0\.0\.0\.0"\]$/m);
+    expect(help.stderr).toContain('loaded string-width on first use');
+
+    const textDir = tempDir();
+    const child = spawn(process.execPath, [testBundlePath, 'server', '--data-dir', textDir, '--bind-address', '127.0.0.1', '--https-listen-port', '0', '--disable-agent', '--log-format', 'text'], {
+      env: { ...process.env, HOME: textDir, NODE_DEBUG: 'k2' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let output = '';
+    const exited = new Promise((resolveExit) => child.on('exit', resolveExit));
+    try {
+      await new Promise<void>((resolveReady, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not ready in 30 s:\n${output}`)), 30_000);
+        child.stderr!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('k2 is ready')) {
+            clearTimeout(timer);
+            resolveReady();
+          }
+        });
+      });
+      expect(output).toMatch(/^\[[\d:.]+\] INFO: k2 is ready; kubeconfig written to /m);
+      expect(loadedOnFirstUse(output)).toContain('pino-pretty');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(textDir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
