@@ -60,8 +60,8 @@ function canonical(specifier: string): string {
 }
 
 export function loadOnFirstUse(specifiers: string[] = modulesLoadedOnFirstUse): Plugin {
-  const names = specifiers.map((s) => s.replace(/^node:/, '').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
-  const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
+  const escaped = specifiers.map((s) => s.replace(/^node:/, '').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  const filter = new RegExp(`^(node:)?(${escaped.join('|')})$`);
   return {
     name: namespace,
     setup(build) {
