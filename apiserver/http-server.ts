@@ -57,6 +57,10 @@ export interface HttpServerOptions {
 const publicPaths = new Set(['/healthz', '/livez', '/readyz', '/version']);
 export const maxRequestBodyBytes = 3 * 1024 * 1024;
 
+function noSchemaCompilers(): never {
+  throw new Error('k2 routes declare no fastify schemas: bodies are decoded and checked by their handlers');
+}
+
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const { log } = options;
   const timeouts = options.timeouts ?? defaultSlowClientTimeouts;
@@ -84,6 +88,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     requestTimeout: timeouts.requestMs,
     connectionTimeout: 0,
     clientErrorHandler: answerClientError,
+    // Handlers decode and check bodies themselves; no route declares a schema. Without compilers of its own,
+    // fastify would load Ajv and fast-json-stringify on every start.
+    schemaController: { compilersFactory: { buildValidator: noSchemaCompilers, buildSerializer: noSchemaCompilers } },
   });
   app.server.headersTimeout = Math.min(timeouts.headersMs, timeouts.requestMs);
   const authenticators = [clientCertificateAuthenticator, ...(options.authenticators ?? [])];

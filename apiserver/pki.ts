@@ -3,7 +3,7 @@
 // ECDSA P-256 keys: generated in milliseconds, accepted by Go's TLS stack and by Node.
 import { webcrypto, X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import type * as X509 from '@peculiar/x509';
 
@@ -55,22 +55,27 @@ async function exportKeyPem(key: CryptoKey): Promise<string> {
   return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
 }
 
-async function importKeyPem(pem: string): Promise<{ privateKey: CryptoKey; publicKey: CryptoKey }> {
+async function importKeyPem(pem: string): Promise<CryptoKey> {
   const der = createPrivateKey(pem).export({ format: 'der', type: 'pkcs8' });
-  const privateKey = await webcrypto.subtle.importKey('pkcs8', der, algorithm, true, ['sign']);
-  const jwk = await webcrypto.subtle.exportKey('jwk', privateKey);
-  delete jwk.d;
-  jwk.key_ops = ['verify'];
-  const publicKey = await webcrypto.subtle.importKey('jwk', jwk, algorithm, true, ['verify']);
-  return { privateKey, publicKey };
+  return webcrypto.subtle.importKey('pkcs8', der, algorithm, true, ['sign']);
 }
 
 export class CertificateAuthority {
+  /** The signing key, imported into WebCrypto when first needed: most starts sign nothing. */
+  private key: Promise<CryptoKey> | undefined;
+
   private constructor(
     readonly certPem: string,
     readonly keyPem: string,
-    private readonly key: CryptoKey,
-  ) {}
+    key?: CryptoKey,
+  ) {
+    if (key) this.key = Promise.resolve(key);
+  }
+
+  private signingKey(): Promise<CryptoKey> {
+    this.key ??= importKeyPem(this.keyPem);
+    return this.key;
+  }
 
   static async create(commonName: string): Promise<CertificateAuthority> {
     const x509 = await loadX509();
@@ -92,9 +97,9 @@ export class CertificateAuthority {
     return new CertificateAuthority(cert.toString('pem'), await exportKeyPem(keys.privateKey), keys.privateKey);
   }
 
-  static async load(certPem: string, keyPem: string): Promise<CertificateAuthority> {
-    const { privateKey } = await importKeyPem(keyPem);
-    return new CertificateAuthority(certPem, keyPem, privateKey);
+  static load(certPem: string, keyPem: string): CertificateAuthority {
+    createPrivateKey(keyPem); // an unreadable key fails the start, not the first signature
+    return new CertificateAuthority(certPem, keyPem);
   }
 
   /** Issues a certificate with a fresh key. */
@@ -128,7 +133,7 @@ export class CertificateAuthority {
       notAfter: new Date(now + request.days * dayMs),
       signingAlgorithm: algorithm,
       publicKey: publicKey as never,
-      signingKey: this.key as never,
+      signingKey: (await this.signingKey()) as never,
       extensions,
     });
     return cert.toString('pem');
@@ -157,7 +162,7 @@ export class CertificateAuthority {
       notAfter: new Date(Math.min(now + options.seconds * 1000, caCert.notAfter.getTime())),
       signingAlgorithm: algorithm,
       publicKey: request.publicKey,
-      signingKey: this.key as never,
+      signingKey: (await this.signingKey()) as never,
       extensions,
     });
     return cert.toString('pem');
@@ -197,7 +202,23 @@ async function readIfExists(path: string): Promise<string | undefined> {
 /** Whether a serving certificate already names every wanted host and IP (a changed --tls-san reissues it). */
 function coversAll(certPem: string, sans: string[]): boolean {
   const cert = new X509Certificate(certPem);
-  return sans.every((san) => (isIP(san) ? cert.checkIP(san) : cert.checkHost(san, { wildcards: false, subject: 'never' })) !== undefined);
+  return sans.every((san) => names(cert, san));
+}
+
+/**
+ * Whether `cert` names `san`, an IP address as an address and anything else as a host name. Not with isIP: it
+ * tries each host name against its IPv6 pattern, milliseconds a name on every start; a host name has no ':'.
+ */
+function names(cert: X509Certificate, san: string): boolean {
+  if (isIPv4(san)) return cert.checkIP(san) !== undefined;
+  if (san.includes(':')) {
+    try {
+      return cert.checkIP(san) !== undefined;
+    } catch {
+      // not an address after all: a host name
+    }
+  }
+  return cert.checkHost(san, { wildcards: false, subject: 'never' }) !== undefined;
 }
 
 /**
@@ -213,12 +234,14 @@ export async function loadOrCreatePki(dir: string, sans: string[]): Promise<Serv
     created.push(name);
   };
 
-  const caCertPem = await readIfExists(path(tlsFiles.caCert));
-  const caKeyPem = await readIfExists(path(tlsFiles.caKey));
+  // Read together: a later start finds them all.
+  const existing = new Map(await Promise.all(Object.values(tlsFiles).map(async (name) => [name, await readIfExists(path(name))] as const)));
+  const caCertPem = existing.get(tlsFiles.caCert);
+  const caKeyPem = existing.get(tlsFiles.caKey);
   let ca: CertificateAuthority;
   let caIsNew = false;
   if (caCertPem && caKeyPem) {
-    ca = await CertificateAuthority.load(caCertPem, caKeyPem);
+    ca = CertificateAuthority.load(caCertPem, caKeyPem);
   } else {
     ca = await CertificateAuthority.create(`k2-ca@${Math.floor(Date.now() / 1000)}`);
     await write(tlsFiles.caCert, ca.certPem, false);
@@ -226,14 +249,14 @@ export async function loadOrCreatePki(dir: string, sans: string[]): Promise<Serv
     caIsNew = true;
   }
 
-  const loadPair = async (certName: string, keyName: string): Promise<KeyPair | undefined> => {
+  const loadPair = (certName: string, keyName: string): KeyPair | undefined => {
     if (caIsNew) return undefined;
-    const certPem = await readIfExists(path(certName));
-    const keyPem = await readIfExists(path(keyName));
+    const certPem = existing.get(certName);
+    const keyPem = existing.get(keyName);
     return certPem && keyPem ? { certPem, keyPem } : undefined;
   };
 
-  let serving = await loadPair(tlsFiles.servingCert, tlsFiles.servingKey);
+  let serving = loadPair(tlsFiles.servingCert, tlsFiles.servingKey);
   if (serving) {
     if (!coversAll(serving.certPem, sans)) serving = undefined;
   }
@@ -243,13 +266,13 @@ export async function loadOrCreatePki(dir: string, sans: string[]): Promise<Serv
     await write(tlsFiles.servingKey, serving.keyPem, true);
   }
 
-  let admin = await loadPair(tlsFiles.adminCert, tlsFiles.adminKey);
+  let admin = loadPair(tlsFiles.adminCert, tlsFiles.adminKey);
   if (!admin) {
     admin = await ca.issue({ commonName: 'admin', organizations: ['system:masters'], usage: 'client', days: 365 * 10 });
     await write(tlsFiles.adminCert, admin.certPem, false);
     await write(tlsFiles.adminKey, admin.keyPem, true);
   }
-  let kubeletClient = await loadPair(tlsFiles.kubeletClientCert, tlsFiles.kubeletClientKey);
+  let kubeletClient = loadPair(tlsFiles.kubeletClientCert, tlsFiles.kubeletClientKey);
   if (!kubeletClient) {
     kubeletClient = await ca.issue({ commonName: apiserverKubeletClient.commonName, organizations: [apiserverKubeletClient.organization], usage: 'client', days: 365 * 10 });
     await write(tlsFiles.kubeletClientCert, kubeletClient.certPem, false);

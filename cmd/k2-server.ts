@@ -95,16 +95,17 @@ export class K2Server {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const nodeName = options.nodeName || hostname().toLowerCase();
 
-    const pki = await loadOrCreatePki(resolve(dataDir, 'tls'), servingSans(options));
+    const encryption = new SecretsEncryption(resolve(dataDir, 'cred', encryptionConfigFile), log.child({ module: 'secrets-encryption' }));
+    // Both only read files on a later start: their reads overlap.
+    const [pki, encryptionKey] = await Promise.all([loadOrCreatePki(resolve(dataDir, 'tls'), servingSans(options)), encryption.load(options.secretsEncryption)]);
     if (pki.created.length) log.info({ files: pki.created, dir: resolve(dataDir, 'tls') }, 'wrote certificates');
+    if (encryptionKey.created) log.info({ file: encryption.configPath }, 'wrote the secrets encryption key');
 
     const health = new HealthChecks();
     let modulesStarted = false;
     health.addReadiness('k2-modules', () => modulesStarted || 'starting');
 
     const metrics = new ApiMetrics();
-    const encryption = new SecretsEncryption(resolve(dataDir, 'cred', encryptionConfigFile), log.child({ module: 'secrets-encryption' }));
-    if ((await encryption.load(options.secretsEncryption)).created) log.info({ file: encryption.configPath }, 'wrote the secrets encryption key');
     // The datastore opens before the API listens: no request ever finds it missing.
     const opened = await openServerDatastore(options, log);
     const closeDatastore = opened.close;
@@ -165,7 +166,11 @@ export class K2Server {
     const url = localServerUrl(options.bindAddress, port);
 
     const kubeconfigPath = resolve(options.writeKubeconfig ?? defaultKubeconfig(dataDir));
-    await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem }, options.writeKubeconfigMode);
+    // Written while the cluster is bootstrapped, and waited for before the server is ready.
+    const kubeconfigWritten = writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem }, options.writeKubeconfigMode).then(
+      () => undefined,
+      (error: Error) => error,
+    );
 
     await bootstrapCluster(core, { serviceCidr: options.serviceCidr, apiserverPort: port, clusterDns: options.clusterDns });
     const policy = await security.bootstrapPolicy(apiserverUser);
@@ -217,6 +222,8 @@ export class K2Server {
       }
     };
 
+    const kubeconfigFailure = await kubeconfigWritten;
+    if (kubeconfigFailure) throw kubeconfigFailure;
     modulesStarted = true;
     const server = new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers, scheduler, security, audit);
     if (!listeningEarly) {

@@ -16,18 +16,24 @@ import type { InformerFactory } from './informer.ts';
 
 type Json = Record<string, any>;
 
-const keyUsageFlags: Record<string, x509.KeyUsageFlags> = {
-  signing: x509.KeyUsageFlags.digitalSignature,
-  'digital signature': x509.KeyUsageFlags.digitalSignature,
-  'content commitment': x509.KeyUsageFlags.nonRepudiation,
-  'key encipherment': x509.KeyUsageFlags.keyEncipherment,
-  'key agreement': x509.KeyUsageFlags.keyAgreement,
-  'data encipherment': x509.KeyUsageFlags.dataEncipherment,
-  'cert sign': x509.KeyUsageFlags.keyCertSign,
-  'crl sign': x509.KeyUsageFlags.cRLSign,
-  'encipher only': x509.KeyUsageFlags.encipherOnly,
-  'decipher only': x509.KeyUsageFlags.decipherOnly,
-};
+/** A Kubernetes key usage's X.509 flag; the table is made on first use, when the executable loads the X.509 library. */
+let keyUsageFlags: Record<string, x509.KeyUsageFlags> | undefined;
+function keyUsageFlag(usage: string): x509.KeyUsageFlags | 0 {
+  const { KeyUsageFlags } = x509;
+  keyUsageFlags ??= {
+    signing: KeyUsageFlags.digitalSignature,
+    'digital signature': KeyUsageFlags.digitalSignature,
+    'content commitment': KeyUsageFlags.nonRepudiation,
+    'key encipherment': KeyUsageFlags.keyEncipherment,
+    'key agreement': KeyUsageFlags.keyAgreement,
+    'data encipherment': KeyUsageFlags.dataEncipherment,
+    'cert sign': KeyUsageFlags.keyCertSign,
+    'crl sign': KeyUsageFlags.cRLSign,
+    'encipher only': KeyUsageFlags.encipherOnly,
+    'decipher only': KeyUsageFlags.decipherOnly,
+  };
+  return keyUsageFlags[usage] ?? 0;
+}
 
 const extendedKeyUsageOids: Record<string, string> = {
   any: '2.5.29.37.0',
@@ -118,7 +124,7 @@ export class CertificateSigner extends Controller {
       const usages = usagesOf(csr);
       const seconds = Math.min(typeof spec.expirationSeconds === 'number' ? spec.expirationSeconds : this.maxSeconds, this.maxSeconds);
       certificate = await this.ca.signRequest(request.request, {
-        keyUsages: usages.reduce<number>((flags, u) => flags | (keyUsageFlags[u] ?? 0), 0) as x509.KeyUsageFlags,
+        keyUsages: usages.reduce<number>((flags, u) => flags | keyUsageFlag(u), 0) as x509.KeyUsageFlags,
         extendedKeyUsages: usages.map((u) => extendedKeyUsageOids[u]).filter((oid): oid is string => Boolean(oid)),
         seconds,
       });

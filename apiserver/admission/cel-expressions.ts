@@ -19,11 +19,13 @@ export interface CompiledCondition {
   compileError?: string;
 }
 
-const environment = celEnv();
+// Made on the first expression, not when this module loads: the executable loads the CEL library only then.
+let environment: ReturnType<typeof celEnv> | undefined;
 
 /** Parses and plans an expression; the message says why it cannot be (for validation and for matching). */
 export function compileExpression(expression: string): { evaluate?: Evaluate; error?: string } {
   try {
+    environment ??= celEnv();
     return { evaluate: plan(environment, parse(expression)) };
   } catch (error) {
     return { error: `compilation failed: ${(error as Error).message}` };

@@ -6,7 +6,14 @@ import { fieldError } from '../registry/field-errors.ts';
 import type { KubeObject } from '../registry/types.ts';
 import type { StatusCause } from '../status.ts';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+let cryptoProviderSet = false;
+
+/** @peculiar/x509 with Node's WebCrypto, set on first use: the executable loads the library only then. */
+function x509WithNodeCrypto(): typeof x509 {
+  if (!cryptoProviderSet) x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  cryptoProviderSet = true;
+  return x509;
+}
 
 export const certificatesGroup = 'certificates.k8s.io';
 export const signers = {
@@ -61,15 +68,16 @@ export function parseCertificateRequest(encoded: unknown): ParsedRequest {
   const block = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem);
   if (!block) throw new Error('PEM block type must be CERTIFICATE REQUEST');
   if (block[1] !== 'CERTIFICATE REQUEST' && block[1] !== 'NEW CERTIFICATE REQUEST') throw new Error('PEM block type must be CERTIFICATE REQUEST');
+  const { Pkcs10CertificateRequest, SubjectAlternativeNameExtension } = x509WithNodeCrypto();
   let request: x509.Pkcs10CertificateRequest;
   try {
-    request = new x509.Pkcs10CertificateRequest(Buffer.from(block[2]!.replace(/\s+/g, ''), 'base64'));
+    request = new Pkcs10CertificateRequest(Buffer.from(block[2]!.replace(/\s+/g, ''), 'base64'));
   } catch (error) {
     throw new Error(`x509: malformed certificate request: ${(error as Error).message}`);
   }
   const values = (oid: string) => request.subjectName.getField(oid);
   const sans = request.getExtension('2.5.29.17');
-  const names = sans ? new x509.SubjectAlternativeNameExtension(sans.rawData).names.items : [];
+  const names = sans ? new SubjectAlternativeNameExtension(sans.rawData).names.items : [];
   const ofType = (type: string) => names.filter((n) => n.type === type).map((n) => n.value);
   return {
     request,

@@ -3,8 +3,14 @@
 import { debuglog } from 'node:util';
 import { compileBundleScript, readAppendedBundle, runBundleScript } from './bundle-script.ts';
 
+// NODE_DEBUG=k2 tells whether the cache was used, and where the start's first milliseconds went.
+const debug = debuglog('k2');
+const ms = (from: number, to: number) => `${(to - from).toFixed(1)} ms`;
+const started = performance.now();
 const bundle = readAppendedBundle(process.execPath);
+const read = performance.now();
 const script = compileBundleScript(bundle.script, process.execPath, bundle.codeCache);
-// NODE_DEBUG=k2 tells whether the cache was used.
-debuglog('k2')(`code cache ${script.cachedDataRejected ? 'rejected' : 'used'}`);
+const compiled = performance.now();
+debug(`code cache ${script.cachedDataRejected ? 'rejected' : 'used'}; Node ready after ${ms(0, started)}, bundle read in ${ms(started, read)}, compiled in ${ms(read, compiled)}`);
 runBundleScript(script, require, process.execPath);
+debug(`bundle modules set up in ${ms(compiled, performance.now())}`);

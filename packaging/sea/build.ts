@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { sqliteAddonAsset, sqliteAddonHashAsset } from '../../datastore/sqlite/native-addon.ts';
 import { appendBundle, bundleScriptSource } from './bundle-script.ts';
-import { stringWidthOnFirstUse } from './string-width-on-first-use.ts';
+import { loadOnFirstUse } from './load-on-first-use.ts';
 import type { TrainingRun } from './train-code-cache.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -52,7 +52,7 @@ export async function bundleK2(outfile: string, options: { nativeModulesFromNode
       __K2_GIT_COMMIT__: JSON.stringify(gitCommit()),
       __K2_BUILD_DATE__: JSON.stringify(new Date().toISOString().replace(/\.\d+Z$/, 'Z')),
     },
-    plugins: [stringWidthOnFirstUse],
+    plugins: [loadOnFirstUse()],
     logLevel: 'warning',
   });
 }

@@ -5,7 +5,7 @@
 // second run on the same data dir adds what a later start (certificates already there) runs to the first start's.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { compileBundleScript, runBundleScript } from './bundle-script.ts';
-import { freeLoopbackPort, readyzOk } from './local-server-probe.ts';
+import { freeLoopbackPort, waitForReadyz } from './local-server-probe.ts';
 
 export interface TrainingRun {
   /** The embedded bundle text (bundleScriptSource). */
@@ -40,11 +40,7 @@ async function train(run: TrainingRun): Promise<void> {
   const sea = seaFromFiles(run.assets);
   runBundleScript(script, (id) => (id === 'node:sea' ? sea : require(id)), process.execPath);
 
-  const deadline = Date.now() + 60_000;
-  while (!(await readyzOk(port))) {
-    if (Date.now() > deadline) throw new Error('k2 server did not become ready in 60 s while training the code cache');
-    await new Promise((resolveWait) => setTimeout(resolveWait, 20));
-  }
+  await waitForReadyz(port, { timeoutMs: 60_000, pollMs: 20 });
   writeFileSync(run.cacheOut, script.createCachedData());
   process.kill(process.pid, 'SIGTERM'); // the server stops cleanly and exits
 }

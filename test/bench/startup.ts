@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildExecutable } from '../../packaging/sea/build.ts';
-import { freeLoopbackPort, readyzOk } from '../../packaging/sea/local-server-probe.ts';
+import { freeLoopbackPort, waitForReadyz } from '../../packaging/sea/local-server-probe.ts';
 import { tempDir } from '../e2e/harness.ts';
 import { ms, printTable } from './table.ts';
 
@@ -17,11 +17,7 @@ async function timeToReady(executable: string, dataDir: string, port: number): P
   // k2 reads K2_* variables as flags: the benchmark's own (K2_BENCH_REBUILD) must not reach it.
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('K2_')));
   const child = spawn(executable, ['server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-listen-port', String(port), '--disable-agent'], { stdio: 'ignore', env: { ...env, HOME: dataDir } });
-  const deadline = Date.now() + 30_000;
-  while (!(await readyzOk(port, 200))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('k2 did not become ready');
-    await new Promise((r) => setTimeout(r, 2));
-  }
+  await waitForReadyz(port, { timeoutMs: 30_000, failure: () => (child.exitCode !== null ? `k2 exited with ${child.exitCode} before it was ready` : undefined) });
   const elapsed = performance.now() - started;
   return {
     ms: elapsed,

@@ -15,7 +15,17 @@ export interface ReconcileResult {
   updated: number;
 }
 
-const includes = (list: unknown, item: unknown) => Array.isArray(list) && list.some((entry) => deepEqual(entry, item));
+/**
+ * Whether `list` holds every item of `wanted` as the same JSON text. The defaults stored by an earlier start are
+ * these very objects written back, so their text matches; one that differs only in key order is not found here and
+ * goes the slower way below (a list compared item by item with deepEqual cost ~20 ms for aggregated roles).
+ */
+function holdsAsText(list: unknown, wanted: unknown[] | undefined): boolean {
+  if (!wanted?.length) return true;
+  if (!Array.isArray(list)) return false;
+  const have = new Set(list.map((entry) => JSON.stringify(entry)));
+  return wanted.every((item) => have.has(JSON.stringify(item)));
+}
 
 /**
  * The common case at every later start: the stored object holds each default rule, selector and subject as it
@@ -28,9 +38,9 @@ function holdsDefaultsVerbatim(existing: KubeObject, wanted: KubeObject): boolea
   return (
     deepEqual({ ...wanted.metadata.labels, ...labels }, labels) &&
     deepEqual({ ...wanted.metadata.annotations, ...annotations }, annotations) &&
-    ((wanted.rules as unknown[] | undefined) ?? []).every((rule) => includes(existing.rules, rule)) &&
-    (selectors(wanted) ?? []).every((selector) => includes(selectors(existing), selector)) &&
-    ((wanted.subjects as unknown[] | undefined) ?? []).every((subject) => includes(existing.subjects, subject))
+    holdsAsText(existing.rules, wanted.rules as unknown[] | undefined) &&
+    holdsAsText(selectors(existing), selectors(wanted)) &&
+    holdsAsText(existing.subjects, wanted.subjects as unknown[] | undefined)
   );
 }
 
