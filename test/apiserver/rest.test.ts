@@ -99,6 +99,27 @@ describe('generic REST store over HTTP', () => {
     expect(after.status).toEqual({ replicas: 1 });
   });
 
+  it('records managedFields for what the client sent, not for what mutating admission added', async () => {
+    await inject('POST', '/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'default' } });
+    const created = await inject('POST', '/api/v1/namespaces/default/pods?fieldManager=tester', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'owned', labels: { app: 'x' } }, spec: { containers: [{ name: 'app', image: 'busybox' }] } });
+    expect(created.statusCode).toBe(201);
+    const pod = created.json();
+    // The ServiceAccount admission plugin mounted a token volume ...
+    expect(pod.spec.volumes.map((v: { name: string }) => v.name)).toEqual([expect.stringMatching(/^kube-api-access-/)]);
+    expect(pod.spec.containers[0].volumeMounts).toHaveLength(1);
+    // ... which, as in kube-apiserver (the field manager runs before admission), no manager owns.
+    const [entry, ...others] = pod.metadata.managedFields;
+    expect(others).toEqual([]);
+    expect(entry).toMatchObject({ manager: 'tester', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1' });
+    const spec = entry.fieldsV1['f:spec'];
+    expect(spec).not.toHaveProperty('f:volumes');
+    expect(spec['f:containers']['k:{"name":"app"}']).toHaveProperty('f:image');
+    expect(spec['f:containers']['k:{"name":"app"}']).not.toHaveProperty('f:volumeMounts');
+    // Defaults the client did not send are the client's, as they are upstream (defaulting precedes the field manager).
+    expect(spec).toHaveProperty('f:restartPolicy');
+    expect(entry.fieldsV1['f:metadata']).toEqual({ 'f:labels': { '.': {}, 'f:app': {} } });
+  });
+
   it('answers whoami and can-i', async () => {
     const whoami = await inject('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
     expect(whoami.statusCode).toBe(201);
