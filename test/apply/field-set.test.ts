@@ -76,3 +76,22 @@ describe('set operations', () => {
     expect(s.leaves().paths().map(pathString)).toEqual(['.list[2]', '.spec.replicas']);
   });
 });
+
+describe('shared FieldsV1 forms', () => {
+  const wire = { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } }, 'f:data': { '.': {}, 'f:key': {} } };
+
+  it('are frozen, equal for equal sets, and the same object again once read back', () => {
+    const a = FieldSet.fromFieldsV1(structuredClone(wire)).toFieldsV1();
+    const b = FieldSet.fromFieldsV1(structuredClone(wire)).toFieldsV1();
+    expect(a).toEqual(wire);
+    expect(Object.isFrozen(a) && Object.isFrozen(a['f:metadata'])).toBe(true);
+    expect(b).toBe(a);
+    expect(FieldSet.fromFieldsV1(a).toFieldsV1()).toBe(a);
+  });
+
+  it('are made afresh for a set that differs', () => {
+    const other = FieldSet.fromFieldsV1({ ...wire, 'f:binaryData': {} }).toFieldsV1();
+    expect(other).toHaveProperty('f:binaryData');
+    expect(other).not.toBe(FieldSet.fromFieldsV1(structuredClone(wire)).toFieldsV1());
+  });
+});
