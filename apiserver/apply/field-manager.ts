@@ -115,8 +115,9 @@ class Context {
     return `${typeof meta.namespace === 'string' ? meta.namespace : ''}/${typeof meta.name === 'string' ? meta.name : ''}; ${gvkString(group, version, typeof obj.kind === 'string' ? obj.kind : '')}`;
   }
 
-  typed(obj: JsonObject, allowDuplicates: boolean): TypedValue {
-    const errors = validate(obj, this.type, { allowDuplicates });
+  /** `obj` as a typed value; the fields it shares with `checked` (converted already) are not checked again. */
+  typed(obj: JsonObject, allowDuplicates: boolean, checked?: JsonObject): TypedValue {
+    const errors = validate(obj, this.type, { allowDuplicates, checked });
     if (errors.length) throw new TypedValueError(errors);
     return { value: obj, type: this.type };
   }
@@ -172,7 +173,7 @@ function structuredUpdate(ctx: Context, live: JsonObject, obj: JsonObject, manag
     throw new Error(`failed to convert new object (${ctx.describe(obj)}) to smd typed: ${(e as Error).message}`);
   }
   try {
-    liveTyped = ctx.typed(live, true);
+    liveTyped = ctx.typed(live, true, obj);
   } catch (e) {
     throw new Error(`failed to convert live object (${ctx.describe(live)}) to smd typed: ${(e as Error).message}`);
   }

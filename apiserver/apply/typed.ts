@@ -193,13 +193,15 @@ function tryItemElement(t: ListAtom, child: JsonValue): PathElement | undefined 
 export interface ValidateOptions {
   /** Accept repeated keys in associative lists (live objects may have them; applied configurations may not). */
   allowDuplicates?: boolean;
+  /** An object already validated against the same type: the fields of the root that are the very same values are not walked again. */
+  checked?: JsonValue;
 }
 
 export function validate(value: JsonValue, type: TypeRef, options: ValidateOptions = {}): ValidationError[] {
-  return validateValue(value, type, options.allowDuplicates ?? false);
+  return validateValue(value, type, options.allowDuplicates ?? false, isJsonObject(options.checked) ? options.checked : undefined);
 }
 
-function validateValue(value: JsonValue, type: TypeRef | undefined, allowDuplicates: boolean): ValidationError[] {
+function validateValue(value: JsonValue, type: TypeRef | undefined, allowDuplicates: boolean, checked?: JsonObject): ValidationError[] {
   const r = resolve(type);
   if (Array.isArray(r)) return r;
   const atom = deduceAtom(r, value);
@@ -208,6 +210,7 @@ function validateValue(value: JsonValue, type: TypeRef | undefined, allowDuplica
     if (!isJsonObject(value)) return error(`expected map, got ${valueWrapperString(value)}`);
     let errs = noErrors;
     for (const key in value) {
+      if (checked !== undefined && value[key] === checked[key] && Object.hasOwn(checked, key)) continue;
       const t = atom.map.fields.get(key)?.type ?? atom.map.elementType;
       if (!t) {
         errs = [...errs, ...prefixed(error('field not declared in schema'), `.${key}`)];
@@ -518,6 +521,7 @@ export function compare(lhs: TypedValue, rhs: TypedValue): Comparison {
 
 function compareValues(lhs: JsonValue | undefined, rhs: JsonValue | undefined, type: TypeRef | undefined, path: PathElement[], c: Comparison): ValidationError[] {
   if (lhs === undefined && rhs === undefined) return error('at least one of lhs and rhs must be provided');
+  if (lhs === rhs) return noErrors; // one value (a subtree a write kept): nothing differs below it
   const r = resolve(type);
   if (Array.isArray(r)) return r;
   const alhs = deduceAtom(r, lhs);
