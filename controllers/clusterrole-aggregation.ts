@@ -2,7 +2,7 @@
 // match (kube-controller-manager's clusterrole-aggregation controller): this is how `admin`, `edit`
 // and `view` get their rules, and how a CRD's role joins them with an aggregate-to-* label.
 import type { ApiClient } from '../apiserver/client.ts';
-import { deepEqual } from '../apiserver/registry/object-meta.ts';
+import { canonicalJson, deepEqual } from '../apiserver/registry/object-meta.ts';
 import { labelSelectorFromObject, type LabelSelectorObject } from '../apiserver/registry/selectors.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
@@ -14,16 +14,6 @@ const rbacGroup = 'rbac.authorization.k8s.io';
 function selectorsOf(role: KubeObject): LabelSelectorObject[] | undefined {
   const selectors = (role.aggregationRule as { clusterRoleSelectors?: unknown } | undefined)?.clusterRoleSelectors;
   return Array.isArray(selectors) ? (selectors as LabelSelectorObject[]) : undefined;
-}
-
-/**
- * JSON text with object keys sorted: equal for exactly the rules deepEqual finds equal. Duplicates are dropped by
- * it in one pass; comparing each rule with every kept one was quadratic in the aggregated rules (ms at each start).
- */
-function canonicalText(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : item,
-  );
 }
 
 export class ClusterRoleAggregationController extends Controller {
@@ -59,7 +49,7 @@ export class ClusterRoleAggregationController extends Controller {
       .sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
     for (const source of sources) {
       for (const rule of (source.rules as unknown[] | undefined) ?? []) {
-        const text = canonicalText(rule);
+        const text = canonicalJson(rule); // one pass: comparing each rule with every kept one was quadratic
         if (!seen.has(text)) rules.push(rule);
         seen.add(text);
       }

@@ -3,7 +3,7 @@
 // proportional scaling of a rollout in flight, pause/resume, the revision annotations kubectl's
 // `rollout history/undo` read, revisionHistoryLimit cleanup, progressDeadlineSeconds, and the
 // status and conditions (`Available`, `Progressing`) `rollout status` and `wait` rely on.
-import { cloneObject, deepEqual, timestamp } from '../apiserver/registry/object-meta.ts';
+import { canonicalJson, cloneObject, deepEqual, timestamp } from '../apiserver/registry/object-meta.ts';
 import { labelSelectorFromObject } from '../apiserver/registry/selectors.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
@@ -33,19 +33,6 @@ const annotationsToSkip = new Set([
 ]);
 
 // --- pure helpers (deployment/util in Kubernetes) -------------------------------------------------
-
-/** JSON with object keys sorted, so equal templates hash equally. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.keys(value as Json)
-      .filter((k) => (value as Json)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Json)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 export function fnv32a(text: string): number {
   let hash = 0x811c9dc5;

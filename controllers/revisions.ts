@@ -6,7 +6,8 @@ import { cloneObject, deepEqual } from '../apiserver/registry/object-meta.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
 import { newControllerRef } from './controller-ref.ts';
-import { canonicalJson, fnv32a, safeEncode } from './deployment.ts';
+import { canonicalJson } from '../apiserver/registry/object-meta.ts';
+import { fnv32a, safeEncode } from './deployment.ts';
 
 type Json = Record<string, any>;
 

@@ -11,7 +11,7 @@ import { decodeManagedFields, emptyManaged, encodeManagedFields, isResetManagedF
 import { typeOfKind } from './openapi-types.ts';
 import { fieldElement, pathString, type Path } from './path.ts';
 import type { KindSchema } from '../patch/kind-schema.ts';
-import { timestamp } from '../registry/object-meta.ts';
+import { canonicalJson, timestamp } from '../registry/object-meta.ts';
 import { StatusError } from '../status.ts';
 import { compare, toFieldSet, validate, withItemKeyCache, TypedValueError, type TypedValue } from './typed.ts';
 import { ApplyConflicts, Updater, UpdaterError, type Conflict, type ManagerSets, type VersionConverter } from './updater.ts';
@@ -502,15 +502,9 @@ export function keepManagedFieldsTimesOnNoop(oldObj: JsonObject, newObj: JsonObj
   const timeless = (e: JsonValue) => (isJsonObject(e) ? { ...e, time: null } : e);
   const allSame = newEntries.every((e, i) => isJsonObject(e) && isJsonObject(oldEntries[i]) && e.time === oldEntries[i].time);
   if (allSame) return newObj;
-  if (JSON.stringify(canonicalJson(oldEntries.map(timeless))) !== JSON.stringify(canonicalJson(newEntries.map(timeless)))) return newObj;
-  if (JSON.stringify(canonicalJson(withoutManagedFields(oldObj))) !== JSON.stringify(canonicalJson(withoutManagedFields(newObj)))) return newObj;
+  if (canonicalJson(oldEntries.map(timeless)) !== canonicalJson(newEntries.map(timeless))) return newObj;
+  if (canonicalJson(withoutManagedFields(oldObj)) !== canonicalJson(withoutManagedFields(newObj))) return newObj;
   return withManagedFields(newObj, oldEntries as unknown as ManagedFieldsEntry[]);
-}
-
-function canonicalJson(v: JsonValue): JsonValue {
-  if (Array.isArray(v)) return v.map(canonicalJson);
-  if (isJsonObject(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonicalJson(v[k]!)]));
-  return v;
 }
 
 /** managerOrUserAgent: the fieldManager parameter, or the user agent's product (`kubectl` of `kubectl/v1.30.0 …`). */

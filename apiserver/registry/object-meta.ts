@@ -133,6 +133,20 @@ export function specChanged(object: KubeObject, old: KubeObject): boolean {
   return false;
 }
 
+/** JSON text with object keys sorted (undefined properties left out): equal exactly for values deepEqual finds equal. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    const entries = Object.keys(record)
+      .filter((k) => record[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
 /** Equality of JSON values, where a property that is undefined counts as absent (as in the JSON text). */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
