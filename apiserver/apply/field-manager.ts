@@ -473,6 +473,13 @@ export function updatedManagedFields(live: JsonObject | undefined, obj: JsonObje
 }
 
 function updateEntries(live: JsonObject | undefined, obj: JsonObject, manager: string, managedFields: readonly JsonValue[] | undefined, options: FieldManagerOptions): ManagedFieldsEntry[] | undefined {
+  if (live === undefined && managedFields === undefined && metadataOf(obj)?.managedFields === undefined && options.emptyObject === undefined) {
+    return createdEntries(obj, manager, options);
+  }
+  return recordedEntries(live, obj, manager, managedFields, options);
+}
+
+function recordedEntries(live: JsonObject | undefined, obj: JsonObject, manager: string, managedFields: readonly JsonValue[] | undefined, options: FieldManagerOptions): ManagedFieldsEntry[] | undefined {
   const ctx = new Context(options);
   const liveEntries = managedFields ?? (live ? (metadataOf(live)?.managedFields as JsonValue[] | undefined) : undefined);
   const managed = managedForUpdate(ctx, obj, liveEntries);
@@ -489,6 +496,68 @@ function updateEntries(live: JsonObject | undefined, obj: JsonObject, manager: s
     const kept = (liveEntries ?? undefined) as ManagedFieldsEntry[] | undefined;
     return kept && kept.length ? kept : undefined;
   }
+}
+
+/**
+ * The entries of creates, by kind schema, then by writer and object shape (createShapeKey); undefined when a create
+ * records none. Objects made alike (a workload's pods, a client's ConfigMaps) set the same fields, so a create
+ * repeats neither the schema walk nor the encoding: it gets the entry of the first one, with its own time.
+ */
+const createdEntriesByType = new WeakMap<TypeRef, Map<string, readonly ManagedFieldsEntry[] | undefined>>();
+const maxCreateShapes = 512;
+const resetFieldsIds = new WeakMap<FieldSet, number>();
+let resetFieldsCount = 0;
+
+/** What a create records (no live object, no managedFields asked for): as recordedEntries computes it. */
+function createdEntries(obj: JsonObject, manager: string, options: FieldManagerOptions): ManagedFieldsEntry[] | undefined {
+  const type = typeOfKind(options.schema);
+  let byShape = createdEntriesByType.get(type);
+  if (!byShape) createdEntriesByType.set(type, (byShape = new Map()));
+  const reset = options.resetFields;
+  if (reset && !resetFieldsIds.has(reset)) resetFieldsIds.set(reset, ++resetFieldsCount);
+  const key = `${manager.length}:${manager}${options.apiVersion.length}:${options.apiVersion}${options.subresource ?? ''}|${reset ? resetFieldsIds.get(reset) : 0}|${createShapeKey(obj, false)}`;
+  if (!byShape.has(key)) {
+    const entries = recordedEntries(undefined, obj, manager, undefined, options);
+    if (byShape.size >= maxCreateShapes) byShape.clear();
+    byShape.set(key, entries?.map((entry) => ({ ...entry })));
+    return entries;
+  }
+  const template = byShape.get(key);
+  if (!template) return undefined;
+  // The entry's time is the create's own (the spread keeps the key order encodeManagedFields writes).
+  const time = timestamp(options.now?.());
+  return template.map((entry) => ({ ...entry, time }));
+}
+
+/**
+ * What decides the fields an object sets, as text: its keys and the JSON types of its scalars, and inside lists
+ * every value (list items are keyed by their fields' values). Scalar values elsewhere set no field of their own,
+ * and a create's only other input, the starting object (apiVersion and kind), is stripped from every entry.
+ * Lengths prefix keys and strings, so two different shapes never read the same.
+ */
+export function createShapeKey(value: JsonValue | undefined, inList: boolean): string {
+  if (value === undefined) return 'u';
+  if (value === null) return 'z';
+  switch (typeof value) {
+    case 'string':
+      return inList ? `s${value.length}:${value}` : 's';
+    case 'number':
+      return inList ? `n${value};` : 'n';
+    case 'boolean':
+      return inList ? (value ? 't' : 'f') : 'b';
+  }
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (const item of value) text += createShapeKey(item, true);
+    return `${text}]`;
+  }
+  let text = '{';
+  for (const key in value as JsonObject) {
+    const field = (value as JsonObject)[key];
+    // undefined reads as absent, as in the typed walk and the stored JSON.
+    if (field !== undefined) text += `${key.length}:${key}${createShapeKey(field, inList)}`;
+  }
+  return `${text}}`;
 }
 
 /**
