@@ -167,8 +167,10 @@ function copyManaged(m: Managed): Managed {
 function structuredUpdate(ctx: Context, live: JsonObject, obj: JsonObject, managed: Managed, manager: string): Managed {
   let newTyped: TypedValue;
   let liveTyped: TypedValue;
+  // The root fields a write leaves as they were (the very same values, as a status write leaves the spec) are
+  // validated in neither object: they are valid in the new object exactly when they are in the live one.
   try {
-    newTyped = ctx.typed(obj, true);
+    newTyped = ctx.typed(obj, true, live);
   } catch (e) {
     throw new Error(`failed to convert new object (${ctx.describe(obj)}) to smd typed: ${(e as Error).message}`);
   }
