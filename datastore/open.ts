@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { defaultCompactionPolicy, type CompactionPolicy, type DatastoreLog } from './background.ts';
 import type { EtcdTls } from './etcd/etcd-client.ts';
 import type { EtcdDatastore } from './etcd/etcd-datastore.ts';
-import { sqliteNativeBinding } from './sqlite/native-addon.ts';
+import { sqliteAddonFile, sqliteNativeBinding } from './sqlite/native-addon.ts';
 import { SqliteDatastore } from './sqlite/sqlite-datastore.ts';
 
 export interface DatastoreConfig {
@@ -77,6 +77,11 @@ export function nativeBindingFor(dataDir: string): object | undefined {
   return sqliteNativeBinding(join(resolve(dataDir), 'cache'));
 }
 
+/** The file of that addon, for threads that load it themselves. */
+export function addonFileFor(dataDir: string): string {
+  return sqliteAddonFile(join(resolve(dataDir), 'cache'));
+}
+
 export interface OpenOptions {
   /** Compaction, TTL expiry and health probes: a server runs them, a command-line tool does not. */
   background: boolean;
@@ -91,7 +96,7 @@ export async function createDatastore(
 ): Promise<SqliteDatastore | EtcdDatastore> {
   const compaction = config.compaction ?? defaultCompactionPolicy;
   if (location.kind === 'sqlite') {
-    return new SqliteDatastore({ path: location.path, nativeBinding: nativeBindingFor(config.dataDir), background: options.background, compaction, log: options.log });
+    return new SqliteDatastore({ path: location.path, nativeBinding: nativeBindingFor(config.dataDir), addonFile: () => addonFileFor(config.dataDir), background: options.background, compaction, log: options.log });
   }
   // gRPC and the etcd messages load only for etcd: a SQLite server starts without them.
   const { EtcdDatastore } = await import('./etcd/etcd-datastore.ts');

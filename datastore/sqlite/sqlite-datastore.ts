@@ -30,6 +30,7 @@ import {
   type WriteOptions,
 } from '../types.ts';
 import { claimDatastore } from './owner.ts';
+import { WalCheckpointer } from './wal-checkpointer.ts';
 import { openSqliteFile, readStoredRevisions } from './schema.ts';
 
 export interface SqliteDatastoreOptions {
@@ -37,6 +38,10 @@ export interface SqliteDatastoreOptions {
   path: string;
   /** better-sqlite3's addon from `sqliteNativeBinding()` (the single executable), else undefined. */
   nativeBinding?: object;
+  /** The addon's file (`sqliteAddonFile()`): a server checkpoints its WAL on a thread that loads it. Without it, on the event loop. */
+  addonFile?: () => string;
+  /** The WAL size at which it is checkpointed (default 8 MiB). */
+  walCheckpointBytes?: number;
   /** Run automatic compaction and TTL expiry: a server does, a command-line tool does not. */
   background?: boolean;
   compaction?: CompactionPolicy;
@@ -65,9 +70,9 @@ interface PendingWrite {
   reject(error: Error): void;
 }
 
-/** Writes grouped into one transaction at most; bounds the latency a batch adds. */
 /** A WAL larger than this is checkpointed into the database file. */
 const walCheckpointBytes = 8 * 1024 * 1024;
+/** Writes grouped into one transaction at most; bounds the latency a batch adds. */
 const maxBatch = 2000;
 /** Rows read per step of a watch replay or a snapshot, and deleted per step of a purge. */
 const chunkRows = 1000;
@@ -137,6 +142,11 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
   /** Batches whose WAL sync is in flight, oldest first: acknowledged in commit order. */
   private syncing: Promise<void> = Promise.resolve();
   private batchesSinceCheckpointCheck = 0;
+  /** Checkpoints off the event loop (see wal-checkpointer.ts); undefined until the WAL first grows large. */
+  private checkpointer?: WalCheckpointer;
+  private checkpointerFailed = false;
+  /** The checkpointer copied the whole log: the next flush copies what came since and restarts the log. */
+  private walCopied = false;
   /** The newest revision acknowledged and published (on disk): what readers and watchers may see. */
   private published = 0;
   private purging?: Promise<void>;
@@ -173,6 +183,8 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       // Durability comes from syncWal(); checkpoints run in checkpointIfLarge() with FULL syncs.
       db.pragma('synchronous = OFF');
       db.pragma('wal_autocheckpoint = 0');
+      // A restarted log is cut back to nothing, so the file's size tells how much log there is.
+      db.pragma('journal_size_limit = 0');
     }
     const stored = readStoredRevisions(db);
     this.revision = stored.revision;
@@ -249,6 +261,7 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     await this.syncing;
     this.closed = true;
     await this.purging;
+    await this.checkpointer?.close().catch(() => {});
     if (this.syncOffThread) this.db.pragma('synchronous = FULL'); // closing checkpoints: with syncs
     this.db.close();
     if (this.walFd !== undefined) closeSync(this.walFd);
@@ -342,6 +355,10 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
   }
 
   private flush(): void {
+    if (this.walCopied) {
+      this.walCopied = false;
+      this.restartWal();
+    }
     const batch = this.pending.length > maxBatch ? this.pending.splice(0, maxBatch) : this.pending;
     if (batch === this.pending) this.pending = [];
     const outcomes: (KeyValue | Error)[] = new Array(batch.length);
@@ -395,16 +412,57 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     return new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve()))).then(() => this.checkpointIfLarge());
   }
 
-  /** Moves the WAL into the database file once it has grown, syncing both (the WAL then restarts empty). */
+  /** Moves the WAL into the database file once it has grown (the WAL then restarts empty). */
   private checkpointIfLarge(): void {
-    if (++this.batchesSinceCheckpointCheck < 64 || this.closed || !this.db) return;
+    if (++this.batchesSinceCheckpointCheck < 8 || this.closed || !this.db) return;
     this.batchesSinceCheckpointCheck = 0;
-    if (fstatSync(this.walFd!).size < walCheckpointBytes) return;
+    if (fstatSync(this.walFd!).size < (this.options.walCheckpointBytes ?? walCheckpointBytes)) return;
+    if (this.checkpointOffThread()) return;
     this.db.pragma('synchronous = FULL');
     try {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
     } finally {
       this.db.pragma('synchronous = OFF');
+    }
+  }
+
+  /** Starts the checkpointer's copy, unless it is busy; false when there is no checkpointer thread. */
+  private checkpointOffThread(): boolean {
+    if (this.checkpointerFailed || !this.options.addonFile) return false;
+    try {
+      this.checkpointer ??= new WalCheckpointer(this.path, this.options.addonFile());
+    } catch (error) {
+      this.checkpointerFailed = true;
+      this.log.warn({ err: error }, 'cannot start the WAL checkpoint thread; checkpoints run on the event loop');
+      return false;
+    }
+    if (this.checkpointer.busy || this.walCopied) return true;
+    this.checkpointer.checkpoint().then(
+      (round) => {
+        // Not all copied (a reader on an old snapshot, e.g. a backup): the next check tries again.
+        if (round.caughtUp && !this.closed) this.walCopied = true;
+      },
+      (error: Error) => {
+        this.checkpointerFailed = true;
+        this.log.warn({ err: error }, 'the WAL checkpoint thread failed; checkpoints run on the event loop');
+      },
+    );
+    return true;
+  }
+
+  /**
+   * After the checkpointer's copy: copies the few commits made since (with syncs, a fraction of a millisecond),
+   * so that the next commit starts the log over.
+   */
+  private restartWal(): void {
+    const db = this.db!;
+    db.pragma('synchronous = FULL');
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (error) {
+      this.log.warn({ err: error }, 'a datastore WAL checkpoint failed');
+    } finally {
+      db.pragma('synchronous = OFF');
     }
   }
 

@@ -4,6 +4,7 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sqliteAddonFile } from '../../datastore/sqlite/native-addon.ts';
 import { SqliteDatastore } from '../../datastore/sqlite/sqlite-datastore.ts';
 import { tempDir } from '../e2e/harness.ts';
 import { leaseRenewal, runLeaseChurn } from './churn.ts';
@@ -14,7 +15,8 @@ describe('bounded size', () => {
 
   it('keeps file + WAL under 50 MB and flat through 200,000 updates over 100 keys', async () => {
     const path = join(dir, 'state.db');
-    const store = new SqliteDatastore({ path, background: true });
+    // With the WAL checkpoint thread, as a server runs.
+    const store = new SqliteDatastore({ path, background: true, addonFile: () => sqliteAddonFile('') });
     await store.start();
     const onDisk = () => statSync(path).size + (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
     const sizes: number[] = [];
