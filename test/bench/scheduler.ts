@@ -1,7 +1,9 @@
-// Scheduler figures on simulated nodes: 5,000 pods created over HTTPS (32 concurrent lean clients) onto
-// 500 simulated nodes — pods bound per second and creation→binding latency, seen through a watch —
-// then 10,000 pods stored: the server's RSS (right after the burst, and once the watch history
-// window has passed) and the time of `kubectl get pods -A`.
+// Scheduler figures on simulated nodes, as kube-scheduler's scheduler_perf measures them: 5,000 pods are
+// created and bound first (its "init pods"; a running cluster's server has its code paths compiled), then
+// 5,000 more are created over HTTPS (32 concurrent lean clients) onto the 500 simulated nodes — pods bound
+// per second and creation→binding latency, seen through a watch. With the 10,000 pods stored: the server's
+// RSS (right after the burst, and once the watch history window has passed) and the time of
+// `kubectl get pods -A`.
 import { Agent, request } from 'node:https';
 import { loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -91,6 +93,13 @@ export async function schedulerBenchmark(): Promise<void> {
     await namespaceReady(client, 'bench');
     await namespaceReady(client, 'bench-fill');
 
+    // The init pods, bound and running before the measured ones are created.
+    const fill = watchPods(client, 'bench-fill', JSON.parse((await call(client, 'GET', '/api/v1/namespaces/bench-fill/pods?limit=1')).text).metadata.resourceVersion);
+    await createPods(client, 'bench-fill', 'fill', storedPods - measuredPods);
+    await until('the init pods to run', () => fill.running.size >= storedPods - measuredPods, 300_000);
+    fill.stop();
+    const cyclesBefore = (await call(client, 'GET', '/metrics')).text;
+
     const rv = JSON.parse((await call(client, 'GET', '/api/v1/namespaces/bench/pods?limit=1')).text).metadata.resourceVersion as string;
     const watch = watchPods(client, 'bench', rv);
     const sentAt = new Map<string, number>();
@@ -103,16 +112,12 @@ export async function schedulerBenchmark(): Promise<void> {
     const firstBound = Math.min(...bindTimes);
     const lastBound = Math.max(...bindTimes);
     const latencies = [...watch.bound].map(([name, at]) => at - sentAt.get(name)!).sort((a, b) => a - b);
-    // The scheduler's own share: its scheduling cycles, from kube-scheduler's metric.
+    // The scheduler's own share: its scheduling cycles of the measured pods, from kube-scheduler's metric.
     const metrics = (await call(client, 'GET', '/metrics')).text;
-    const scheduled = (series: string) => Number(new RegExp(`^scheduler_scheduling_attempt_duration_seconds_${series}\\{[^}]*result="scheduled"[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
-    const cycleMs = (scheduled('sum') / scheduled('count')) * 1000;
+    const scheduled = (text: string, series: string) => Number(new RegExp(`^scheduler_scheduling_attempt_duration_seconds_${series}\\{[^}]*result="scheduled"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1]);
+    const cycleMs = ((scheduled(metrics, 'sum') - scheduled(cyclesBefore, 'sum')) / (scheduled(metrics, 'count') - scheduled(cyclesBefore, 'count'))) * 1000;
 
-    // Fill up to 10,000 stored pods, all bound and running, then measure memory and kubectl.
-    const fill = watchPods(client, 'bench-fill', JSON.parse((await call(client, 'GET', '/api/v1/namespaces/bench-fill/pods?limit=1')).text).metadata.resourceVersion);
-    await createPods(client, 'bench-fill', 'fill', storedPods - measuredPods);
-    await until('the fill pods to run', () => fill.running.size >= storedPods - measuredPods, 300_000);
-    fill.stop();
+    // 10,000 pods stored, all bound and running: memory and kubectl.
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const rss = rssMb(server.process.pid!);
     let lines = 0;
@@ -140,7 +145,7 @@ export async function schedulerBenchmark(): Promise<void> {
     printTable(
       ['figure (SQLite, HTTPS, 500 simulated nodes)', 'value', 'goal'],
       [
-        [`pods bound/s, first create → last binding (${measuredPods} pods)`, (measuredPods / ((lastBound - firstSent) / 1000)).toFixed(0), '≥ 2,000'],
+        [`pods bound/s, first create → last binding (${measuredPods} pods, after ${storedPods - measuredPods} init pods)`, (measuredPods / ((lastBound - firstSent) / 1000)).toFixed(0), '≥ 2,000'],
         ['pods bound/s, first → last binding', (measuredPods / ((lastBound - firstBound) / 1000)).toFixed(0), ''],
         [`pod creates/s (${concurrency} concurrent lean HTTPS clients)`, (measuredPods / createSeconds).toFixed(0), ''],
         ['creation → binding p50', ms(percentile(latencies, 50)), ''],
