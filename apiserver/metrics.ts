@@ -1,10 +1,11 @@
 // /metrics in Prometheus' text format: API requests by verb, resource and code, their latency, and
 // the datastore operations underneath, named as kube-apiserver names them where it has a name.
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Datastore } from '../datastore/types.ts';
 import type { ApiCore } from './core.ts';
 import { parseRequestPath } from './handlers/request-info.ts';
+import { LabeledHistogram, type HistogramSeries } from './labeled-histogram.ts';
 
 const latencyBuckets = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
 
@@ -16,17 +17,17 @@ export class ApiMetrics {
     labelNames: ['verb', 'group', 'version', 'resource', 'subresource', 'scope', 'code'] as const,
     registers: [this.registry],
   });
-  readonly latency = new Histogram({
+  readonly latency = new LabeledHistogram({
     name: 'apiserver_request_duration_seconds',
     help: 'Response latency distribution in seconds for each verb, group, version, resource, subresource and scope.',
-    labelNames: ['verb', 'group', 'version', 'resource', 'subresource', 'scope'] as const,
+    labelNames: ['verb', 'group', 'version', 'resource', 'subresource', 'scope'],
     buckets: latencyBuckets,
     registers: [this.registry],
   });
-  readonly storage = new Histogram({
+  readonly storage = new LabeledHistogram({
     name: 'k2_datastore_request_duration_seconds',
     help: 'Datastore request latency in seconds for each operation.',
-    labelNames: ['operation', 'backend'] as const,
+    labelNames: ['operation', 'backend'],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
@@ -48,7 +49,7 @@ export class ApiMetrics {
   isServed: (group: string, version: string, resource: string) => boolean = () => true;
 
   /** Label children by their values: prom-client hashes a label object on every call, a request should not. */
-  private readonly requestSeries = new Map<string, { count: { inc(): void }; latency: { observe(seconds: number): void } }>();
+  private readonly requestSeries = new Map<string, { count: { inc(): void }; latency: HistogramSeries }>();
 
   /** Records one HTTP request by the Kubernetes verb it was. */
   observe(method: string, url: string, code: number, seconds: number): void {
