@@ -507,6 +507,8 @@ function recordedEntries(live: JsonObject | undefined, obj: JsonObject, manager:
  */
 const createdEntriesByType = new WeakMap<TypeRef, Map<string, readonly ManagedFieldsEntry[] | undefined>>();
 const maxCreateShapes = 512;
+/** Longer shapes (big lists, many keys) are not kept: 512 of them could hold hundreds of MB. */
+const maxCreateShapeLength = 8192;
 const resetFieldsIds = new WeakMap<FieldSet, number>();
 let resetFieldsCount = 0;
 
@@ -517,7 +519,9 @@ function createdEntries(obj: JsonObject, manager: string, options: FieldManagerO
   if (!byShape) createdEntriesByType.set(type, (byShape = new Map()));
   const reset = options.resetFields;
   if (reset && !resetFieldsIds.has(reset)) resetFieldsIds.set(reset, ++resetFieldsCount);
-  const key = `${manager.length}:${manager}${options.apiVersion.length}:${options.apiVersion}${options.subresource ?? ''}|${reset ? resetFieldsIds.get(reset) : 0}|${createShapeKey(obj, false)}`;
+  const shape = createShapeKey(obj, false);
+  if (shape.length > maxCreateShapeLength) return recordedEntries(undefined, obj, manager, undefined, options);
+  const key = `${manager.length}:${manager}${options.apiVersion.length}:${options.apiVersion}${options.subresource ?? ''}|${reset ? resetFieldsIds.get(reset) : 0}|${shape}`;
   if (!byShape.has(key)) {
     const entries = recordedEntries(undefined, obj, manager, undefined, options);
     if (byShape.size >= maxCreateShapes) byShape.clear();

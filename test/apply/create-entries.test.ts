@@ -60,6 +60,15 @@ describe('managedFields of creates', () => {
     expect(second[0]).not.toBe(first[0]);
   });
 
+  it('are computed, not kept, for objects of a large shape', () => {
+    const options = optionsFor('io.k8s.api.core.v1.Pod', 'v1', 'Pod', times[0]!);
+    const env = Array.from({ length: 500 }, (_, i) => ({ name: `VARIABLE_${i}`, value: 'x' }));
+    const big = () => pod('big', [{ name: 'app', image: 'nginx:1', env }]);
+    const [first, second] = [big(), big()].map((p) => updatedManagedFields(undefined, p, 'kubectl-create', undefined, options)!);
+    expect(second).toEqual(uncached(big(), 'kubectl-create', options));
+    expect(second[0]!.fieldsV1).toEqual(first[0]!.fieldsV1);
+  });
+
   it('tell shapes apart by keys, scalar types and list contents, not by other values', () => {
     expect(createShapeKey({ a: 'x', b: 1 }, false)).toBe(createShapeKey({ a: 'y', b: 2 }, false));
     expect(createShapeKey({ a: 'x' }, false)).not.toBe(createShapeKey({ a: 1 }, false));
