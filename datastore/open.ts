@@ -74,12 +74,16 @@ export function describeLocation(location: DatastoreLocation): string {
 
 /** The better-sqlite3 addon for this data dir (inside the single executable it is unpacked to <data-dir>/cache). */
 export function nativeBindingFor(dataDir: string): object | undefined {
-  return sqliteNativeBinding(join(resolve(dataDir), 'cache'));
+  return sqliteNativeBinding(addonCacheDir(dataDir));
 }
 
 /** The file of that addon, for threads that load it themselves. */
 export function addonFileFor(dataDir: string): string {
-  return sqliteAddonFile(join(resolve(dataDir), 'cache'));
+  return sqliteAddonFile(addonCacheDir(dataDir));
+}
+
+function addonCacheDir(dataDir: string): string {
+  return join(resolve(dataDir), 'cache');
 }
 
 export interface OpenOptions {
