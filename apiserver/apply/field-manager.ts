@@ -167,15 +167,18 @@ function copyManaged(m: Managed): Managed {
 function structuredUpdate(ctx: Context, live: JsonObject, obj: JsonObject, managed: Managed, manager: string): Managed {
   let newTyped: TypedValue;
   let liveTyped: TypedValue;
-  // The root fields a write leaves as they were (the very same values, as a status write leaves the spec) are
-  // validated in neither object: they are valid in the new object exactly when they are in the live one.
+  // The fields a write leaves as they were (the very same values, as a status write leaves the spec and most of
+  // the metadata) are validated in neither object: they are valid in the new object exactly when they are in the
+  // live one. The live managedFields (which the new object no longer has) are the field manager's own encoding;
+  // they are never owned (stripMeta), so they are left out of the comparison rather than walked.
+  const liveFields = withoutManagedFields(live);
   try {
-    newTyped = ctx.typed(obj, true, live);
+    newTyped = ctx.typed(obj, true, liveFields);
   } catch (e) {
     throw new Error(`failed to convert new object (${ctx.describe(obj)}) to smd typed: ${(e as Error).message}`);
   }
   try {
-    liveTyped = ctx.typed(live, true, obj);
+    liveTyped = ctx.typed(liveFields, true, obj);
   } catch (e) {
     throw new Error(`failed to convert live object (${ctx.describe(live)}) to smd typed: ${(e as Error).message}`);
   }

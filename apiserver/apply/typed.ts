@@ -193,7 +193,7 @@ function tryItemElement(t: ListAtom, child: JsonValue): PathElement | undefined 
 export interface ValidateOptions {
   /** Accept repeated keys in associative lists (live objects may have them; applied configurations may not). */
   allowDuplicates?: boolean;
-  /** An object already validated against the same type: the fields of the root that are the very same values are not walked again. */
+  /** An object already validated against the same type: the map fields, at any depth, that hold the very same values are not walked again. */
   checked?: JsonValue;
 }
 
@@ -216,7 +216,8 @@ function validateValue(value: JsonValue, type: TypeRef | undefined, allowDuplica
         errs = [...errs, ...prefixed(error('field not declared in schema'), `.${key}`)];
         break;
       }
-      const childErrs = validateValue(value[key]!, t, allowDuplicates);
+      const other = checked !== undefined && Object.hasOwn(checked, key) ? checked[key] : undefined;
+      const childErrs = validateValue(value[key]!, t, allowDuplicates, isJsonObject(other) ? other : undefined);
       if (childErrs.length) errs = [...errs, ...prefixed(childErrs, `.${key}`)];
     }
     return errs;

@@ -446,10 +446,10 @@ export class ResourceStore {
       // A status write changes the status only (ResetObjectMetaForStatus in Kubernetes); so does a CSR's approval.
       const status = object.status;
       const managedFields = meta.managedFields;
-      // Only the metadata is written to below (no admission plugin changes a subresource write), so a status
-      // write shares the rest with `old`, which is never changed in place; the field manager's comparison
-      // then skips what is shared.
-      object = options.subresource === 'status' ? { ...old, metadata: cloneObject(old.metadata) } : cloneObject(old);
+      // Only the metadata's own fields are set below (no admission plugin changes a subresource write; kinds'
+      // prepareForUpdate replace labels and annotations whole), so a status write shares everything else with
+      // `old`, which is never changed in place; the field manager then skips what is shared.
+      object = options.subresource === 'status' ? { ...old, metadata: { ...old.metadata } } : cloneObject(old);
       if (status === undefined) delete object.status;
       else object.status = status;
       if (managedFields) object.metadata.managedFields = managedFields;

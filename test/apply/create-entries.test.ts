@@ -1,7 +1,9 @@
 // Creates reuse the managedFields entry of an earlier create of the same shape: the entry must be exactly
-// what the field manager computes for the object itself, only with the create's own time.
+// what the field manager computes for the object itself, only with the create's own time. Status writes
+// share what they leave unchanged with the live object, which the field manager neither walks nor re-encodes.
 import { describe, expect, it } from 'vitest';
-import { createShapeKey, mainResourceResetFields, updatedManagedFields, type FieldManagerOptions } from '../../apiserver/apply/field-manager.ts';
+import { createShapeKey, mainResourceResetFields, statusSubresourceResetFields, updatedManagedFields, type FieldManagerOptions } from '../../apiserver/apply/field-manager.ts';
+import type { ManagedFieldsEntry } from '../../apiserver/apply/managed-fields.ts';
 import type { JsonObject } from '../../apiserver/apply/go-format.ts';
 import { kubeKind } from './kube-openapi.ts';
 import { typicalDeployment } from './typical-deployment.ts';
@@ -77,5 +79,44 @@ describe('managedFields of creates', () => {
     expect(createShapeKey({ l: [{ name: 'a' }] }, false)).not.toBe(createShapeKey({ l: [{ name: 'b' }] }, false));
     expect(createShapeKey({ l: ['1:a'] }, false)).not.toBe(createShapeKey({ l: ['1', 'a'] }, false));
     expect(createShapeKey({ 'a1:b': 's' }, false)).not.toBe(createShapeKey({ a: { b: 's' } }, false));
+  });
+});
+
+describe('managedFields of status writes', () => {
+  const options: FieldManagerOptions = { schema: kubeKind('io.k8s.api.core.v1.Pod'), apiVersion: 'v1', kind: 'Pod', subresource: 'status', resetFields: statusSubresourceResetFields, now: () => new Date(times[1]!) };
+  const created = () => {
+    const obj = pod('web-1', [{ name: 'app', image: 'nginx:1', ports: [{ containerPort: 80, protocol: 'TCP' }] }]);
+    const metadata = obj.metadata as JsonObject;
+    metadata.managedFields = updatedManagedFields(undefined, obj, 'kubectl-create', undefined, optionsFor('io.k8s.api.core.v1.Pod', 'v1', 'Pod', times[0]!)) as unknown as JsonObject[];
+    return obj;
+  };
+  const running = (ip: string): JsonObject => ({
+    phase: 'Running',
+    conditions: [{ type: 'Ready', status: 'True' }, { type: 'PodScheduled', status: 'True' }],
+    podIP: ip,
+    podIPs: [{ ip }],
+    containerStatuses: [{ name: 'app', ready: true, restartCount: 0, image: 'nginx:1', imageID: '', state: { running: { startedAt: times[1]! } } }],
+  });
+  // As the store writes one: the metadata's fields and the spec are the live object's own values.
+  const entriesOf = (obj: JsonObject) => (obj.metadata as JsonObject).managedFields as unknown as ManagedFieldsEntry[];
+  const sharing = (live: JsonObject, status: JsonObject) => ({ ...live, metadata: { ...(live.metadata as JsonObject) }, status });
+  const copying = (live: JsonObject, status: JsonObject) => ({ ...structuredClone(live), status });
+
+  it('are the same whether the write shares the unchanged fields with the live object or copies them', () => {
+    const live = created();
+    const shared = updatedManagedFields(live, sharing(live, running('10.0.0.1')), 'kubelet', undefined, options)!;
+    expect(shared).toEqual(updatedManagedFields(live, copying(live, running('10.0.0.1')), 'kubelet', undefined, options));
+    expect(shared.map((e) => [e.manager, e.subresource])).toEqual([['kubectl-create', undefined], ['kubelet', 'status']]);
+    // The creator's entry is untouched, down to its encoded fields.
+    expect(shared[0]).toEqual(entriesOf(live)[0]);
+    expect(shared[0]!.fieldsV1).toBe(entriesOf(live)[0]!.fieldsV1);
+  });
+
+  it('still see a schema error in the fields a write changes', () => {
+    const live = created();
+    const before = entriesOf(live);
+    // A status the schema rejects: the live entries are kept, as kube-apiserver keeps them.
+    expect(updatedManagedFields(live, sharing(live, { phase: 'Running', podIPs: 'not a list' }), 'kubelet', undefined, options)).toEqual(before);
+    expect(updatedManagedFields(live, copying(live, { phase: 'Running', podIPs: 'not a list' }), 'kubelet', undefined, options)).toEqual(before);
   });
 });
