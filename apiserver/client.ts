@@ -24,9 +24,14 @@ export interface ResourceClient {
 }
 
 export class ApiClient {
+  /**
+   * `fieldManager` names the writer in managedFields, as the product of its User-Agent does for a Kubernetes
+   * component (`kube-controller-manager`, `kube-scheduler`, `kubelet`); without one, writes are by "unknown".
+   */
   constructor(
     private readonly core: ApiCore,
     readonly user: UserInfo,
+    readonly fieldManager?: string,
   ) {}
 
   /** Authorized for `verbs[0]`, or failing that any of the others; the error names the first. */
@@ -42,7 +47,7 @@ export class ApiClient {
 
   resource(group: string, plural: string): ResourceClient {
     const store = this.core.storeFor(group, plural);
-    const user = this.user;
+    const { user, fieldManager } = this;
     return {
       store,
       get: async (namespace, name) => {
@@ -59,20 +64,20 @@ export class ApiClient {
       },
       create: async (object, options) => {
         await this.authorize(store, 'create', object.metadata.namespace);
-        return store.create(object.metadata.namespace, cloneObject(object), { user, dryRun: options?.dryRun });
+        return store.create(object.metadata.namespace, cloneObject(object), { user, fieldManager, dryRun: options?.dryRun });
       },
       update: async (object) => {
         await this.authorize(store, 'update', object.metadata.namespace, object.metadata.name);
-        return (await store.update(object.metadata.namespace, object.metadata.name!, cloneObject(object), { user })).object;
+        return (await store.update(object.metadata.namespace, object.metadata.name!, cloneObject(object), { user, fieldManager })).object;
       },
       updateStatus: async (object) => {
         await this.authorize(store, 'update', object.metadata.namespace, object.metadata.name, 'status');
-        return (await store.update(object.metadata.namespace, object.metadata.name!, cloneObject(object), { user, subresource: 'status' })).object;
+        return (await store.update(object.metadata.namespace, object.metadata.name!, cloneObject(object), { user, fieldManager, subresource: 'status' })).object;
       },
       modify: async (namespace, name, mutate, options) => {
         // A read-modify-write is what a Kubernetes client does with either an update or a patch.
         await this.authorize(store, ['patch', 'update'], namespace, name, options?.subresource);
-        return store.guaranteedUpdate(namespace, name, mutate, { user, subresource: options?.subresource });
+        return store.guaranteedUpdate(namespace, name, mutate, { user, fieldManager, subresource: options?.subresource });
       },
       delete: async (namespace, name, options) => {
         await this.authorize(store, 'delete', namespace, name);

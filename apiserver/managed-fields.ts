@@ -4,6 +4,7 @@
 import { mainResourceResetFields, managerOrUserAgent, statusSubresourceResetFields, updatedManagedFields } from './apply/field-manager.ts';
 import type { JsonObject } from './apply/go-format.ts';
 import type { ApiCore } from './core.ts';
+import { settleAsJson } from './registry/object-json.ts';
 import { groupVersion, servedVersionOf, type ServedVersion } from './registry/registry.ts';
 import type { WriteOptions } from './registry/store.ts';
 import type { KubeObject, ResourceDescription } from './registry/types.ts';
@@ -31,6 +32,8 @@ export function fieldManagerContext(core: ApiCore, served: ServedVersion, subres
 export function installManagedFields(core: ApiCore): void {
   core.hooks.beforeAdmission = (description: ResourceDescription, object: KubeObject, old: KubeObject | undefined, options: WriteOptions) => {
     if (options.managedFieldsDone || options.subresource === 'binding') return;
+    // In-process writers (controllers) may leave properties undefined: the fields are those of the JSON stored.
+    settleAsJson(object);
     const manager = managerOrUserAgent(options.fieldManager, options.userAgent) || 'unknown';
     const context = fieldManagerContext(core, servedVersionOf(description), options.subresource);
     const managedFields = updatedManagedFields(old as JsonObject | undefined, object as JsonObject, manager, undefined, context);

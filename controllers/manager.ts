@@ -85,7 +85,8 @@ export class ControllerManager {
     options: ControllerManagerOptions,
   ) {
     this.informers = new InformerFactory(core);
-    const client = (name: string) => new ApiClient(core, controllerUser(name));
+    // Each controller is a user of its own; as in Kubernetes, their writes are all kube-controller-manager's in managedFields.
+    const client = (name: string, fieldManager = 'kube-controller-manager') => new ApiClient(core, controllerUser(name), fieldManager);
     // Each controller writes as itself and records events as its own source component.
     const recorder = (name: string, component = name) => {
       const events = new EventRecorder(client(name), component, { log });
@@ -117,10 +118,10 @@ export class ControllerManager {
       new PersistentVolumeBinder(this.informers, client('persistent-volume-binder'), recorder('persistent-volume-binder', 'persistentvolume-controller')),
       new ClusterRoleAggregationController(this.informers, client('clusterrole-aggregation-controller')),
     );
-    if (options.apiserver) this.controllers.push(new ApiserverEndpointsController(this.informers, new ApiClient(core, apiserverUser), options.apiserver.address, options.apiserver.port));
-    if (options.storageDir) this.controllers.push(new LocalPathProvisioner(this.informers, client('local-path-provisioner'), recorder('local-path-provisioner', 'rancher.io/local-path'), options.storageDir));
+    if (options.apiserver) this.controllers.push(new ApiserverEndpointsController(this.informers, new ApiClient(core, apiserverUser, 'kube-apiserver'), options.apiserver.address, options.apiserver.port));
+    if (options.storageDir) this.controllers.push(new LocalPathProvisioner(this.informers, client('local-path-provisioner', 'local-path-provisioner'), recorder('local-path-provisioner', 'rancher.io/local-path'), options.storageDir));
     if (options.simulatedNodes) {
-      this.simulatedNodes = new SimulatedNodes(this.informers, client('simulated-nodes'), { count: options.simulatedNodes, gracePeriodMs: options.nodeMonitorGracePeriodMs });
+      this.simulatedNodes = new SimulatedNodes(this.informers, client('simulated-nodes', 'kubelet'), { count: options.simulatedNodes, gracePeriodMs: options.nodeMonitorGracePeriodMs });
       this.controllers.push(this.simulatedNodes);
     }
     if (options.clusterCidr) this.controllers.push(new NodeIpamController(this.informers, client('node-ipam-controller'), options.clusterCidr));
@@ -132,7 +133,7 @@ export class ControllerManager {
       );
     }
     // The tokens controller runs as kube-controller-manager itself, as in Kubernetes.
-    if (options.tokens) this.controllers.push(new ServiceAccountTokenController(this.informers, new ApiClient(core, kubeControllerManagerUser), options.tokens, options.caPem));
+    if (options.tokens) this.controllers.push(new ServiceAccountTokenController(this.informers, new ApiClient(core, kubeControllerManagerUser, 'kube-controller-manager'), options.tokens, options.caPem));
   }
 
   start(): void {

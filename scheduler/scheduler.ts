@@ -100,7 +100,7 @@ export class Scheduler {
     private readonly options: SchedulerOptions,
   ) {
     this.log = log.child({ module: 'scheduler' });
-    this.client = new ApiClient(core, schedulerUser);
+    this.client = new ApiClient(core, schedulerUser, 'kube-scheduler');
     this.profile = new Profile(this.client);
     this.preemption = new DefaultPreemption(this.profile, this.queue);
     this.events = new EventRecorder(this.client, defaultSchedulerName, { host: options.host, log: this.log });

@@ -65,7 +65,7 @@ export class InProcessNodeApi implements NodeApi {
     private readonly nodeName: string,
     private readonly issueToken?: TokenIssuer,
   ) {
-    this.client = new ApiClient(core, nodeUser(nodeName));
+    this.client = new ApiClient(core, nodeUser(nodeName), 'kubelet');
     this.informers = new InformerFactory(core);
   }
 

@@ -7,8 +7,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../apiserver/registry/types.ts';
 import { StatusError } from '../../apiserver/status.ts';
+import { gitVersion } from '../../apiserver/version.ts';
 import type { InformerHandlers } from '../../controllers/informer.ts';
 import { isConflict, isNotFound, type NodeApi, type NodeDeleteOptions, type NodeResourceClient, type ResourceInformer, type TokenRequestSpec } from './node-api.ts';
+
+/** As a kubelet introduces itself: its writes are the kubelet's in managedFields, as the in-process node's are. */
+const userAgent = `kubelet/${gitVersion} (${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}) k2`;
 
 export interface RemoteApiOptions {
   server: string;
@@ -49,7 +53,7 @@ export class RemoteNodeApi implements NodeApi {
     const url = new URL(path, this.options.server);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
-      const req = httpsRequest(url, { method, agent: this.agent, signal, headers: { accept: 'application/json', 'user-agent': 'k2-agent', ...(payload ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}) } }, resolve);
+      const req = httpsRequest(url, { method, agent: this.agent, signal, headers: { accept: 'application/json', 'user-agent': userAgent, ...(payload ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}) } }, resolve);
       req.on('error', reject);
       req.end(payload);
     });

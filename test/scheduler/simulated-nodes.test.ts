@@ -65,6 +65,12 @@ describe('simulated nodes with real kubectl', () => {
       for (const line of wide.trim().split('\n')) expect(line).toMatch(/^\S+ +1\/1 +Running +0 +\S+ +10\.42\.\d+\.\d+ +k2-sim-[0-2] +<none> +<none>$/);
       const events = await kubectl('get', 'events', '-n', ns, '--field-selector', 'reason=Scheduled', '-o', 'jsonpath={range .items[*]}{.message}{"\\n"}{end}');
       expect(events.trim().split('\n').sort()).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^Successfully assigned ${ns}/one to k2-sim-[0-2]$`))]));
+      // Who wrote what, as a real cluster records it: kubectl created the pod, the kubelet wrote its status
+      // (binding records no entry), and the Scheduled event is kube-scheduler's.
+      const managers = await kubectl('get', 'pod', 'one', '-n', ns, '--show-managed-fields', '-o', 'jsonpath={range .metadata.managedFields[*]}{.manager}/{.operation}/{.subresource}{" "}{end}');
+      expect(managers.trim().split(' ')).toEqual(['kubectl-run/Update/', 'kubelet/Update/status']);
+      const eventManagers = await kubectl('get', 'events', '-n', ns, '--field-selector', 'reason=Scheduled,involvedObject.name=one', '--show-managed-fields', '-o', 'jsonpath={.items[*].metadata.managedFields[*].manager}');
+      expect(eventManagers).toBe('kube-scheduler');
     });
 
     it('leaves a pod that fits nowhere Pending with the scheduler message and a FailedScheduling event', async () => {
@@ -89,6 +95,7 @@ describe('simulated nodes with real kubectl', () => {
       });
       const ips = (await kubectl('get', 'pods', '-n', ns, '-l', 'app=web', '-o', 'jsonpath={.items[*].status.podIP}')).split(' ').sort();
       expect(endpoints.split(' ').sort()).toEqual(ips);
+      expect(await kubectl('get', 'endpoints', 'web', '-n', ns, '--show-managed-fields', '-o', 'jsonpath={.metadata.managedFields[*].manager}')).toBe('kube-controller-manager');
       expect(await kubectl('get', 'endpointslices', '-n', ns, '-l', 'kubernetes.io/service-name=web', '--no-headers')).toMatch(/^web-\S+ +IPv4 +8080 +\S+ +\S+$/m);
       await kubectl('delete', 'pod', 'one', '-n', ns, '--wait=true');
       await eventually('2 endpoints', async () => (await kubectl('get', 'endpoints', 'web', '-n', ns, '-o', 'jsonpath={.subsets[0].addresses[*].ip}')).split(' ').filter(Boolean).length === 2);
