@@ -230,7 +230,6 @@ export class FieldSet {
     if (!wire) {
       wire = internWireForm(this.emit(false));
       wireForms.set(this, wire);
-      if (!setsOfWireForms.has(wire)) setsOfWireForms.set(wire, this);
     }
     return wire;
   }
@@ -265,15 +264,15 @@ export class FieldSet {
   static fromFieldsV1(fields: JsonValue | undefined): FieldSet {
     if (fields === undefined || fields === null) return new FieldSet();
     if (!isJsonObject(fields)) throw new FieldsV1Error(`ReadMapCB: expect { or n, but found ${JSON.stringify(fields).slice(0, 1)}`);
-    // Only toFieldsV1 makes frozen wire forms, so a frozen one is already canonical for this set, and is
-    // read once: every later write to the object (or to any object sharing the form) gets the same set.
+    // Only toFieldsV1 makes frozen wire forms, so a frozen one is already canonical for this set.
     const frozen = Object.isFrozen(fields);
-    const known = frozen ? setsOfWireForms.get(fields) : undefined;
+    const known = frozen ? recentlyRead.get(fields) : undefined;
     if (known) return known;
     const set = readFieldsV1(fields).children ?? new FieldSet();
     if (frozen) {
       wireForms.set(set, fields);
-      setsOfWireForms.set(fields, set);
+      if (recentlyRead.size >= maxRecentlyRead) recentlyRead.clear();
+      recentlyRead.set(fields, set);
     }
     return set;
   }
@@ -284,8 +283,13 @@ export class FieldSet {
  * built (the builders above run only while a set is made), so the form stays true for the set's life.
  */
 const wireForms = new WeakMap<FieldSet, JsonObject>();
-/** The other way: the set of a frozen wire form. */
-const setsOfWireForms = new WeakMap<JsonObject, FieldSet>();
+/**
+ * The sets of frozen wire forms read lately. Forms shared by many objects (the entry of every pod a workload
+ * creates) are read on each of their writes; a few hundred are kept, not one per object (a set of its own
+ * would stay with every stored object's form, tens of MB for ten thousand pods).
+ */
+const recentlyRead = new Map<JsonObject, FieldSet>();
+const maxRecentlyRead = 256;
 
 /**
  * Equal wire forms are one shared object. Objects made alike (the pods of one workload, their status
