@@ -89,12 +89,18 @@ export class Informer {
     for (const [name, indexer] of this.indexers) {
       const index = this.indexes.get(name)!;
       const byKey = this.indexedValues.get(name)!;
-      for (const value of byKey.get(key) ?? []) index.get(value)?.delete(key);
-      if (!object) {
+      const previous = byKey.get(key);
+      const values = object ? indexer(object) : undefined;
+      // Most updates leave the indexed values as they were (a status write keeps a pod's node and owner).
+      if (previous && values && sameValues(previous, values)) continue;
+      for (const value of previous ?? []) {
+        const keys = index.get(value);
+        if (keys?.delete(key) && keys.size === 0) index.delete(value);
+      }
+      if (!values) {
         byKey.delete(key);
         continue;
       }
-      const values = indexer(object);
       byKey.set(key, values);
       for (const value of values) {
         let keys = index.get(value);
@@ -152,4 +158,10 @@ export class InformerFactory {
   shutdown(): void {
     for (const informer of this.informers.values()) informer.shutdown();
   }
+}
+
+function sameValues(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
