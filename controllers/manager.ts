@@ -88,8 +88,8 @@ export class ControllerManager {
     // Each controller is a user of its own; as in Kubernetes, their writes are all kube-controller-manager's in managedFields.
     const client = (name: string, fieldManager = 'kube-controller-manager') => new ApiClient(core, controllerUser(name), fieldManager);
     // Each controller writes as itself and records events as its own source component.
-    const recorder = (name: string, component = name) => {
-      const events = new EventRecorder(client(name), component, { log });
+    const recorder = (name: string, component = name, fieldManager?: string) => {
+      const events = new EventRecorder(client(name, fieldManager), component, { log });
       this.recorders.push(events);
       return events;
     };
@@ -119,7 +119,7 @@ export class ControllerManager {
       new ClusterRoleAggregationController(this.informers, client('clusterrole-aggregation-controller')),
     );
     if (options.apiserver) this.controllers.push(new ApiserverEndpointsController(this.informers, new ApiClient(core, apiserverUser, 'kube-apiserver'), options.apiserver.address, options.apiserver.port));
-    if (options.storageDir) this.controllers.push(new LocalPathProvisioner(this.informers, client('local-path-provisioner', 'local-path-provisioner'), recorder('local-path-provisioner', 'rancher.io/local-path'), options.storageDir));
+    if (options.storageDir) this.controllers.push(new LocalPathProvisioner(this.informers, client('local-path-provisioner', 'local-path-provisioner'), recorder('local-path-provisioner', 'rancher.io/local-path', 'local-path-provisioner'), options.storageDir));
     if (options.simulatedNodes) {
       this.simulatedNodes = new SimulatedNodes(this.informers, client('simulated-nodes', 'kubelet'), { count: options.simulatedNodes, gracePeriodMs: options.nodeMonitorGracePeriodMs });
       this.controllers.push(this.simulatedNodes);
