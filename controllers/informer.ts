@@ -2,6 +2,7 @@
 // an informer adds event handlers and indexes. In-process components (controllers, scheduler,
 // node agent) all read through these; a remote agent uses the HTTP list+watch implementation.
 import type { ApiCore } from '../apiserver/core.ts';
+import { deepEqual } from '../apiserver/registry/object-meta.ts';
 import type { ResourceStore } from '../apiserver/registry/store.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import type { CacheEvent } from '../apiserver/registry/watch-cache.ts';
@@ -92,7 +93,7 @@ export class Informer {
       const previous = byKey.get(key);
       const values = object ? indexer(object) : undefined;
       // Most updates leave the indexed values as they were (a status write keeps a pod's node and owner).
-      if (previous && values && sameValues(previous, values)) continue;
+      if (previous && values && deepEqual(previous, values)) continue;
       for (const value of previous ?? []) {
         const keys = index.get(value);
         if (keys?.delete(key) && keys.size === 0) index.delete(value);
@@ -158,10 +159,4 @@ export class InformerFactory {
   shutdown(): void {
     for (const informer of this.informers.values()) informer.shutdown();
   }
-}
-
-function sameValues(a: string[], b: string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
