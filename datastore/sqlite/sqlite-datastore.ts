@@ -418,11 +418,17 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     this.batchesSinceCheckpointCheck = 0;
     if (fstatSync(this.walFd!).size < (this.options.walCheckpointBytes ?? walCheckpointBytes)) return;
     if (this.checkpointOffThread()) return;
-    this.db.pragma('synchronous = FULL');
+    this.checkpointWithSyncs('TRUNCATE');
+  }
+
+  /** A checkpoint on this connection, with syncs (its commits run without: syncWal() makes them durable). */
+  private checkpointWithSyncs(mode: 'TRUNCATE' | 'PASSIVE'): void {
+    const db = this.db!;
+    db.pragma('synchronous = FULL');
     try {
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      db.pragma(`wal_checkpoint(${mode})`);
     } finally {
-      this.db.pragma('synchronous = OFF');
+      db.pragma('synchronous = OFF');
     }
   }
 
@@ -455,14 +461,10 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
    * so that the next commit starts the log over.
    */
   private restartWal(): void {
-    const db = this.db!;
-    db.pragma('synchronous = FULL');
     try {
-      db.pragma('wal_checkpoint(PASSIVE)');
+      this.checkpointWithSyncs('PASSIVE');
     } catch (error) {
       this.log.warn({ err: error }, 'a datastore WAL checkpoint failed');
-    } finally {
-      db.pragma('synchronous = OFF');
     }
   }
 
