@@ -128,6 +128,12 @@ export class FuzzClient {
 
 /** Resident memory of a process in MB, from /proc. */
 export function residentMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : 0;
+  return residentParts(pid).total;
+}
+
+/** Resident memory of a process in MB, whole and by kind (anonymous, file-backed, shared), from /proc. */
+export function residentParts(pid: number): { total: number; anon: number; file: number; shmem: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+  return { total: mb('VmRSS'), anon: mb('RssAnon'), file: mb('RssFile'), shmem: mb('RssShmem') };
 }
