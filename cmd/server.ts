@@ -1,7 +1,7 @@
 // `k2 server`: runs a k2 server (cmd/k2-server.ts) until SIGINT or SIGTERM.
-import { setFlagsFromString } from 'node:v8';
 import type { CommandModule } from 'yargs';
 import type { ArtifactToDeploy } from '../packaging/deploy/index.ts';
+import { limitHeapGrowth } from './heap-growth.ts';
 import { createLogger } from './logging.ts';
 import { serverOptionsBuilder, toServerOptions } from './server-options.ts';
 
@@ -10,10 +10,7 @@ export const serverCommand: CommandModule = {
   describe: 'Run a k2 server: API server, datastore, controllers and scheduler in one process',
   builder: (y) => serverOptionsBuilder(y),
   handler: async (argv) => {
-    // Between full collections V8 lets its heap grow to up to 4× the live data, the more the slower
-    // collection looks: on a busy machine a server's memory then swings by 100+ MB. Growing by half keeps
-    // it steady and small (edge nodes) for a few more collections, which run mostly off the main thread.
-    setFlagsFromString('--heap-growing-percent=50');
+    limitHeapGrowth();
     let args = argv as Record<string, unknown>;
     let bootArtifact: ArtifactToDeploy | undefined;
     if (typeof args.artifact === 'string') {

@@ -10,6 +10,7 @@ import { appendFileSync, closeSync, fstatSync, openSync, readSync } from 'node:f
 import { isBuiltin } from 'node:module';
 import { dirname } from 'node:path';
 import vm from 'node:vm';
+import { limitHeapGrowth } from '../../cmd/heap-growth.ts';
 
 /** Ends the executable: magic, then the byte lengths of the bundle text and of its code cache (u64 LE). */
 const trailerMagic = Buffer.from('k2bundle');
@@ -61,12 +62,14 @@ export function bundleScriptSource(bundle: string): string {
 }
 
 /**
- * Compiles the bundle text, with its code cache when given. The executable runs with V8's default flags: V8 accepts
- * a code cache only under the flags it was made with, and the trainer compiles through here too. (Keeping the young
+ * Compiles the bundle text, with its code cache when given. V8 accepts a code cache only under the flags it was
+ * made with, and the trainer compiles through here too: the one flag `k2 server` sets is set first, so the cache
+ * the trainer writes (after a server start) and the executable's compile see the same flags. (Keeping the young
  * generation at 1 MB, --semi-space-growth-factor=1, cost the start ~40 ms of scavenges for no lower idle RSS once
  * the start allocated less.)
  */
 export function compileBundleScript(source: string, filename: string, cachedData?: Buffer): vm.Script {
+  limitHeapGrowth();
   return new vm.Script(source, {
     filename,
     cachedData,
