@@ -99,6 +99,14 @@ describe('security with real kubectl', () => {
     expect(resources.sort()).toEqual([...expected.keys()].sort());
   });
 
+  it("kubectl auth can-i --list shows the admin cluster-admin's rules once, as RBAC grants them", async () => {
+    const output = await admin(['auth', 'can-i', '--list', '-n', 'default']);
+    const rows = output.split('\n').slice(1).map((line) => line.trim().split(/\s{2,}/).join(' '));
+    // system:masters may do anything without RBAC, but like kube-apiserver's, that authorizer lists no rules.
+    expect(rows.filter((row) => row === '*.* [] [] [*]')).toHaveLength(1);
+    expect(rows.filter((row) => row === '[*] [] [*]')).toHaveLength(1);
+  });
+
   it("a pod's projected token, asked by its node agent, authenticates as its ServiceAccount; RBAC applies; deleting the pod revokes it", async () => {
     // The agent joins with a bootstrap token and gets its node client certificate approved automatically.
     await admin(['apply', '-f', '-'], JSON.stringify(bootstrapTokenSecret('agent1', '0123456789abcdef')));
