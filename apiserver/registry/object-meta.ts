@@ -112,6 +112,22 @@ export function fillSystemFieldsForCreate(meta: ObjectMeta, trackGeneration: boo
   else delete meta.generation;
 }
 
+/**
+ * Drops the maps and lists of the metadata that are empty or null, as decoding into Kubernetes' ObjectMeta and
+ * encoding again does (they are all `omitempty`): `annotations: {}` in a patch leaves no annotations, and no
+ * manager owns them.
+ */
+export function dropEmptyMetadataFields(meta: ObjectMeta): void {
+  for (const field of ['labels', 'annotations'] as const) {
+    const value = meta[field];
+    if (value === null || (value !== undefined && typeof value === 'object' && Object.keys(value).length === 0)) delete meta[field];
+  }
+  for (const field of ['finalizers', 'ownerReferences'] as const) {
+    const value = meta[field];
+    if (value === null || (Array.isArray(value) && value.length === 0)) delete meta[field];
+  }
+}
+
 /** Keeps what a client may not change on update (BeforeUpdate in Kubernetes). */
 export function keepSystemFieldsOnUpdate(meta: ObjectMeta, old: ObjectMeta): void {
   if (old.generation !== undefined) meta.generation = old.generation;

@@ -9,7 +9,7 @@ import type { UserInfo } from '../authn.ts';
 import { errors, StatusError } from '../status.ts';
 import { fieldError } from './field-errors.ts';
 import { settleAsJson, writtenJson } from './object-json.ts';
-import { cloneObject, deepEqual, fillSystemFieldsForCreate, keepSystemFieldsOnUpdate, specChanged, timestamp, validateObjectMeta } from './object-meta.ts';
+import { cloneObject, deepEqual, dropEmptyMetadataFields, fillSystemFieldsForCreate, keepSystemFieldsOnUpdate, specChanged, timestamp, validateObjectMeta } from './object-meta.ts';
 import { storageResource } from './registry.ts';
 import { type FieldRequirement, LabelSelector } from './selectors.ts';
 import type { KubeObject, ResourceDescription, WriteContext } from './types.ts';
@@ -353,6 +353,7 @@ export class ResourceStore {
     }
     const context = this.context(options);
     description.defaults?.(object);
+    dropEmptyMetadataFields(meta);
     // As kube-apiserver's handlers: ownership is recorded for what the client sent (defaulted), before
     // mutating admission; fields that admission adds (a ServiceAccount token volume) belong to no manager.
     this.hooks.beforeAdmission?.(description, object, undefined, options);
@@ -462,6 +463,7 @@ export class ResourceStore {
       }
     }
     keepSystemFieldsOnUpdate(object.metadata, old.metadata);
+    dropEmptyMetadataFields(object.metadata);
     this.hooks.beforeAdmission?.(description, object, old, options);
     await this.deps.admission.mutate({ operation: 'UPDATE', description, namespace: object.metadata.namespace, name: object.metadata.name, subresource: options.subresource, object, oldObject: old, user: options.user, dryRun: context.dryRun, request: options.admission });
     await description.prepareForUpdate?.(object, old, context);

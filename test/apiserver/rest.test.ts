@@ -120,6 +120,20 @@ describe('generic REST store over HTTP', () => {
     expect(entry.fieldsV1['f:metadata']).toEqual({ 'f:labels': { '.': {}, 'f:app': {} } });
   });
 
+  it('drops empty or null metadata maps and lists, as decoding into ObjectMeta does, and no manager owns them', async () => {
+    const created = await inject('POST', '/api/v1/namespaces/default/configmaps?fieldManager=tester', { metadata: { name: 'empty-meta', labels: {}, annotations: null, finalizers: [], ownerReferences: [] }, data: { a: '1' } });
+    expect(created.statusCode).toBe(201);
+    const object = created.json();
+    for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences']) expect(object.metadata).not.toHaveProperty(field);
+    // kubectl diff (client-side) sends `annotations: {}` in its dry-run patch when the file has none.
+    const patched = await inject('PATCH', '/api/v1/namespaces/default/configmaps/empty-meta?dryRun=All&fieldManager=kubectl-client-side-apply', { data: { a: '2' }, metadata: { annotations: {} } }, { 'content-type': 'application/strategic-merge-patch+json' });
+    expect(patched.statusCode).toBe(200);
+    const merged = patched.json();
+    expect(merged.metadata).not.toHaveProperty('annotations');
+    const entry = merged.metadata.managedFields.find((e: { manager: string }) => e.manager === 'kubectl-client-side-apply');
+    expect(entry.fieldsV1).toEqual({ 'f:data': { 'f:a': {} } });
+  });
+
   it('answers whoami and can-i', async () => {
     const whoami = await inject('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
     expect(whoami.statusCode).toBe(201);
