@@ -30,6 +30,7 @@ import type { WriteHooks } from './registry/store.ts';
 import { builtinKinds } from './kinds/index.ts';
 import { defaultStorageClassAdmission } from '../controllers/default-storage-class.ts';
 import { defaultTolerationSecondsAdmission } from '../controllers/default-toleration-seconds.ts';
+import { storageObjectInUseProtectionAdmission } from '../controllers/volume-protection.ts';
 import { priorityAdmission } from '../scheduler/priority-admission.ts';
 import { registerDeploymentRollback } from './kinds/apps/deployment-rollback.ts';
 
@@ -59,6 +60,7 @@ export async function startApiCore(datastore: Datastore, log: Logger, options: S
   core.admission.add(priorityAdmission(core));
   core.admission.add(defaultTolerationSecondsAdmission());
   core.admission.add(defaultStorageClassAdmission(core));
+  core.admission.add(storageObjectInUseProtectionAdmission());
   // Webhooks and policies after the built-in mutations and before quota, as kube-apiserver orders its plugins.
   const webhooks = webhookAdmission(core);
   core.admission.add(webhooks.mutating);

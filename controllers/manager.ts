@@ -30,6 +30,7 @@ import { RootCaPublisher } from './root-ca-publisher.ts';
 import { ServiceAccountController } from './service-account.ts';
 import { StatefulSetController } from './stateful-set.ts';
 import { TtlAfterFinishedController } from './ttl-after-finished.ts';
+import { VolumeProtectionController } from './volume-protection.ts';
 import { hostname } from 'node:os';
 import { ApiserverEndpointsController } from './apiserver-endpoints.ts';
 import { EndpointSliceController } from './endpoint-slices.ts';
@@ -116,6 +117,7 @@ export class ControllerManager {
       new EndpointSliceController(this.informers, client('endpointslice-controller')),
       new PodGarbageCollector(this.informers, client('pod-garbage-collector'), options.orphanPodQuarantineMs),
       new PersistentVolumeBinder(this.informers, client('persistent-volume-binder'), recorder('persistent-volume-binder', 'persistentvolume-controller')),
+      new VolumeProtectionController(this.informers, { claims: client('pvc-protection-controller'), volumes: client('pv-protection-controller') }),
       new ClusterRoleAggregationController(this.informers, client('clusterrole-aggregation-controller')),
     );
     if (options.apiserver) this.controllers.push(new ApiserverEndpointsController(this.informers, new ApiClient(core, apiserverUser, 'kube-apiserver'), options.apiserver.address, options.apiserver.port));

@@ -215,8 +215,10 @@ export class PersistentVolumeBinder extends Controller {
   }
 
   private async syncVolume(name: string): Promise<ReconcileResult | void> {
+    // A volume being deleted is still followed: once its claim is gone it turns Released, which lets the
+    // in-use protection finalizer go.
     const volume = this.informers.informer('', 'persistentvolumes').get(undefined, name);
-    if (!volume || volume.metadata.deletionTimestamp) return;
+    if (!volume) return;
     const spec: Json = (volume.spec as Json | undefined) ?? {};
     const phase = (volume.status as Json | undefined)?.phase;
     const ref = spec.claimRef as Json | undefined;

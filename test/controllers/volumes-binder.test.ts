@@ -126,6 +126,38 @@ describe('persistent volumes', () => {
     expect(readdirSync(storageDir)).toEqual([]);
   });
 
+  it('keeps a claim a scheduled pod uses, and a Bound volume, Terminating until they are free (in-use protection)', async () => {
+    // A Bound volume deleted by hand stays until its claim is gone, then goes (its storage is not touched, as in Kubernetes).
+    await pv('static', '1Gi', { persistentVolumeReclaimPolicy: 'Retain' });
+    expect((await volume('static'))!.metadata.finalizers).toEqual(['kubernetes.io/pv-protection']);
+    expect((await pvc('kept', { storageClassName: '' })).metadata.finalizers).toEqual(['kubernetes.io/pvc-protection']);
+    await waitFor(async () => phase(await volume('static')) === 'Bound', 5000, 'the static volume to bind');
+    await cluster.client.resource('', 'persistentvolumes').delete(undefined, 'static');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await volume('static'))!.metadata.deletionTimestamp).toBeTruthy();
+    await cluster.client.resource('', 'persistentvolumeclaims').delete('default', 'kept');
+    await waitFor(async () => !(await claim('kept')) && !(await volume('static')), 5000, 'the unused claim and then its volume to be deleted');
+
+    // Deleting a claim that a scheduled pod uses only marks it; its local-path folder stays.
+    await waitFor(async () => Boolean(await cluster.get('storage.k8s.io', 'storageclasses', undefined, 'local-path')), 5000, 'the local-path class');
+    await pvc('data');
+    await cluster.addPod('default', 'user', { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] });
+    await waitFor(async () => phase(await claim('data')) === 'Bound', 10_000, 'the claim to bind');
+    const volumeName = ((await claim('data'))!.spec as Json).volumeName as string;
+    await cluster.client.resource('', 'persistentvolumeclaims').delete('default', 'data');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const terminating = (await claim('data'))!;
+    expect(terminating.metadata.deletionTimestamp).toBeTruthy();
+    expect(terminating.metadata.finalizers).toEqual(['kubernetes.io/pvc-protection']);
+    expect(phase(await volume(volumeName))).toBe('Bound');
+    expect(readdirSync(storageDir)).toHaveLength(1);
+
+    // Once the pod is gone, the claim goes, and its released volume is deleted with its folder.
+    await cluster.client.resource('', 'pods').delete('default', 'user', { gracePeriodSeconds: 0 });
+    await waitFor(async () => !(await claim('data')) && !(await volume(volumeName)), 5000, 'the claim and its volume to be deleted');
+    expect(readdirSync(storageDir)).toEqual([]);
+  });
+
   it('keeps pods of claims that do not exist or cannot bind pending, with the reason', async () => {
     await cluster.addPod('default', 'orphan', { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'missing' } }] });
     await waitFor(async () => ((await cluster.get('', 'pods', 'default', 'orphan'))?.status as Json | undefined)?.conditions?.[0]?.reason === 'Unschedulable', 5000, 'the pod to be unschedulable');
