@@ -34,7 +34,11 @@ export class RootCaPublisher extends Controller {
     if (!ns || ns.metadata.deletionTimestamp) return;
     const existing = this.informers.informer('', 'configmaps').get(namespace, configMapName);
     const data = { 'ca.crt': this.caPem };
-    const annotations = { 'kubernetes.io/description': 'The certificate authority of this cluster, to verify the API server from inside it (kubernetes.default.svc).' };
+    // Kubernetes' own wording: tools and people compare this ConfigMap across clusters.
+    const annotations = {
+      'kubernetes.io/description':
+        'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.',
+    };
     const configMaps = this.client.resource('', 'configmaps');
     try {
       if (!existing) {

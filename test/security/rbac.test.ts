@@ -196,6 +196,9 @@ describe('RBAC', () => {
     await f.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fresh' } });
     await f.eventually(async () => (await f.request(admin, 'GET', '/api/v1/namespaces/fresh/serviceaccounts/default')).status === 200);
     await f.eventually(async () => (await f.request(admin, 'GET', '/api/v1/namespaces/fresh/configmaps/kube-root-ca.crt')).status === 200);
+    const rootCa = (await f.request(admin, 'GET', '/api/v1/namespaces/fresh/configmaps/kube-root-ca.crt')).body;
+    expect(rootCa.data['ca.crt']).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(rootCa.metadata.annotations['kubernetes.io/description']).toMatch(/^Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints/);
     await f.apply({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q', namespace: 'fresh' }, spec: { hard: { pods: '3' } } });
     await f.eventually(async () => (await f.request(admin, 'GET', '/api/v1/namespaces/fresh/resourcequotas/q')).body.status?.hard?.pods === '3');
     expect((await f.request(admin, 'DELETE', '/api/v1/namespaces/fresh')).status).toBe(200);
