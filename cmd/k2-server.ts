@@ -17,6 +17,7 @@ import type { ApiCore } from '../apiserver/core.ts';
 import { createHttpServer } from '../apiserver/http-server.ts';
 import { ApiMetrics } from '../apiserver/metrics.ts';
 import { advertiseAddress } from '../controllers/apiserver-endpoints.ts';
+import { registerComponentStatuses } from '../apiserver/handlers/component-statuses.ts';
 import { registerMetricsApi } from '../apiserver/handlers/metrics-api.ts';
 import { registerPodStreamRoutes } from '../apiserver/handlers/pod-streams.ts';
 import type { NodeEndpoint } from '../apiserver/nodes/node-endpoint.ts';
@@ -150,6 +151,13 @@ export class K2Server {
     registerNodeJoin(http, core, pki.ca, network);
     registerPodStreamRoutes(http, core, api.handlers, { connector: nodes, authenticators: [clientCertificateAuthenticator, ...security.authenticators] });
     registerMetricsApi(core, api.handlers, nodes);
+    // `kubectl get componentstatuses`: the in-process scheduler and controllers, and the datastore where etcd would be.
+    const running = () => modulesStarted || 'starting';
+    registerComponentStatuses(api.handlers, {
+      scheduler: running,
+      'controller-manager': running,
+      'etcd-0': () => datastore.healthy() || `the ${datastore.backend} datastore is unavailable`,
+    });
     // A given port opens once everything is up: the first request finds the server ready, and the TLS handshakes
     // of callers polling /readyz do not slow the start. A port the kernel picks (0) is only known once listening.
     const listen = () => http.listen({ host: options.bindAddress, port: options.httpsListenPort });

@@ -37,6 +37,18 @@ describe('k2 server foundation', () => {
     expect(verbose.stdout).toContain('readyz check passed');
   });
 
+  it('reports its components healthy through kubectl get componentstatuses, with Kubernetes deprecation warning', async () => {
+    const list = await server.kubectl(['get', 'componentstatuses']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stderr.trim()).toBe('Warning: v1 ComponentStatus is deprecated in v1.19+');
+    const rows = list.stdout.trim().split('\n').map((line) => line.trim().split(/\s+/));
+    expect(rows).toEqual([['NAME', 'STATUS', 'MESSAGE', 'ERROR'], ['scheduler', 'Healthy', 'ok'], ['controller-manager', 'Healthy', 'ok'], ['etcd-0', 'Healthy', 'ok']]);
+    const one = await server.kubectl(['get', 'cs', 'etcd-0', '-o', 'json']);
+    expect(JSON.parse(one.stdout)).toMatchObject({ kind: 'ComponentStatus', apiVersion: 'v1', metadata: { name: 'etcd-0' }, conditions: [{ type: 'Healthy', status: 'True', message: 'ok' }] });
+    const missing = await server.kubectl(['get', 'cs', 'nope']);
+    expect(missing.stderr).toContain('Error from server (NotFound): componentstatuses "nope" not found');
+  });
+
   it('answers 401 without a client certificate and 200 with the admin one', async () => {
     const ca = readFileSync(join(server.dataDir, 'tls/ca.crt'), 'utf8');
     const anonymous = await httpsRequest(server.url, 'GET', '/api', { ca });

@@ -1,5 +1,6 @@
 import { defineKind } from '../define.ts';
 
+/** Not stored: every read asks the components (handlers/component-statuses.ts). */
 export const componentStatuses = defineKind({
   group: '',
   kind: 'ComponentStatus',
@@ -8,4 +9,5 @@ export const componentStatuses = defineKind({
   versions: ['v1'],
   shortNames: ['cs'],
   verbs: ['get', 'list'],
+  virtual: true,
 });
