@@ -30,6 +30,7 @@ import { RootCaPublisher } from './root-ca-publisher.ts';
 import { ServiceAccountController } from './service-account.ts';
 import { StatefulSetController } from './stateful-set.ts';
 import { TtlAfterFinishedController } from './ttl-after-finished.ts';
+import { ApiServiceRegistration } from './apiservice-registration.ts';
 import { VolumeProtectionController } from './volume-protection.ts';
 import { hostname } from 'node:os';
 import { ApiserverEndpointsController } from './apiserver-endpoints.ts';
@@ -120,6 +121,8 @@ export class ControllerManager {
       new VolumeProtectionController(this.informers, { claims: client('pvc-protection-controller'), volumes: client('pv-protection-controller') }),
       new ClusterRoleAggregationController(this.informers, client('clusterrole-aggregation-controller')),
     );
+    // As in kube-apiserver, the local APIServices are the API server's own writes.
+    this.controllers.push(new ApiServiceRegistration(core, this.informers, new ApiClient(core, apiserverUser, 'kube-apiserver')));
     if (options.apiserver) this.controllers.push(new ApiserverEndpointsController(this.informers, new ApiClient(core, apiserverUser, 'kube-apiserver'), options.apiserver.address, options.apiserver.port));
     if (options.storageDir) this.controllers.push(new LocalPathProvisioner(this.informers, client('local-path-provisioner', 'local-path-provisioner'), recorder('local-path-provisioner', 'rancher.io/local-path', 'local-path-provisioner'), options.storageDir));
     if (options.simulatedNodes) {

@@ -49,6 +49,30 @@ describe('k2 server foundation', () => {
     expect(missing.stderr).toContain('Error from server (NotFound): componentstatuses "nope" not found');
   });
 
+  it('lists a local APIService per served group version, as kube-apiserver registers them, CRD groups included', async () => {
+    const rowsOf = (text: string) => text.trim().split('\n').slice(1).map((line) => line.trim().split(/\s+/).slice(0, 3).join(' '));
+    let rows: string[] = [];
+    for (let i = 0; i < 50 && !rows.includes('v1.apps Local True'); i++) {
+      rows = rowsOf((await server.kubectl(['get', 'apiservices'])).stdout);
+      if (!rows.includes('v1.apps Local True')) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (const name of ['v1.', 'v1.apps', 'v1.rbac.authorization.k8s.io', 'v2.autoscaling', 'v1beta1.metrics.k8s.io']) expect(rows).toContain(`${name} Local True`);
+    const apps = JSON.parse((await server.kubectl(['get', 'apiservice', 'v1.apps', '-o', 'json'])).stdout);
+    expect(apps.metadata.labels).toEqual({ 'kube-aggregator.kubernetes.io/automanaged': 'onstart' });
+    expect(apps.spec).toEqual({ group: 'apps', version: 'v1', groupPriorityMinimum: 17800, versionPriority: 15 });
+    expect(apps.status.conditions).toMatchObject([{ type: 'Available', status: 'True', reason: 'Local', message: 'Local APIServices are always available' }]);
+
+    const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'gadgets.apis.example.com' }, spec: { group: 'apis.example.com', names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }] } };
+    expect((await server.kubectl(['apply', '-f', '-'], { input: JSON.stringify(crd) })).code).toBe(0);
+    const apiService = async () => server.kubectl(['get', 'apiservice', 'v1.apis.example.com', '-o', 'jsonpath={.spec.groupPriorityMinimum}/{.spec.versionPriority}/{.metadata.labels}']);
+    let found = await apiService();
+    for (let i = 0; i < 50 && found.code !== 0; i++) found = await apiService();
+    expect(found.stdout).toBe('1000/100/{"kube-aggregator.kubernetes.io/automanaged":"true"}');
+    expect((await server.kubectl(['delete', 'crd', 'gadgets.apis.example.com'])).code).toBe(0);
+    for (let i = 0; i < 50 && (await apiService()).code === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await apiService()).stderr).toContain('"v1.apis.example.com" not found');
+  });
+
   it('answers 401 without a client certificate and 200 with the admin one', async () => {
     const ca = readFileSync(join(server.dataDir, 'tls/ca.crt'), 'utf8');
     const anonymous = await httpsRequest(server.url, 'GET', '/api', { ca });
