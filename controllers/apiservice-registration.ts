@@ -4,7 +4,6 @@
 // kube-aggregator.kubernetes.io/automanaged label; APIServices without it (a user's) are never touched.
 import type { ApiClient } from '../apiserver/client.ts';
 import type { ApiCore } from '../apiserver/core.ts';
-import { compareVersions } from '../apiserver/handlers/discovery.ts';
 import { builtinKinds } from '../apiserver/kinds/index.ts';
 import { deepEqual, timestamp } from '../apiserver/registry/object-meta.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
@@ -14,11 +13,12 @@ import type { InformerFactory } from './informer.ts';
 
 type Json = Record<string, any>;
 
-export const automanagedLabel = 'kube-aggregator.kubernetes.io/automanaged';
+const automanagedLabel = 'kube-aggregator.kubernetes.io/automanaged';
 
 /** kube-apiserver's group priorities (its apiVersionPriorities table; groups added since, below): the order of groups in discovery. */
 const groupPriorities: Record<string, number> = {
   '': 18000,
+  'apiregistration.k8s.io': 18000,
   extensions: 17900,
   apps: 17800,
   'events.k8s.io': 17750,
@@ -41,7 +41,6 @@ const groupPriorities: Record<string, number> = {
   'internal.apiserver.k8s.io': 16000,
   'resource.k8s.io': 15900,
   'storagemigration.k8s.io': 15800,
-  'apiregistration.k8s.io': 18000,
 };
 
 /** Within a built-in group: GA 15, beta 9, alpha 1 (most of kube-apiserver's table). A CRD's: 100, as Kubernetes registers them. */
@@ -101,8 +100,7 @@ export class ApiServiceRegistration extends Controller {
       if (!existing.metadata.labels?.[automanagedLabel] || wanted.has(existing.metadata.name!)) continue;
       await resource.delete(undefined, existing.metadata.name!).catch(ignoreGone);
     }
-    const sorted = [...wanted.values()].sort((a, b) => (b.spec.groupPriorityMinimum as number) - a.spec.groupPriorityMinimum || compareVersions(a.spec.version, b.spec.version));
-    for (const { name, spec, automanaged } of sorted) {
+    for (const { name, spec, automanaged } of wanted.values()) {
       const existing = informer.get(undefined, name);
       if (existing && !existing.metadata.labels?.[automanagedLabel]) continue; // a user's APIService for this group version
       if (!existing) {
