@@ -9,6 +9,7 @@ import { deepEqual, timestamp } from '../apiserver/registry/object-meta.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
 import { Controller } from './controller.ts';
+import { ignoreNotFound } from './endpoints.ts';
 import type { InformerFactory } from './informer.ts';
 
 type Json = Record<string, any>;
@@ -98,7 +99,7 @@ export class ApiServiceRegistration extends Controller {
     const resource = this.client.resource('apiregistration.k8s.io', 'apiservices');
     for (const existing of informer.list()) {
       if (!existing.metadata.labels?.[automanagedLabel] || wanted.has(existing.metadata.name!)) continue;
-      await resource.delete(undefined, existing.metadata.name!).catch(ignoreGone);
+      await resource.delete(undefined, existing.metadata.name!).catch(ignoreNotFound);
     }
     for (const { name, spec, automanaged } of wanted.values()) {
       const existing = informer.get(undefined, name);
@@ -112,13 +113,9 @@ export class ApiServiceRegistration extends Controller {
       if (available?.status === 'True' && available.reason === 'Local') continue;
       await resource
         .modify(undefined, name, (current) => ({ ...current, status: { conditions: [{ type: 'Available', status: 'True', lastTransitionTime: timestamp(), reason: 'Local', message: 'Local APIServices are always available' }] } }), { subresource: 'status' })
-        .catch(ignoreGone);
+        .catch(ignoreNotFound);
     }
   }
-}
-
-function ignoreGone(error: unknown): void {
-  if (!(error instanceof StatusError && error.code === 404)) throw error;
 }
 
 function ignoreExists(error: unknown): void {

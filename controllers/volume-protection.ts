@@ -9,6 +9,7 @@ import type { ApiClient } from '../apiserver/client.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
 import { Controller } from './controller.ts';
+import { ignoreNotFound } from './endpoints.ts';
 import { objectKey, splitKey, type InformerFactory } from './informer.ts';
 
 type Json = Record<string, any>;
@@ -95,14 +96,13 @@ export class VolumeProtectionController extends Controller {
   }
 
   private async removeFinalizer(client: ApiClient, plural: string, object: KubeObject, finalizer: string): Promise<void> {
-    try {
-      await client.resource('', plural).modify(object.metadata.namespace, object.metadata.name!, (current) => {
+    await client
+      .resource('', plural)
+      .modify(object.metadata.namespace, object.metadata.name!, (current) => {
         if (current.metadata.uid !== object.metadata.uid) throw new StatusError(404, 'NotFound', 'replaced');
         current.metadata.finalizers = (current.metadata.finalizers ?? []).filter((f) => f !== finalizer);
         return current;
-      });
-    } catch (error) {
-      if (!(error instanceof StatusError && error.code === 404)) throw error;
-    }
+      })
+      .catch(ignoreNotFound);
   }
 }
