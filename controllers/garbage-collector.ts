@@ -8,6 +8,7 @@ import type { ApiCore } from '../apiserver/core.ts';
 import type { KubeObject, OwnerReference, ResourceDescription } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
 import { Controller, type ReconcileResult } from './controller.ts';
+import { removeFinalizer } from './finalizers.ts';
 import { objectKey, type Informer, type InformerFactory } from './informer.ts';
 
 const ownersIndex = 'gc-owner-uid';
@@ -107,15 +108,7 @@ export class GarbageCollector extends Controller {
   }
 
   private async removeFinalizer(resource: Resource, object: KubeObject, finalizer: string): Promise<void> {
-    try {
-      await this.client.resource(resource.description.group, resource.description.plural).modify(object.metadata.namespace, object.metadata.name!, (current) => {
-        if (current.metadata.uid !== object.metadata.uid) throw new StatusError(409, 'Conflict', 'replaced');
-        current.metadata.finalizers = (current.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-        return current;
-      });
-    } catch (error) {
-      if (!gone(error)) throw error;
-    }
+    await removeFinalizer(this.client.resource(resource.description.group, resource.description.plural), object, finalizer);
   }
 
   private async orphanDependents(resource: Resource, owner: KubeObject): Promise<void> {

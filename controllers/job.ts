@@ -10,6 +10,7 @@ import { labelSelectorFromObject } from '../apiserver/registry/selectors.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
 import { findCondition } from './conditions.ts';
+import { removeFinalizer } from './finalizers.ts';
 import type { ReconcileResult } from './controller.ts';
 import { byControllerUid, claimObjects, controllerOf } from './controller-ref.ts';
 import { objectKey } from './informer.ts';
@@ -149,18 +150,8 @@ export class JobController extends WorkloadController {
 
   /** Removes the tracking finalizer; true when it is gone (or the pod is). */
   async removeFinalizer(pod: KubeObject): Promise<boolean> {
-    try {
-      await this.client.resource('', 'pods').modify(pod.metadata.namespace, pod.metadata.name!, (current) => {
-        if (current.metadata.uid !== pod.metadata.uid) throw new StatusError(404, 'NotFound', 'replaced');
-        current.metadata.finalizers = (current.metadata.finalizers ?? []).filter((f) => f !== jobTrackingFinalizer);
-        if (!current.metadata.finalizers.length) delete current.metadata.finalizers;
-        return current;
-      });
-      return true;
-    } catch (error) {
-      if (error instanceof StatusError && error.code === 404) return true;
-      throw error;
-    }
+    await removeFinalizer(this.client.resource('', 'pods'), pod, jobTrackingFinalizer);
+    return true;
   }
 
   // What one sync needs from the controller.

@@ -7,9 +7,8 @@
 import type { AdmissionPlugin } from '../apiserver/admission/types.ts';
 import type { ApiClient } from '../apiserver/client.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
-import { StatusError } from '../apiserver/status.ts';
 import { Controller } from './controller.ts';
-import { ignoreNotFound } from './endpoints.ts';
+import { removeFinalizer } from './finalizers.ts';
 import { objectKey, splitKey, type InformerFactory } from './informer.ts';
 
 type Json = Record<string, any>;
@@ -31,26 +30,24 @@ export function storageObjectInUseProtectionAdmission(): AdmissionPlugin {
   };
 }
 
-/** The claims a pod's volumes name: persistentVolumeClaim volumes, and the `<pod>-<volume>` claims of ephemeral ones. */
-function claimsOf(pod: KubeObject): string[] {
+/**
+ * The claims a pod's volumes name: persistentVolumeClaim volumes, and the `<pod>-<volume>` claims of ephemeral
+ * ones (those only while the pod runs, unless `finished` is true).
+ */
+function claimsOf(pod: KubeObject, finished = true): string[] {
+  const phase = (pod.status as Json | undefined)?.phase;
+  const running = phase !== 'Succeeded' && phase !== 'Failed';
   const claims: string[] = [];
   for (const volume of ((pod.spec as Json | undefined)?.volumes ?? []) as Json[]) {
     if (volume.persistentVolumeClaim?.claimName) claims.push(volume.persistentVolumeClaim.claimName);
-    else if (volume.ephemeral) claims.push(`${pod.metadata.name}-${volume.name}`);
+    else if (volume.ephemeral && (finished || running)) claims.push(`${pod.metadata.name}-${volume.name}`);
   }
   return claims;
 }
 
-/** Whether the pod holds the claim: the kubelet may be using it once the pod is scheduled (ephemeral claims until the pod is done). */
+/** Whether the pod holds the claim: the kubelet may be using it once the pod is scheduled. */
 function podUsesClaim(pod: KubeObject, claim: string): boolean {
-  const spec = pod.spec as Json | undefined;
-  if (!spec?.nodeName) return false;
-  const phase = (pod.status as Json | undefined)?.phase;
-  for (const volume of (spec.volumes ?? []) as Json[]) {
-    if (volume.persistentVolumeClaim?.claimName === claim) return true;
-    if (volume.ephemeral && `${pod.metadata.name}-${volume.name}` === claim && phase !== 'Succeeded' && phase !== 'Failed') return true;
-  }
-  return false;
+  return Boolean((pod.spec as Json | undefined)?.nodeName) && claimsOf(pod, false).includes(claim);
 }
 
 export class VolumeProtectionController extends Controller {
@@ -86,23 +83,12 @@ export class VolumeProtectionController extends Controller {
       const claim = this.informers.informer('', 'persistentvolumeclaims').get(namespace, name);
       if (!claim?.metadata.deletionTimestamp || !claim.metadata.finalizers?.includes(pvcProtectionFinalizer)) return;
       if (this.informers.informer('', 'pods').list(namespace).some((pod) => podUsesClaim(pod, name))) return;
-      await this.removeFinalizer(this.clients.claims, 'persistentvolumeclaims', claim, pvcProtectionFinalizer);
+      await removeFinalizer(this.clients.claims.resource('', 'persistentvolumeclaims'), claim, pvcProtectionFinalizer);
     } else {
       const volume = this.informers.informer('', 'persistentvolumes').get(undefined, key.slice(7));
       if (!volume?.metadata.deletionTimestamp || !volume.metadata.finalizers?.includes(pvProtectionFinalizer)) return;
       if ((volume.status as Json | undefined)?.phase === 'Bound') return;
-      await this.removeFinalizer(this.clients.volumes, 'persistentvolumes', volume, pvProtectionFinalizer);
+      await removeFinalizer(this.clients.volumes.resource('', 'persistentvolumes'), volume, pvProtectionFinalizer);
     }
-  }
-
-  private async removeFinalizer(client: ApiClient, plural: string, object: KubeObject, finalizer: string): Promise<void> {
-    await client
-      .resource('', plural)
-      .modify(object.metadata.namespace, object.metadata.name!, (current) => {
-        if (current.metadata.uid !== object.metadata.uid) throw new StatusError(404, 'NotFound', 'replaced');
-        current.metadata.finalizers = (current.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-        return current;
-      })
-      .catch(ignoreNotFound);
   }
 }
