@@ -121,9 +121,10 @@ export class ControllerManager {
       new VolumeProtectionController(this.informers, { claims: client('pvc-protection-controller'), volumes: client('pv-protection-controller') }),
       new ClusterRoleAggregationController(this.informers, client('clusterrole-aggregation-controller')),
     );
-    // As in kube-apiserver, the local APIServices are the API server's own writes.
-    this.controllers.push(new ApiServiceRegistration(core, this.informers, new ApiClient(core, apiserverUser, 'kube-apiserver')));
-    if (options.apiserver) this.controllers.push(new ApiserverEndpointsController(this.informers, new ApiClient(core, apiserverUser, 'kube-apiserver'), options.apiserver.address, options.apiserver.port));
+    // As in kube-apiserver, the local APIServices and the kubernetes Service's endpoints are the API server's own writes.
+    const apiserverClient = new ApiClient(core, apiserverUser, 'kube-apiserver');
+    this.controllers.push(new ApiServiceRegistration(core, this.informers, apiserverClient));
+    if (options.apiserver) this.controllers.push(new ApiserverEndpointsController(this.informers, apiserverClient, options.apiserver.address, options.apiserver.port));
     if (options.storageDir) this.controllers.push(new LocalPathProvisioner(this.informers, client('local-path-provisioner', 'local-path-provisioner'), recorder('local-path-provisioner', 'rancher.io/local-path', 'local-path-provisioner'), options.storageDir));
     if (options.simulatedNodes) {
       this.simulatedNodes = new SimulatedNodes(this.informers, client('simulated-nodes', 'kubelet'), { count: options.simulatedNodes, gracePeriodMs: options.nodeMonitorGracePeriodMs });
