@@ -293,14 +293,15 @@ export class SimulatedNodes extends Controller {
     const status = cloneObject((pod.status as Json | undefined) ?? {});
     const now = timestamp();
     const hostIp = this.nodeIp(nodeName);
-    const conditions: Json[] = status.conditions ?? [];
-    const set = (type: string) => {
-      const existing = conditions.find((c) => c.type === type);
-      if (existing) {
-        if (existing.status !== 'True') Object.assign(existing, { status: 'True', lastTransitionTime: now });
-      } else conditions.push({ type, status: 'True', lastProbeTime: null, lastTransitionTime: now });
+    const previous: Json[] = status.conditions ?? [];
+    const trueCondition = (type: string): Json => {
+      const existing = previous.find((c) => c.type === type);
+      if (!existing) return { type, status: 'True', lastProbeTime: null, lastTransitionTime: now };
+      return existing.status === 'True' ? existing : { ...existing, status: 'True', lastTransitionTime: now };
     };
-    for (const type of ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']) set(type);
+    // A kubelet lists its own conditions first, in this order, then keeps the others (the scheduler's PodScheduled).
+    const conditions = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map(trueCondition);
+    for (const condition of previous) if (!conditions.some((c) => c.type === condition.type)) conditions.push(condition);
     const started = status.startTime ?? now;
     const containerStatus = (c: Json, init: boolean) => ({
       name: c.name,

@@ -69,6 +69,9 @@ describe('simulated nodes with real kubectl', () => {
       // (binding records no entry), and the Scheduled event is kube-scheduler's.
       const managers = await kubectl('get', 'pod', 'one', '-n', ns, '--show-managed-fields', '-o', 'jsonpath={range .metadata.managedFields[*]}{.manager}/{.operation}/{.subresource}{" "}{end}');
       expect(managers.trim().split(' ')).toEqual(['kubectl-run/Update/', 'kubelet/Update/status']);
+      // The conditions in a kubelet's order, as `kubectl describe pod` lists them.
+      const conditions = await kubectl('get', 'pod', 'one', '-n', ns, '-o', 'jsonpath={.status.conditions[*].type}');
+      expect(conditions).toBe('PodReadyToStartContainers Initialized Ready ContainersReady PodScheduled');
       const eventManagers = await kubectl('get', 'events', '-n', ns, '--field-selector', 'reason=Scheduled,involvedObject.name=one', '--show-managed-fields', '-o', 'jsonpath={.items[*].metadata.managedFields[*].manager}');
       expect(eventManagers).toBe('kube-scheduler');
     });
