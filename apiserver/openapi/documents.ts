@@ -1,8 +1,9 @@
 // Renders k2's OpenAPI documents from the served resources: one Swagger 2.0 document
 // (/openapi/v2) and one OpenAPI 3.0 document per group version (/openapi/v3/apis/<g>/<v>), each
-// with the definitions its operations reach. Schemas are the structure-only schema facts (built-in
-// kinds) or the CRD's own schema, shaped as kube-apiserver shapes CRD schemas.
+// with the definitions its operations reach. Schemas are the structure-only schema facts with k2's own
+// descriptions (built-in kinds) or the CRD's own schema, shaped as kube-apiserver shapes CRD schemas.
 import type { BuiltinSchemas } from './builtin-schemas.ts';
+import { describedSchema } from './descriptions/index.ts';
 import { definitionNameOfRef, referencedDefinitions } from './schema-refs.ts';
 import {
   deleteOptionsDefinition,
@@ -264,7 +265,7 @@ export function renderSwagger(contents: GroupVersionContent[], builtins: Builtin
   const roots = contents.flatMap((c) => payloadDefinitions(c.paths));
   const definitions: Json = {};
   for (const [name, schema] of reachableDefinitions(roots, (name) => custom.get(name) ?? builtins.definition(name))) {
-    definitions[name] = schema;
+    definitions[name] = custom.has(name) ? schema : describedSchema(name, schema);
   }
   return { swagger: '2.0', info: documentInfo, paths, definitions };
 }
@@ -350,7 +351,7 @@ export function renderOpenApiV3(content: GroupVersionContent, builtins: BuiltinS
     }
     let v3 = converted.get(name);
     if (v3 === undefined) {
-      v3 = toV3Schema(builtins.v3Variant(name) ?? schema);
+      v3 = toV3Schema(describedSchema(name, builtins.v3Variant(name) ?? schema));
       converted.set(name, v3);
     }
     schemas[name] = v3;

@@ -4,10 +4,14 @@
 // resource list and echoes creates; everything OpenAPI- and decoding-related is k2's code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuiltinSchemas } from '../../apiserver/openapi/builtin-schemas.ts';
+import { builtinDescriptions } from '../../apiserver/openapi/descriptions/index.ts';
 import { schemaFactsJson } from '../../apiserver/openapi/generated/schema-facts.ts';
 import { runKubectl, type KubectlOptions } from '../e2e/harness.ts';
 import { startKubectlTestServer, type KubectlTestServer } from './kubectl-test-server.ts';
 import { servedResources } from './served-resources.ts';
+
+/** Text with its line breaks and indentation as single spaces (kubectl wraps descriptions). */
+const flat = (text: string) => text.replace(/\s+/g, ' ');
 
 const deploymentPath = '/apis/apps/v1/namespaces/default/deployments';
 
@@ -41,6 +45,10 @@ describe('real kubectl against k2 OpenAPI', () => {
       expect(result.stdout).toMatch(/GROUP:\s+apps\nKIND:\s+Deployment\nVERSION:\s+v1/);
       expect(result.stdout).toMatch(/FIELD: strategy <DeploymentStrategy>/);
       expect(result.stdout).toMatch(/rollingUpdate\s+<RollingUpdateDeployment>/);
+      // k2's own descriptions: the field's, its type's, and each child field's, as kubectl wraps them.
+      const strategy = builtinDescriptions().get('apps.DeploymentStrategy')!;
+      const spec = builtinDescriptions().get('apps.DeploymentSpec')!;
+      for (const text of [spec.strategy!, strategy['']!, strategy.type!, strategy.rollingUpdate!]) expect(flat(result.stdout)).toContain(flat(text));
       // 1.27 must get /openapi/v2 (protobuf) before it uses v3.
       const v2 = server.requests.filter((r) => r.url.startsWith('/openapi/v2'));
       expect(v2.length).toBe(version === '1.27' ? 1 : 0);

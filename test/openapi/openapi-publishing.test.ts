@@ -6,6 +6,7 @@ import Fastify from 'fastify';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinSchemas } from '../../apiserver/openapi/builtin-schemas.ts';
+import { builtinDescriptions } from '../../apiserver/openapi/descriptions/index.ts';
 import { readSharedJson } from '../../apiserver/openapi/generator/shared-material.ts';
 import type { ApiResourceInfo } from '../../apiserver/openapi/operations.ts';
 import { OpenApiPublisher } from '../../apiserver/openapi/publisher.ts';
@@ -187,12 +188,18 @@ describe('OpenAPI documents', () => {
     expect(patch['x-kubernetes-group-version-kind']).toEqual({ group: 'apps', version: 'v1', kind: 'Deployment' });
     expect(patch.parameters.find((p: Json) => p.name === 'fieldValidation')).toMatchObject({ in: 'query', schema: { type: 'string' } });
     expect(Object.keys(patch.requestBody.content)).toContain('application/strategic-merge-patch+json');
+    // A $ref with siblings (k2's description among them) is wrapped in allOf, as kube-openapi writes v3.
     expect(apps.components.schemas['io.k8s.api.apps.v1.DeploymentSpec'].properties.strategy).toEqual({
       allOf: [{ $ref: '#/components/schemas/io.k8s.api.apps.v1.DeploymentStrategy' }],
       default: {},
+      description: builtinDescriptions().get('apps.DeploymentSpec')!.strategy,
       'x-kubernetes-patch-strategy': 'retainKeys',
     });
-    expect(apps.components.schemas['io.k8s.apimachinery.pkg.util.intstr.IntOrString']).toEqual({ format: 'int-or-string', oneOf: [{ type: 'integer' }, { type: 'string' }] });
+    expect(apps.components.schemas['io.k8s.apimachinery.pkg.util.intstr.IntOrString']).toEqual({
+      description: builtinDescriptions().get('intstr.IntOrString')!['']!,
+      format: 'int-or-string',
+      oneOf: [{ type: 'integer' }, { type: 'string' }],
+    });
     const crontabs = JSON.parse(publisher.v3('apis/stable.example.com/v1')!.body.toString()) as Json;
     expect(crontabs.components.schemas['com.example.stable.v1.CronTab'].properties.spec.properties.replicas).toEqual({ type: 'integer', nullable: true });
   });
