@@ -23,7 +23,7 @@ export function fieldManagerContext(core: ApiCore, served: ServedVersion, subres
   return {
     apiVersion: groupVersion(served.group, served.version),
     kind: served.kind,
-    subresource: onStatus || subresource === 'scale' ? subresource! : '',
+    subresource: onStatus || subresource === 'scale' || subresource === 'ephemeralcontainers' ? subresource! : '',
     schema: core.kindSchema(served),
     resetFields: served.description.status ? (onStatus ? statusSubresourceResetFields : mainResourceResetFields) : undefined,
   };

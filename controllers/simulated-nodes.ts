@@ -275,7 +275,8 @@ export class SimulatedNodes extends Controller {
     }
     const status: Json = (pod.status as Json | undefined) ?? {};
     if (status.phase === 'Succeeded' || status.phase === 'Failed') return;
-    if (status.phase === 'Running' && ((status.conditions ?? []) as Json[]).some((c) => c.type === 'Ready' && c.status === 'True')) return;
+    const ephemeralStarted = ((pod.spec as Json).ephemeralContainers ?? []).every((c: Json) => (status.ephemeralContainerStatuses ?? []).some((s: Json) => s.name === c.name));
+    if (status.phase === 'Running' && ((status.conditions ?? []) as Json[]).some((c) => c.type === 'Ready' && c.status === 'True') && ephemeralStarted) return;
     const node = this.informers.informer('', 'nodes').get(undefined, nodeName);
     if (node && nodeCondition(node, 'Ready')?.status !== 'True') return; // a lost node does not report
     const podIp = (pod.spec as Json).hostNetwork ? this.nodeIp(nodeName) : status.podIP ?? this.allocateIp(pod, nodeName);
@@ -322,9 +323,16 @@ export class SimulatedNodes extends Controller {
       podIP: podIp,
       podIPs: [{ ip: podIp }],
       startTime: started,
-      containerStatuses: ((spec.containers ?? []) as Json[]).map((c) => containerStatus(c, false)),
     });
-    if (spec.initContainers?.length) status.initContainerStatuses = (spec.initContainers as Json[]).map((c) => containerStatus(c, true));
+    // Containers keep the status they were started with (their IDs); ephemeral ones added by `kubectl debug` start now.
+    const statuses = (field: string, containers: Json[] | undefined, started: (c: Json) => Json) => {
+      if (!containers?.length) return;
+      const known: Json[] = status[field] ?? [];
+      status[field] = containers.map((c) => known.find((s) => s.name === c.name) ?? started(c));
+    };
+    statuses('containerStatuses', spec.containers, (c) => containerStatus(c, false));
+    statuses('initContainerStatuses', spec.initContainers, (c) => containerStatus(c, true));
+    statuses('ephemeralContainerStatuses', spec.ephemeralContainers, (c) => ({ ...containerStatus(c, false), ready: false, started: undefined }));
     pod.status = status;
     return pod;
   }

@@ -8,7 +8,7 @@ import type { UserInfo } from '../authn.ts';
 import { forbiddenError } from '../authz.ts';
 import type { ApiCore } from '../core.ts';
 import { fromServedVersion, toServedVersion } from '../registry/conversion.ts';
-import { groupVersion, servedSubresources, storageResource, type ServedVersion } from '../registry/registry.ts';
+import { groupVersion, partSubresource, servedSubresources, storageResource, type ServedVersion } from '../registry/registry.ts';
 import { parseFieldSelector, parseLabelSelector } from '../registry/selectors.ts';
 import type { DeleteOptions, ListOptions, ResourceStore, WriteOptions } from '../registry/store.ts';
 import type { KubeObject } from '../registry/types.ts';
@@ -269,7 +269,7 @@ export class ResourceHandlers {
     const method = request.method as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
     await this.authorize(context, method);
 
-    if (info.subresource && info.subresource !== 'status' && info.subresource !== 'scale') {
+    if (info.subresource && info.subresource !== 'status' && info.subresource !== 'scale' && !partSubresource(served, info.subresource)) {
       // Only the versions that declare a subresource serve it (deployments/rollback: extensions/v1beta1, apps/v1beta1).
       const declared = servedSubresources(served).some((s) => s.subresource === info.subresource);
       const custom = declared ? this.customHandler(served, info.subresource, method) : undefined;

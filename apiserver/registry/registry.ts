@@ -1,5 +1,5 @@
 // The set of served resources: who answers /apis/<group>/<version>/<plural>, and in which stored form.
-import type { ResourceDescription, VersionDescription } from './types.ts';
+import type { ResourceDescription, SubresourceDescription, VersionDescription } from './types.ts';
 
 export interface ServedVersion {
   group: string;
@@ -128,6 +128,11 @@ export interface ServedSubresource {
   subresource: string;
   responseKind: { group: string; version: string; kind: string };
   verbs: string[];
+}
+
+/** The writesPart hook of a subresource that writes one part of its object (pods/ephemeralcontainers). */
+export function partSubresource(served: ServedVersion, subresource: string): SubresourceDescription['writesPart'] {
+  return (served.versionDescription.subresources?.[subresource] ?? served.description.subresources?.[subresource])?.writesPart;
 }
 
 /** A resource's subresources (status, scale and custom ones), sorted by name. */

@@ -443,6 +443,8 @@ export class ResourceStore {
     if (meta.uid && meta.uid !== old.metadata.uid) {
       throw errors.conflict(description.plural, description.group, meta.name!, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid}`);
     }
+    const writesPart = options.subresource ? description.subresources?.[options.subresource]?.writesPart : undefined;
+    if (writesPart) object = writesPart(object, old);
     if (options.subresource === 'status' || options.subresource === 'approval') {
       // A status write changes the status only (ResetObjectMetaForStatus in Kubernetes); so does a CSR's approval.
       const status = object.status;

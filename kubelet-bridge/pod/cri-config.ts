@@ -6,6 +6,7 @@ import type { Input, ContainerConfig, LinuxContainerResources, PodSandboxConfig,
 import { expandVariables } from './downward.ts';
 import { bytes, milliCpu } from './quantity.ts';
 import type { Container, Pod } from './types.ts';
+import type { ContainerKind } from './status.ts';
 
 /** Labels on sandboxes and containers (the kubelet's names, so tools such as crictl show them). */
 export const labels = {
@@ -155,7 +156,9 @@ export function containerHash(container: Container): string {
 
 export interface ContainerSettings {
   nodeName: string;
-  kind: 'init' | 'regular';
+  kind: ContainerKind;
+  /** An ephemeral container's target (targetContainerName): the running container whose process namespace it joins. */
+  targetContainerId?: string;
   image: string;
   restartCount: number;
   env: { key: string; value: string }[];
@@ -207,8 +210,9 @@ export function containerConfig(pod: Pod, container: Container, settings: Contai
         capabilities: { addCapabilities: security.capabilities?.add ?? [], dropCapabilities: security.capabilities?.drop ?? [] },
         namespaceOptions: {
           network: pod.spec.hostNetwork ? 'NODE' : 'POD',
-          pid: pod.spec.hostPID ? 'NODE' : pod.spec.shareProcessNamespace ? 'POD' : 'CONTAINER',
+          pid: pod.spec.hostPID ? 'NODE' : pod.spec.shareProcessNamespace ? 'POD' : settings.targetContainerId ? 'TARGET' : 'CONTAINER',
           ipc: pod.spec.hostIPC ? 'NODE' : 'POD',
+          ...(settings.targetContainerId && !pod.spec.hostPID && !pod.spec.shareProcessNamespace ? { targetId: settings.targetContainerId } : {}),
         },
         ...(runAsUser !== undefined ? { runAsUser: { value: runAsUser } } : {}),
         ...(runAsGroup !== undefined ? { runAsGroup: { value: runAsGroup } } : {}),

@@ -16,8 +16,8 @@ import { podCgroupParent, podCgroupUids, removePodCgroups } from './cgroups.ts';
 import { annotations, containerConfig, containerHash, labels, nodeSelector, normalizeImage, podHostname, pullPolicy, sandboxConfig, type DnsSettings } from './cri-config.ts';
 import { ContainerConfigError, containerEnvironment, type NodeFacts, type PodObjectResolver } from './downward.ts';
 import { ContainerProbes, runProbe } from './probes.ts';
-import { apiTime, podStatus, type ContainerAttempt, type ContainerView, type PodView } from './status.ts';
-import type { Container, LifecycleHandler, Pod, PodStatus } from './types.ts';
+import { apiTime, podStatus, type ContainerAttempt, type ContainerKind, type ContainerView, type PodView } from './status.ts';
+import type { Container, EphemeralContainer, LifecycleHandler, Pod, PodStatus } from './types.ts';
 import { containerMounts, PodVolumes, type PreparedVolume } from './volumes.ts';
 
 export interface PodRuntimeOptions {
@@ -120,7 +120,7 @@ export class PodRuntime {
   /** Milliseconds until a back-off of this pod ends (so the caller can sync it again then), or undefined. */
   nextRetryMs(pod: Pod): number | undefined {
     const uid = pod.metadata.uid!;
-    const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
+    const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers, ...(pod.spec.ephemeralContainers ?? [])].map((c) => c.name);
     const remaining = [this.backoff.remainingMs(`sandbox/${uid}`), ...names.flatMap((name) => [this.backoff.remainingMs(`${uid}/${name}`), this.backoff.remainingMs(`pull/${uid}/${name}`)])].filter((ms) => ms > 0);
     return remaining.length ? Math.min(...remaining) : undefined;
   }
@@ -154,7 +154,7 @@ export class PodRuntime {
       );
       if (status) attempts.push(await this.attempt(pod, status));
     }
-    const views = (specs: Container[], kind: 'init' | 'regular'): ContainerView[] =>
+    const views = (specs: Container[], kind: ContainerKind): ContainerView[] =>
       specs.map((spec) => {
         const mine = attempts.filter((a) => a.name === spec.name && a.kind === kind).sort((a, b) => b.restartCount - a.restartCount || b.createdAt - a.createdAt);
         const current = mine[0];
@@ -176,6 +176,7 @@ export class PodRuntime {
       startTime: state.startTime,
       initContainers: views(pod.spec.initContainers ?? [], 'init'),
       containers: views(pod.spec.containers, 'regular'),
+      ephemeralContainers: views(pod.spec.ephemeralContainers ?? [], 'ephemeral'),
       podFailure: state.podFailure,
     };
     return { sandbox, sandboxes, attempts, view };
@@ -187,7 +188,7 @@ export class PodRuntime {
     const attempt: ContainerAttempt = {
       id: status.id,
       name,
-      kind: status.annotations[annotations.kind] === 'init' ? 'init' : 'regular',
+      kind: status.annotations[annotations.kind] === 'init' ? 'init' : status.annotations[annotations.kind] === 'ephemeral' ? 'ephemeral' : 'regular',
       restartCount,
       state: status.state,
       createdAt: status.createdAt,
@@ -256,6 +257,7 @@ export class PodRuntime {
       return podStatus((await this.observe(pod, state)).view);
     }
     if (await this.syncInitContainers(pod, state, sandbox, observed, volumes)) await this.syncContainers(pod, state, sandbox, observed, volumes);
+    await this.syncEphemeralContainers(pod, state, sandbox, observed, volumes);
     await this.pruneAttempts(observed.attempts, pod);
     return podStatus((await this.observe(pod, state)).view);
   }
@@ -374,6 +376,20 @@ export class PodRuntime {
     }
   }
 
+  /** Starts each ephemeral container once (`kubectl debug`); an exited one stays exited. */
+  private async syncEphemeralContainers(pod: Pod, state: PodState, sandbox: SandboxInfo, observed: Observed, volumes: Map<string, PreparedVolume>): Promise<void> {
+    for (const view of observed.view.ephemeralContainers) {
+      if (view.current) continue;
+      const target = (view.spec as EphemeralContainer).targetContainerName;
+      const targetView = target ? [...observed.view.containers, ...observed.view.initContainers].find((v) => v.spec.name === target) : undefined;
+      if (target && targetView?.current?.state !== 'CONTAINER_RUNNING') {
+        state.waiting.set(view.spec.name, { reason: 'ContainerCreating', message: `target container ${target} is not running` });
+        continue;
+      }
+      await this.startContainer(pod, state, sandbox, view, volumes, targetView?.current?.id);
+    }
+  }
+
   /** Whether the container's running spec (by hash) differs from the pod's now. */
   private async containerSpecChanged(containerId: string, spec: Container): Promise<boolean> {
     const { status } = await this.cri.call('ContainerStatus', { containerId }).catch(() => ({ status: null }));
@@ -443,7 +459,7 @@ export class PodRuntime {
     }
   }
 
-  private async startContainer(pod: Pod, state: PodState, sandbox: SandboxInfo, view: ContainerView, volumes: Map<string, PreparedVolume>): Promise<void> {
+  private async startContainer(pod: Pod, state: PodState, sandbox: SandboxInfo, view: ContainerView, volumes: Map<string, PreparedVolume>, targetContainerId?: string): Promise<void> {
     const spec = view.spec;
     const uid = pod.metadata.uid!;
     const restartCount = view.current ? view.current.restartCount + 1 : 0;
@@ -462,6 +478,7 @@ export class PodRuntime {
       const config = containerConfig(pod, spec, {
         nodeName: this.options.node.nodeName,
         kind: view.kind,
+        targetContainerId,
         image,
         restartCount,
         env,
@@ -631,7 +648,7 @@ export class PodRuntime {
           filter: { labelSelector: { [labels.podUid]: uid, [labels.containerName]: containerName }, state: { state: 'CONTAINER_RUNNING' } },
         });
         if (!containers[0]) {
-          const known = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].some((c) => c.name === containerName);
+          const known = [...(pod.spec.initContainers ?? []), ...pod.spec.containers, ...(pod.spec.ephemeralContainers ?? [])].some((c) => c.name === containerName);
           throw new StreamTargetError(
             known ? `container ${containerName} is not running` : `container ${containerName} is not valid for pod ${pod.metadata.name}`,
             400,

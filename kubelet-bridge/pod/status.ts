@@ -7,7 +7,7 @@ import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, Pod
 export interface ContainerAttempt {
   id: string;
   name: string;
-  kind: 'init' | 'regular';
+  kind: ContainerKind;
   restartCount: number;
   state: 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
   /** Nanoseconds since the epoch, 0 when not reached. */
@@ -20,9 +20,12 @@ export interface ContainerAttempt {
   imageRef: string;
 }
 
+/** Init containers run first, regular ones for the pod's life, ephemeral ones once when `kubectl debug` adds them. */
+export type ContainerKind = 'init' | 'regular' | 'ephemeral';
+
 export interface ContainerView {
   spec: Container;
-  kind: 'init' | 'regular';
+  kind: ContainerKind;
   current?: ContainerAttempt;
   previous?: ContainerAttempt;
   /** Why the container is not running although it should be (set by the sync loop). */
@@ -38,6 +41,7 @@ export interface PodView {
   startTime: string;
   initContainers: ContainerView[];
   containers: ContainerView[];
+  ephemeralContainers: ContainerView[];
   /** Set when the pod was failed as a whole (e.g. DeadlineExceeded). */
   podFailure?: { reason: string; message: string };
 }
@@ -187,6 +191,8 @@ export function podStatus(view: PodView, now = Date.now()): PodStatus {
     startTime: view.startTime,
     ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}),
     containerStatuses,
+    // Ephemeral containers never count towards readiness or the phase.
+    ...(view.ephemeralContainers.length ? { ephemeralContainerStatuses: view.ephemeralContainers.map((c) => ({ ...containerStatus(c, false), ready: false })) } : {}),
     qosClass: qosClass(pod),
   };
   if (view.podFailure) {

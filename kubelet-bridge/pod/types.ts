@@ -180,9 +180,16 @@ export interface Volume {
   persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
 }
 
+/** A container added to a running pod for debugging (`kubectl debug`); never restarted. */
+export interface EphemeralContainer extends Container {
+  /** The container whose process namespace it joins. */
+  targetContainerName?: string;
+}
+
 export interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
+  ephemeralContainers?: EphemeralContainer[];
   volumes?: Volume[];
   restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   terminationGracePeriodSeconds?: number;
@@ -260,6 +267,7 @@ export interface PodStatus {
   startTime?: string;
   initContainerStatuses?: ContainerStatus[];
   containerStatuses?: ContainerStatus[];
+  ephemeralContainerStatuses?: ContainerStatus[];
   qosClass?: 'Guaranteed' | 'Burstable' | 'BestEffort';
 }
 

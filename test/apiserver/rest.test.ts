@@ -134,6 +134,44 @@ describe('generic REST store over HTTP', () => {
     expect(entry.fieldsV1).toEqual({ 'f:data': { 'f:a': {} } });
   });
 
+  it('adds ephemeral containers through their subresource only, and never changes or removes them', async () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'debugged', labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'busybox' }] } };
+    const early = await inject('POST', '/api/v1/namespaces/default/pods', { ...pod, metadata: { name: 'early' }, spec: { ...pod.spec, ephemeralContainers: [{ name: 'dbg', image: 'busybox' }] } });
+    expect(early.json()).toMatchObject({ code: 422, details: { causes: [{ field: 'spec.ephemeralContainers', message: 'Forbidden: cannot be set on create' }] } });
+    expect((await inject('POST', '/api/v1/namespaces/default/pods', pod)).statusCode).toBe(201);
+
+    // What `kubectl debug` sends: a strategic merge patch of the subresource.
+    const path = '/api/v1/namespaces/default/pods/debugged/ephemeralcontainers';
+    const shell = { name: 'dbg', image: 'busybox', command: ['sh'], stdin: true, tty: true, targetContainerName: 'app' };
+    const added = await inject('PATCH', `${path}?fieldManager=kubectl-debug`, { spec: { ephemeralContainers: [shell] } }, { 'content-type': 'application/strategic-merge-patch+json' });
+    expect(added.statusCode).toBe(200);
+    expect(added.json().spec.ephemeralContainers).toEqual([{ ...shell, imagePullPolicy: 'Always', resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' }]);
+    expect(added.json().metadata.managedFields.map((e: { manager: string; subresource?: string }) => `${e.manager}/${e.subresource ?? ''}`)).toContain('kubectl-debug/ephemeralcontainers');
+
+    // Only the ephemeral containers of what is written count: the labels stay.
+    const current = (await inject('GET', path)).json();
+    expect(current.kind).toBe('Pod');
+    const relabelled = await inject('PUT', path, { ...current, metadata: { ...current.metadata, labels: { app: 'other' } } });
+    expect(relabelled.json().metadata.labels).toEqual({ app: 'web' });
+
+    const refused = async (ephemeralContainers: unknown[]) => (await inject('PUT', path, { ...current, metadata: { ...current.metadata, resourceVersion: undefined }, spec: { ...current.spec, ephemeralContainers } })).json();
+    expect(await refused([])).toMatchObject({ code: 422, details: { causes: [{ field: 'spec.ephemeralContainers', message: 'Forbidden: existing ephemeral containers "dbg" may not be removed' }] } });
+    expect(await refused([{ ...current.spec.ephemeralContainers[0], image: 'alpine' }])).toMatchObject({
+      code: 422,
+      details: { causes: [{ field: 'spec.ephemeralContainers[0]', message: 'Forbidden: existing ephemeral containers "dbg" may not be changed' }] },
+    });
+    const second = (extra: Record<string, unknown>) => [current.spec.ephemeralContainers[0], { name: 'two', image: 'busybox', ...extra }];
+    expect(await refused(second({ ports: [{ containerPort: 80 }] }))).toMatchObject({ code: 422, details: { causes: [{ field: 'spec.ephemeralContainers[1].ports', message: 'Forbidden: cannot be set for an Ephemeral Container' }] } });
+    expect(await refused(second({ name: 'app' }))).toMatchObject({ code: 422, details: { causes: [{ field: 'spec.ephemeralContainers[1].name', reason: 'FieldValueDuplicate' }] } });
+    expect(await refused(second({ targetContainerName: 'nope' }))).toMatchObject({ code: 422, details: { causes: [{ field: 'spec.ephemeralContainers[1].targetContainerName', message: 'Not found: "nope"' }] } });
+
+    // Writes of the pod itself keep them as they are.
+    const latest = (await inject('GET', '/api/v1/namespaces/default/pods/debugged')).json();
+    const kept = await inject('PUT', '/api/v1/namespaces/default/pods/debugged', { ...latest, spec: { ...latest.spec, ephemeralContainers: undefined } });
+    expect(kept.statusCode).toBe(200);
+    expect(kept.json().spec.ephemeralContainers.map((c: { name: string }) => c.name)).toEqual(['dbg']);
+  });
+
   it('answers whoami and can-i', async () => {
     const whoami = await inject('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
     expect(whoami.statusCode).toBe(201);

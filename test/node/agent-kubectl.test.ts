@@ -124,6 +124,24 @@ describe.each(['1.27', '1.30', '1.33'])('kubectl %s with a pod on the k2 node', 
     expect(readFileSync(back, 'utf8')).toBe(`payload for ${version}\n`);
   }, 90_000);
 
+  it('adds debugging containers with kubectl debug: in the target container\'s processes, and attached', async () => {
+    const profile = version === '1.27' ? [] : ['--profile=general'];
+    await kc(['debug', 'talker', `--image=${busyboxImage}`, '--target=talker', '-c', 'inspector', ...profile, '--', 'ps', '-o', 'comm']);
+    const exitCode = async () => kc(['get', 'pod', 'talker', '-o', 'jsonpath={.status.ephemeralContainerStatuses[?(@.name=="inspector")].state.terminated.exitCode}']);
+    const deadline = Date.now() + 60_000;
+    while ((await exitCode()) === '' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await exitCode()).toBe('0');
+    // It saw the target's processes (the shell and nc of `talker`), so it ran in that container's PID namespace.
+    expect((await kc(['logs', 'talker', '-c', 'inspector'])).split('\n')).toEqual(expect.arrayContaining(['sh', 'nc', 'ps']));
+    // --attach follows the new container's output until it ends (-i would also send stdin, which a runtime stops
+    // following, output included, once the client closes it: a terminal's `-it` keeps it open).
+    const attached = await server.kubectl(['-n', ns, 'debug', '--attach', 'talker', `--image=${busyboxImage}`, '-c', 'shell', ...profile, '--', 'sh', '-c', 'sleep 1; echo hello-from-$HOSTNAME'], { version });
+    expect(attached.stdout).toContain('hello-from-talker');
+    const described = await kc(['describe', 'pod', 'talker']);
+    expect(described).toMatch(/Ephemeral Containers:\n  inspector:\n/);
+    expect(described).toMatch(/  shell:\n/);
+  }, 120_000);
+
   it('shows the pods and the node in kubectl top', async () => {
     const top = await server.waitFor(['-n', ns, 'top', 'pod', 'talker'], (text) => /talker\s+\d+m\s+\d+Mi/.test(text), 30_000);
     expect(top).toMatch(/^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);

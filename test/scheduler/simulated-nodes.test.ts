@@ -72,6 +72,12 @@ describe('simulated nodes with real kubectl', () => {
       // The conditions in a kubelet's order, as `kubectl describe pod` lists them.
       const conditions = await kubectl('get', 'pod', 'one', '-n', ns, '-o', 'jsonpath={.status.conditions[*].type}');
       expect(conditions).toBe('PodReadyToStartContainers Initialized Ready ContainersReady PodScheduled');
+      // `kubectl debug` adds an ephemeral container, which the node reports running; the others keep their IDs.
+      const containerId = await kubectl('get', 'pod', 'one', '-n', ns, '-o', 'jsonpath={.status.containerStatuses[0].containerID}');
+      await kubectl('debug', 'one', '-n', ns, '--image=busybox', '-c', 'debugger', '--', 'sh');
+      const debugger_ = await eventually('the ephemeral container to run', () => kubectl('get', 'pod', 'one', '-n', ns, '-o', 'jsonpath={.status.ephemeralContainerStatuses[0].name}/{.status.ephemeralContainerStatuses[0].state.running.startedAt}').then((out) => !out.endsWith('/') && out));
+      expect(debugger_).toMatch(/^debugger\/\d{4}-/);
+      expect(await kubectl('get', 'pod', 'one', '-n', ns, '-o', 'jsonpath={.status.containerStatuses[0].containerID}')).toBe(containerId);
       const eventManagers = await kubectl('get', 'events', '-n', ns, '--field-selector', 'reason=Scheduled,involvedObject.name=one', '--show-managed-fields', '-o', 'jsonpath={.items[*].metadata.managedFields[*].manager}');
       expect(eventManagers).toBe('kube-scheduler');
     });

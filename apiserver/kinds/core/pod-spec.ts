@@ -145,7 +145,19 @@ export function validatePodSpec(spec: Json | undefined, path: string, options: {
   const causes = [
     ...validateContainers(spec.containers, `${path}.containers`, names, true),
     ...validateContainers(spec.initContainers, `${path}.initContainers`, names, false),
+    ...validateContainers(spec.ephemeralContainers, `${path}.ephemeralContainers`, names, false),
   ];
+  (spec.ephemeralContainers ?? []).forEach((container: Json, i: number) => {
+    const at = `${path}.ephemeralContainers[${i}]`;
+    // What a debugging container may not have: it is never restarted, probed, exposed or given resources.
+    for (const field of ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'resources', 'resizePolicy', 'restartPolicy']) {
+      const value = container[field];
+      const empty = value === undefined || value === null || (typeof value === 'object' && Object.keys(value).length === 0);
+      if (!empty) causes.push(fieldError.forbidden(`${at}.${field}`, 'cannot be set for an Ephemeral Container'));
+    }
+    const target = container.targetContainerName;
+    if (target && ![...(spec.containers ?? []), ...(spec.initContainers ?? [])].some((c: Json) => c.name === target)) causes.push(fieldError.notFound(`${at}.targetContainerName`, target));
+  });
   const allowed = options.restartPolicies ?? restartPolicies;
   if (spec.restartPolicy && !allowed.includes(spec.restartPolicy)) causes.push(fieldError.notSupported(`${path}.restartPolicy`, spec.restartPolicy, allowed));
   if (spec.dnsPolicy && !dnsPolicies.includes(spec.dnsPolicy)) causes.push(fieldError.notSupported(`${path}.dnsPolicy`, spec.dnsPolicy, dnsPolicies));
@@ -168,5 +180,7 @@ export function validatePodSpec(spec: Json | undefined, path: string, options: {
 /** A pod template (`spec.template`): its labels must match the selector where one is given. */
 export function validatePodTemplate(template: Json | undefined, path: string, options: { restartPolicies?: string[] } = {}): StatusCause[] {
   if (!template || typeof template !== 'object') return [fieldError.required(path, '')];
-  return validatePodSpec(template.spec, `${path}.spec`, options);
+  const causes = validatePodSpec(template.spec, `${path}.spec`, options);
+  if (template.spec?.ephemeralContainers?.length) causes.push(fieldError.forbidden(`${path}.spec.ephemeralContainers`, 'ephemeral containers not allowed in pod template'));
+  return causes;
 }

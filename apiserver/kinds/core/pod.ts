@@ -45,6 +45,28 @@ function validatePodSpecUpdate(spec: Json, old: Json): StatusCause[] {
   return [];
 }
 
+/** The pod as it is, with the ephemeral containers of the one written (the ephemeralcontainers subresource). */
+function withEphemeralContainersOf(written: KubeObject, current: KubeObject): KubeObject {
+  const pod = cloneObject(current);
+  const ephemeral = (written.spec as Json | undefined)?.ephemeralContainers;
+  if (ephemeral === undefined || ephemeral === null) delete (pod.spec as Json).ephemeralContainers;
+  else (pod.spec as Json).ephemeralContainers = ephemeral;
+  if (written.metadata?.managedFields) pod.metadata.managedFields = written.metadata.managedFields;
+  return pod;
+}
+
+/** Ephemeral containers can be added, never changed or removed. */
+function validateEphemeralContainersUpdate(spec: Json, old: Json): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const now: Json[] = Array.isArray(spec?.ephemeralContainers) ? spec.ephemeralContainers : [];
+  for (const before of (old?.ephemeralContainers ?? []) as Json[]) {
+    const index = now.findIndex((c) => c.name === before.name);
+    if (index < 0) causes.push(fieldError.forbidden('spec.ephemeralContainers', `existing ephemeral containers "${before.name}" may not be removed`));
+    else if (!deepEqual(now[index], before)) causes.push(fieldError.forbidden(`spec.ephemeralContainers[${index}]`, `existing ephemeral containers "${before.name}" may not be changed`));
+  }
+  return causes;
+}
+
 export const pods = defineKind({
   group: '',
   kind: 'Pod',
@@ -58,7 +80,8 @@ export const pods = defineKind({
   subresources: {
     attach: { kind: 'PodAttachOptions', verbs: ['create', 'get'] },
     binding: { kind: 'Binding', verbs: ['create'] },
-    ephemeralcontainers: { kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+    // `kubectl debug`: the pod is read and written whole, and only its ephemeral containers change.
+    ephemeralcontainers: { kind: 'Pod', verbs: ['get', 'patch', 'update'], writesPart: withEphemeralContainersOf },
     eviction: { kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
     exec: { kind: 'PodExecOptions', verbs: ['create', 'get'] },
     log: { kind: 'Pod', verbs: ['get'] },
@@ -83,10 +106,22 @@ export const pods = defineKind({
   prepareForCreate(pod) {
     pod.status = { phase: 'Pending', qosClass: qosClass(pod.spec as Json) };
   },
+  prepareForUpdate(pod, old, context) {
+    // Ephemeral containers are added through their subresource only; other writes keep them as they are.
+    if (context.subresource === 'ephemeralcontainers') return;
+    const spec = pod.spec as Json | undefined;
+    const kept = (old.spec as Json | undefined)?.ephemeralContainers;
+    if (!spec) return;
+    if (kept === undefined) delete spec.ephemeralContainers;
+    else spec.ephemeralContainers = kept;
+  },
   validate(pod: KubeObject, old, context) {
-    const causes = validatePodSpec(pod.spec as Json, 'spec');
+    const spec = pod.spec as Json;
+    const causes = validatePodSpec(spec, 'spec');
+    if (!old && spec?.ephemeralContainers?.length) causes.push(fieldError.forbidden('spec.ephemeralContainers', 'cannot be set on create'));
+    if (old && context.subresource === 'ephemeralcontainers') causes.push(...validateEphemeralContainersUpdate(spec, old.spec as Json));
     // Binding (scheduling) sets spec.nodeName through its own subresource; status writes keep the old spec.
-    if (old && context.subresource !== 'binding' && context.subresource !== 'status') causes.push(...validatePodSpecUpdate(pod.spec as Json, old.spec as Json));
+    else if (old && context.subresource !== 'binding' && context.subresource !== 'status') causes.push(...validatePodSpecUpdate(spec, old.spec as Json));
     return causes;
   },
 });
