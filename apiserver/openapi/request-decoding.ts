@@ -3,13 +3,15 @@
 // - built-in kinds are decoded into Go structs: a value of the wrong JSON type fails the request
 //   (`json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type
 //   int32`), unknown fields are dropped, or reported under fieldValidation=Strict/Warn
-//   (`unknown field "spec.replicass"`), and repeated keys are reported (`duplicate field "…"`);
+//   (`unknown field "spec.replicass"`), repeated keys are reported (`duplicate field "…"`), and what
+//   encoding the struct again leaves out is gone (nulls, and omitempty zeros: `hostNetwork: false`, `env: []`);
 // - custom resources are pruned along their structural schema (honouring
 //   x-kubernetes-preserve-unknown-fields and x-kubernetes-embedded-resource), their metadata is
 //   decoded as ObjectMeta, and non-nullable nulls without a default are dropped.
 //
 // Schemas are compiled once (per definition, or per CRD schema object) into a small node graph,
 // so that a check of a typical Deployment costs a few microseconds.
+import { FieldFlag, kubernetesMessageTable } from '../protobuf/message-table.ts';
 import { StatusError } from '../status.ts';
 import { builtinSchemas, type BuiltinSchemas } from './builtin-schemas.ts';
 import { findDuplicateKeys, type PathSegment } from './duplicate-fields.ts';
@@ -175,6 +177,8 @@ interface Field {
   node: Node;
   /** The Go type of this field's value (typed decoding messages). */
   goType: string;
+  /** `json:",omitempty"` on a value that is not a pointer: encoding leaves out its zero ("", 0, false, empty list or map). */
+  omitsZero?: boolean;
 }
 
 interface Node {
@@ -240,10 +244,12 @@ class BuiltinCompiler {
     this.#nodes.set(schema, node);
     if (kind === 'struct') {
       node.structName = name.slice(name.lastIndexOf('.') + 1);
+      const omittingZero = fieldsOmittingZero(name);
       for (const [property, propertySchema] of Object.entries(schema.properties!)) {
         node.fields.set(property, {
           node: this.node(propertySchema),
           goType: this.facts.goTypeOf(name, property) ?? goTypeNameFromSchema(propertySchema),
+          ...(omittingZero.has(property) ? { omitsZero: true } : {}),
         });
       }
     } else if (kind === 'map' || kind === 'array') {
@@ -322,6 +328,44 @@ function objectMetaNode(): Node {
 
 // ---------------------------------------------------------------------------------------------
 // Walking
+
+/** A value Go's omitempty leaves out: empty strings, lists and maps, 0 and false (structs are never left out). */
+function isGoZero(value: unknown, node: Node): boolean {
+  switch (node.kind) {
+    case 'string':
+    case 'bytes':
+      return value === '';
+    case 'integer':
+    case 'number':
+      return value === 0;
+    case 'boolean':
+      return value === false;
+    case 'array':
+      return Array.isArray(value) && value.length === 0;
+    case 'map':
+      return isPlainObject(value) && Object.keys(value).length === 0;
+    default:
+      return false;
+  }
+}
+
+/**
+ * The JSON names of a built-in definition's fields that are `omitempty` and not pointers, from the Go struct facts
+ * of the protobuf message table (inlined structs included). Types without a message (CRDs, APIService) have none.
+ */
+function fieldsOmittingZero(definitionName: string): Set<string> {
+  const { messages } = kubernetesMessageTable();
+  const omitting = new Set<string>();
+  const collect = (message: string) => {
+    for (const field of messages[message] ?? []) {
+      const [, jsonName, type, flags] = field;
+      if (flags & FieldFlag.Inline) collect(type);
+      else if (flags & FieldFlag.OmitEmpty && !(flags & FieldFlag.Pointer)) omitting.add(jsonName);
+    }
+  };
+  if (definitionName.startsWith('io.k8s.api.') || definitionName.startsWith('io.k8s.apimachinery.')) collect(`k8s.io.${definitionName.slice('io.k8s.'.length)}`);
+  return omitting;
+}
 
 /** What Go's decoder leaves for a JSON null in a slice or map element. */
 function goZeroValue(node: Node): unknown {
@@ -420,6 +464,8 @@ class Walker {
           this.#goFields.pop();
           this.#path.pop();
           if (this.decodeError) return;
+          // Decoded into the Go struct and encoded again, an omitempty zero value is gone (hostNetwork: false, env: []).
+          if (field.omitsZero && isGoZero(child, field.node)) delete value[key];
         }
         return;
       }

@@ -157,6 +157,22 @@ describe('unknown and duplicate fields of built-in kinds', () => {
     decodeRequestObject(object, deploymentTarget, { fieldValidation: 'Strict' });
     expect(object).toEqual(deployment());
   });
+
+  it("drops the zero values that omitempty leaves out, keeps pointers' and structs'", () => {
+    const object = deployment();
+    const pod = object.spec.template.spec;
+    // What Helm charts often render: empty lists and maps, false and 0 for unset settings.
+    Object.assign(pod, { hostNetwork: false, nodeSelector: {}, tolerations: [], imagePullSecrets: [], affinity: {}, securityContext: {}, terminationGracePeriodSeconds: 0 });
+    Object.assign(pod.containers[0], { command: [], envFrom: [], workingDir: '', stdin: false, resources: {} });
+    pod.containers[0].ports[0].hostPort = 0;
+    Object.assign(object.spec, { replicas: 0, minReadySeconds: 0, paused: false });
+    decodeRequestObject(object, deploymentTarget, { fieldValidation: 'Strict' });
+    const expected = deployment();
+    Object.assign(expected.spec.template.spec, { affinity: {}, securityContext: {}, terminationGracePeriodSeconds: 0 });
+    expected.spec.template.spec.containers[0].resources = {};
+    expected.spec.replicas = 0;
+    expect(object).toEqual(expected);
+  });
 });
 
 describe('type errors of built-in kinds (typed decoding)', () => {
