@@ -1,8 +1,8 @@
 // Simulated nodes, for scale tests only (like KWOK): `k2 server --simulated-nodes N` registers N
 // Node objects with capacity, keeps their Leases renewed and their status posted, and plays the
 // kubelet for the pods bound to them without running anything: a bound pod turns Running and Ready
-// with a pod IP from the node's pod CIDR; a deleted one goes once its deletion starts. Never on by
-// default.
+// with a pod IP from the node's pod CIDR, and a Job's pod then completes (KWOK's pod-complete stage);
+// a deleted one goes once its deletion starts. Never on by default.
 import type { ApiClient } from '../apiserver/client.ts';
 import { cloneObject, microTimestamp, timestamp } from '../apiserver/registry/object-meta.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
@@ -14,6 +14,26 @@ import { nodeCondition, nodeLeaseNamespace } from './node-lifecycle.ts';
 type Json = Record<string, any>;
 
 export const simulatedNodeAnnotation = 'k2.io/simulated-node';
+
+/** A Job's pod that does not restart its containers: once running, its containers "exit 0". */
+function runsToCompletion(pod: KubeObject): boolean {
+  const owned = (pod.metadata.ownerReferences ?? []).some((ref) => ref.kind === 'Job' && ref.controller);
+  return owned && (pod.spec as Json | undefined)?.restartPolicy !== 'Always';
+}
+
+/** The status a kubelet reports once every container of a running pod exited with 0. */
+function completedStatus(pod: KubeObject): KubeObject {
+  const status = cloneObject((pod.status as Json | undefined) ?? {});
+  const now = timestamp();
+  const exited = (s: Json): Json => ({ ...s, ready: false, started: false, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: s.state?.running?.startedAt ?? now, finishedAt: now, containerID: s.containerID } } });
+  status.phase = 'Succeeded';
+  status.containerStatuses = ((status.containerStatuses ?? []) as Json[]).map(exited);
+  status.conditions = ((status.conditions ?? []) as Json[]).map((c) =>
+    c.type === 'Ready' || c.type === 'ContainersReady' || c.type === 'PodReadyToStartContainers' ? { ...c, status: 'False', lastTransitionTime: now, ...(c.type === 'PodReadyToStartContainers' ? {} : { reason: 'PodCompleted' }) } : c,
+  );
+  pod.status = status;
+  return pod;
+}
 /** Pod CIDRs are /25s of 10.42.0.0/16 (126 pod IPs each, above the 110-pod default): 512 nodes. */
 export const maxSimulatedNodes = 512;
 const leaseRenewMs = 10_000;
@@ -276,9 +296,18 @@ export class SimulatedNodes extends Controller {
     const status: Json = (pod.status as Json | undefined) ?? {};
     if (status.phase === 'Succeeded' || status.phase === 'Failed') return;
     const ephemeralStarted = ((pod.spec as Json).ephemeralContainers ?? []).every((c: Json) => (status.ephemeralContainerStatuses ?? []).some((s: Json) => s.name === c.name));
-    if (status.phase === 'Running' && ((status.conditions ?? []) as Json[]).some((c) => c.type === 'Ready' && c.status === 'True') && ephemeralStarted) return;
+    const running = status.phase === 'Running' && ((status.conditions ?? []) as Json[]).some((c) => c.type === 'Ready' && c.status === 'True');
     const node = this.informers.informer('', 'nodes').get(undefined, nodeName);
     if (node && nodeCondition(node, 'Ready')?.status !== 'True') return; // a lost node does not report
+    if (running && runsToCompletion(pod)) {
+      try {
+        await pods.modify(namespace, name, (latest) => completedStatus(latest), { subresource: 'status' });
+      } catch (error) {
+        if (!(error instanceof StatusError && error.code === 404)) throw error;
+      }
+      return;
+    }
+    if (running && ephemeralStarted) return;
     const podIp = (pod.spec as Json).hostNetwork ? this.nodeIp(nodeName) : status.podIP ?? this.allocateIp(pod, nodeName);
     try {
       await pods.modify(namespace, name, (latest) => this.runningStatus(latest, nodeName, podIp), { subresource: 'status' });
@@ -288,7 +317,7 @@ export class SimulatedNodes extends Controller {
     }
   }
 
-  /** The status a kubelet reports for a pod whose containers all started and are ready. */
+  /** The status a kubelet reports for a pod whose containers all started and are ready (and Job pods next). */
   private runningStatus(pod: KubeObject, nodeName: string, podIp: string): KubeObject {
     const spec: Json = (pod.spec as Json | undefined) ?? {};
     const status = cloneObject((pod.status as Json | undefined) ?? {});

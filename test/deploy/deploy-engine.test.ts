@@ -241,8 +241,9 @@ describe('deploy engine against a real k2 server', () => {
 
   it('bounds --wait with a timeout and reports the objects still waiting', async () => {
     lines.length = 0;
-    // Simulated nodes run pods forever, so a Job never completes here.
-    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate', namespace: 'team' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'busybox:1', command: ['sleep', '3600'] }] } } } };
+    // No node matches the Job's pod, so the Job never completes here.
+    const podSpec = { restartPolicy: 'Never', nodeSelector: { 'example.com/no-such-node': 'true' }, containers: [{ name: 'm', image: 'busybox:1', command: ['sleep', '3600'] }] };
+    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate', namespace: 'team' }, spec: { template: { spec: podSpec } } };
     const started = Date.now();
     const error = await deployArtifact(artifact([...teamObjects().filter((o) => o.metadata.name !== 'shared'), job], '34'), { client, wait: true, timeoutMs: 1_500, pollMs: 100, progress }).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(10_000);

@@ -95,6 +95,13 @@ describe('simulated nodes with real kubectl', () => {
       expect(Number(/^scheduler_scheduling_attempt_duration_seconds_count\{[^}]*result="scheduled"[^}]*\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
     });
 
+    it("completes a Job's pods, as KWOK's pod-complete stage does", async () => {
+      await kubectl('create', 'job', 'once', '-n', ns, '--image=busybox', '--', 'date');
+      await kubectl('wait', '--for=condition=Complete', 'job/once', '-n', ns, '--timeout=30s');
+      expect(await kubectl('get', 'pods', '-n', ns, '-l', 'job-name=once', '--no-headers')).toMatch(/^once-\w+ +0\/1 +Completed +0 +/);
+      expect(await kubectl('get', 'job', 'once', '-n', ns, '--no-headers')).toMatch(/^once +Complete +1\/1 +/);
+    });
+
     it('keeps Endpoints and EndpointSlices on the ready pods of a Service', async () => {
       const service = await apply('{"apiVersion":"v1","kind":"Service","metadata":{"name":"web"},"spec":{"selector":{"app":"web"},"ports":[{"name":"80-8080","port":80,"targetPort":8080}]}}');
       expect(service.stderr).toBe('');
