@@ -118,10 +118,13 @@ export const pods = defineKind({
   validate(pod: KubeObject, old, context) {
     const spec = pod.spec as Json;
     const causes = validatePodSpec(spec, 'spec');
-    if (!old && spec?.ephemeralContainers?.length) causes.push(fieldError.forbidden('spec.ephemeralContainers', 'cannot be set on create'));
-    if (old && context.subresource === 'ephemeralcontainers') causes.push(...validateEphemeralContainersUpdate(spec, old.spec as Json));
+    if (!old) {
+      if (spec?.ephemeralContainers?.length) causes.push(fieldError.forbidden('spec.ephemeralContainers', 'cannot be set on create'));
+      return causes;
+    }
     // Binding (scheduling) sets spec.nodeName through its own subresource; status writes keep the old spec.
-    else if (old && context.subresource !== 'binding' && context.subresource !== 'status') causes.push(...validatePodSpecUpdate(spec, old.spec as Json));
+    if (context.subresource === 'ephemeralcontainers') causes.push(...validateEphemeralContainersUpdate(spec, old.spec as Json));
+    else if (context.subresource !== 'binding' && context.subresource !== 'status') causes.push(...validatePodSpecUpdate(spec, old.spec as Json));
     return causes;
   },
 });
