@@ -6,6 +6,31 @@ const LIST_KIND = 'The kind of this list object, written in CamelCase, such as "
 const LIST_META = 'List metadata such as the resourceVersion the list was read at and the continue token for paginated results.';
 const READ_ONLY = 'When true, the volume is mounted read-only inside the containers. Defaults to false.';
 
+/** The fields the pod and persistent-volume forms of an iSCSI source share. */
+const ISCSI = {
+  chapAuthDiscovery: 'Whether to use CHAP authentication during iSCSI discovery.',
+  chapAuthSession: 'Whether to use CHAP authentication for the iSCSI session.',
+  fsType: 'Filesystem to mount the disk with, such as "ext4" or "xfs". If empty, ext4 is assumed.',
+  initiatorName: 'Custom iSCSI initiator name to use instead of the node\'s default. When set together with iscsiInterface, a new interface named "<target portal>:<volume name>" is created for the connection.',
+  iqn: 'iSCSI Qualified Name of the target.',
+  iscsiInterface: 'Name of the iSCSI interface (transport) to connect through. Defaults to "default", which uses TCP.',
+  lun: 'Logical unit number of the disk on the target.',
+  portals: 'Additional target portal addresses, as IP or IP:port (port 3260 if omitted), used for multipath access.',
+  readOnly: READ_ONLY,
+  targetPortal: 'Address of the target portal, as IP or IP:port; the port is 3260 if omitted.',
+};
+
+/** The fields the pod and persistent-volume forms of an RBD source share. */
+const RBD = {
+  fsType: 'Filesystem to mount the image with, such as "ext4" or "xfs". If empty, ext4 is assumed.',
+  image: 'Name of the RADOS image.',
+  keyring: 'Path on the node to the keyring for the RBD user. Defaults to /etc/ceph/keyring.',
+  monitors: 'Addresses of the Ceph monitors to contact.',
+  pool: 'RADOS pool holding the image. Defaults to "rbd".',
+  readOnly: READ_ONLY,
+  user: 'RADOS user name to authenticate as. Defaults to "admin".',
+};
+
 export function coreVolumeDescriptions(): TypeDescriptions {
   return {
     'core.AWSElasticBlockStoreVolumeSource': {
@@ -197,32 +222,14 @@ export function coreVolumeDescriptions(): TypeDescriptions {
       type: 'What must exist at the path: "" (no check, the default), "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket", "CharDevice" or "BlockDevice". The "OrCreate" variants create an empty directory or file when nothing is there.',
     },
     'core.ISCSIPersistentVolumeSource': {
+      ...ISCSI,
       '': 'An iSCSI disk attached to the node and used as a persistent volume.',
-      chapAuthDiscovery: 'Whether to use CHAP authentication during iSCSI discovery.',
-      chapAuthSession: 'Whether to use CHAP authentication for the iSCSI session.',
-      fsType: 'Filesystem to mount the disk with, such as "ext4" or "xfs". If empty, ext4 is assumed.',
-      initiatorName: 'Custom iSCSI initiator name to use instead of the node\'s default. When set together with iscsiInterface, a new interface named "<target portal>:<volume name>" is created for the connection.',
-      iqn: 'iSCSI Qualified Name of the target.',
-      iscsiInterface: 'Name of the iSCSI interface (transport) to connect through. Defaults to "default", which uses TCP.',
-      lun: 'Logical unit number of the disk on the target.',
-      portals: 'Additional target portal addresses, as IP or IP:port (port 3260 if omitted), used for multipath access.',
-      readOnly: READ_ONLY,
       secretRef: 'Secret holding the CHAP credentials used for discovery or session authentication.',
-      targetPortal: 'Address of the target portal, as IP or IP:port; the port is 3260 if omitted.',
     },
     'core.ISCSIVolumeSource': {
+      ...ISCSI,
       '': 'An iSCSI disk attached to the node and mounted into the pod.',
-      chapAuthDiscovery: 'Whether to use CHAP authentication during iSCSI discovery.',
-      chapAuthSession: 'Whether to use CHAP authentication for the iSCSI session.',
-      fsType: 'Filesystem to mount the disk with, such as "ext4" or "xfs". If empty, ext4 is assumed.',
-      initiatorName: 'Custom iSCSI initiator name to use instead of the node\'s default. When set together with iscsiInterface, a new interface named "<target portal>:<volume name>" is created for the connection.',
-      iqn: 'iSCSI Qualified Name of the target.',
-      iscsiInterface: 'Name of the iSCSI interface (transport) to connect through. Defaults to "default", which uses TCP.',
-      lun: 'Logical unit number of the disk on the target.',
-      portals: 'Additional target portal addresses, as IP or IP:port (port 3260 if omitted), used for multipath access.',
-      readOnly: READ_ONLY,
       secretRef: 'Secret in the pod\'s namespace holding the CHAP credentials used for discovery or session authentication.',
-      targetPortal: 'Address of the target portal, as IP or IP:port; the port is 3260 if omitted.',
     },
     'core.ImageVolumeSource': {
       '': 'A volume whose contents come from an OCI image or artifact, pulled by the kubelet and mounted read-only into the pod.',
@@ -424,26 +431,14 @@ export function coreVolumeDescriptions(): TypeDescriptions {
       volume: 'Name of an existing Quobyte volume to mount.',
     },
     'core.RBDPersistentVolumeSource': {
+      ...RBD,
       '': 'A Ceph RADOS block device image used as a persistent volume. Deprecated: use the Ceph CSI driver instead.',
-      fsType: 'Filesystem to mount the image with, such as "ext4" or "xfs". If empty, ext4 is assumed.',
-      image: 'Name of the RADOS image.',
-      keyring: 'Path on the node to the keyring for the RBD user. Defaults to /etc/ceph/keyring.',
-      monitors: 'Addresses of the Ceph monitors to contact.',
-      pool: 'RADOS pool holding the image. Defaults to "rbd".',
-      readOnly: READ_ONLY,
       secretRef: 'Secret holding the authentication key for the RBD user; when set it takes precedence over keyring.',
-      user: 'RADOS user name to authenticate as. Defaults to "admin".',
     },
     'core.RBDVolumeSource': {
+      ...RBD,
       '': 'A Ceph RADOS block device image mounted directly into a pod. Deprecated: use the Ceph CSI driver instead.',
-      fsType: 'Filesystem to mount the image with, such as "ext4" or "xfs". If empty, ext4 is assumed.',
-      image: 'Name of the RADOS image.',
-      keyring: 'Path on the node to the keyring for the RBD user. Defaults to /etc/ceph/keyring.',
-      monitors: 'Addresses of the Ceph monitors to contact.',
-      pool: 'RADOS pool holding the image. Defaults to "rbd".',
-      readOnly: READ_ONLY,
       secretRef: 'Secret in the pod\'s namespace holding the authentication key for the RBD user; when set it takes precedence over keyring.',
-      user: 'RADOS user name to authenticate as. Defaults to "admin".',
     },
     'core.ResourceClaim': {
       '': 'Names one of the pod\'s dynamic resource claims (from spec.resourceClaims) that a container uses.',
