@@ -17,13 +17,16 @@ export interface FieldManagerContext {
   resetFields: typeof mainResourceResetFields | undefined;
 }
 
+/** Subresources whose writes name themselves in managedFields entries, as kube-apiserver records them. */
+const subresourcesInManagedFields = new Set(['status', 'scale', 'ephemeralcontainers', 'resize']);
+
 /** The field manager's view of a write to `served` (a subresource changes what is reset). */
 export function fieldManagerContext(core: ApiCore, served: ServedVersion, subresource: string | undefined): FieldManagerContext {
   const onStatus = subresource === 'status';
   return {
     apiVersion: groupVersion(served.group, served.version),
     kind: served.kind,
-    subresource: onStatus || subresource === 'scale' || subresource === 'ephemeralcontainers' ? subresource! : '',
+    subresource: subresource !== undefined && subresourcesInManagedFields.has(subresource) ? subresource : '',
     schema: core.kindSchema(served),
     resetFields: served.description.status ? (onStatus ? statusSubresourceResetFields : mainResourceResetFields) : undefined,
   };

@@ -4,7 +4,7 @@
 // with a pod IP from the node's pod CIDR, and a Job's pod then completes (KWOK's pod-complete stage);
 // a deleted one goes once its deletion starts. Never on by default.
 import type { ApiClient } from '../apiserver/client.ts';
-import { cloneObject, microTimestamp, timestamp } from '../apiserver/registry/object-meta.ts';
+import { cloneObject, deepEqual, microTimestamp, timestamp } from '../apiserver/registry/object-meta.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
 import { Controller, type ReconcileResult } from './controller.ts';
@@ -14,6 +14,15 @@ import { nodeCondition, nodeLeaseNamespace } from './node-lifecycle.ts';
 type Json = Record<string, any>;
 
 export const simulatedNodeAnnotation = 'k2.io/simulated-node';
+
+/** The cpu and memory a running container reports in its status (since in-place resize), if its spec has any. */
+function reportedResources(container: Json): Json | undefined {
+  const pick = (list: Json | undefined) => Object.fromEntries(Object.entries(list ?? {}).filter(([name]) => name === 'cpu' || name === 'memory'));
+  const limits = pick(container.resources?.limits);
+  const requests = pick(container.resources?.requests);
+  if (!Object.keys(limits).length && !Object.keys(requests).length) return undefined;
+  return { ...(Object.keys(limits).length ? { limits } : {}), ...(Object.keys(requests).length ? { requests } : {}) };
+}
 
 /** A Job's pod that does not restart its containers: once running, its containers "exit 0". */
 function runsToCompletion(pod: KubeObject): boolean {
@@ -307,7 +316,8 @@ export class SimulatedNodes extends Controller {
       }
       return;
     }
-    if (running && ephemeralStarted) return;
+    const resized = ((pod.spec as Json).containers ?? []).some((c: Json) => !deepEqual((status.containerStatuses ?? []).find((s: Json) => s.name === c.name)?.resources, reportedResources(c)));
+    if (running && ephemeralStarted && !resized) return;
     const podIp = (pod.spec as Json).hostNetwork ? this.nodeIp(nodeName) : status.podIP ?? this.allocateIp(pod, nodeName);
     try {
       await pods.modify(namespace, name, (latest) => this.runningStatus(latest, nodeName, podIp), { subresource: 'status' });
@@ -360,6 +370,12 @@ export class SimulatedNodes extends Controller {
       status[field] = containers.map((c) => known.find((s) => s.name === c.name) ?? started(c));
     };
     statuses('containerStatuses', spec.containers, (c) => containerStatus(c, false));
+    // In-place resizes take effect at once: each container reports the cpu and memory of its spec.
+    for (const [i, container] of ((spec.containers ?? []) as Json[]).entries()) {
+      const resources = reportedResources(container);
+      if (resources) status.containerStatuses[i] = { ...status.containerStatuses[i], resources };
+      else delete status.containerStatuses[i].resources;
+    }
     statuses('initContainerStatuses', spec.initContainers, (c) => containerStatus(c, true));
     statuses('ephemeralContainerStatuses', spec.ephemeralContainers, (c) => ({ ...containerStatus(c, false), ready: false, started: undefined }));
     pod.status = status;

@@ -128,21 +128,41 @@ export function sandboxConfig(pod: Pod, settings: SandboxSettings): Input<PodSan
   };
 }
 
-/** cgroup limits from requests/limits, as the kubelet computes them (cpu shares from requests, CFS quota from limits). */
-export function linuxResources(container: Container): Input<LinuxContainerResources> {
+/** The cgroup settings that follow from cpu and memory requests and limits. */
+export interface AppliedResources {
+  cpuShares: number;
+  cpuQuota: number;
+  memoryLimitInBytes: number;
+}
+
+/** The cgroup settings of a container's cpu and memory requests and limits (the kubelet's conversion). */
+export function cgroupSettings(container: Container): AppliedResources {
   const requests = container.resources?.requests ?? {};
   const limits = container.resources?.limits ?? {};
   const cpuRequest = requests.cpu ?? limits.cpu;
-  const cpuPeriod = 100_000;
-  const resources: Input<LinuxContainerResources> = {
+  return {
     cpuShares: cpuRequest !== undefined ? Math.max(2, Math.floor((milliCpu(cpuRequest) * 1024) / 1000)) : 2,
+    cpuQuota: limits.cpu !== undefined ? Math.max(1000, Math.floor((milliCpu(limits.cpu) * cpuPeriodMicros) / 1000)) : 0,
+    memoryLimitInBytes: limits.memory !== undefined ? bytes(limits.memory) : 0,
   };
-  if (limits.cpu !== undefined) {
-    resources.cpuPeriod = cpuPeriod;
-    resources.cpuQuota = Math.max(1000, Math.floor((milliCpu(limits.cpu) * cpuPeriod) / 1000));
-  }
-  if (limits.memory !== undefined) resources.memoryLimitInBytes = bytes(limits.memory);
-  return resources;
+}
+
+export const cpuPeriodMicros = 100_000;
+
+/** Equal settings; a runtime reports "no quota" and "no memory limit" as 0 or -1. */
+export function sameCgroupSettings(a: AppliedResources, b: AppliedResources): boolean {
+  const unlimited = (n: number) => (n > 0 ? n : 0);
+  return a.cpuShares === b.cpuShares && unlimited(a.cpuQuota) === unlimited(b.cpuQuota) && unlimited(a.memoryLimitInBytes) === unlimited(b.memoryLimitInBytes);
+}
+
+/** cgroup limits from requests/limits, as the kubelet computes them (cpu shares from requests, CFS quota from limits). */
+export function linuxResources(container: Container): Input<LinuxContainerResources> {
+  const settings = cgroupSettings(container);
+  return {
+    cpuShares: settings.cpuShares,
+    ...(settings.cpuQuota ? { cpuPeriod: cpuPeriodMicros, cpuQuota: settings.cpuQuota } : {}),
+    ...(settings.memoryLimitInBytes ? { memoryLimitInBytes: settings.memoryLimitInBytes } : {}),
+  };
 }
 
 /** A hash of what, once changed in the spec, means the container must be recreated. */

@@ -13,7 +13,7 @@ import { StreamTargetError } from '../../apiserver/streaming/target.ts';
 import { authFor } from '../images/pull-auth.ts';
 import { Backoff, goDuration, kubeletBackoff, type BackoffPolicy } from './backoff.ts';
 import { podCgroupParent, podCgroupUids, removePodCgroups } from './cgroups.ts';
-import { annotations, containerConfig, containerHash, labels, nodeSelector, normalizeImage, podHostname, pullPolicy, sandboxConfig, type DnsSettings } from './cri-config.ts';
+import { annotations, cgroupSettings, containerConfig, containerHash, labels, linuxResources, nodeSelector, normalizeImage, podHostname, pullPolicy, sameCgroupSettings, sandboxConfig, type DnsSettings } from './cri-config.ts';
 import { ContainerConfigError, containerEnvironment, type NodeFacts, type PodObjectResolver } from './downward.ts';
 import { ContainerProbes, runProbe } from './probes.ts';
 import { apiTime, podStatus, type ContainerAttempt, type ContainerKind, type ContainerView, type PodView } from './status.ts';
@@ -51,6 +51,8 @@ class PodState {
   /** Probe workers by container id. */
   readonly probes = new Map<string, ContainerProbes>();
   podFailure?: { reason: string; message: string };
+  /** Why the last in-place resize of a running container failed, if it did. */
+  resizeError?: string;
   /** Set once the pod was killed (deletion or a terminal phase): nothing is started again. */
   killed = false;
 
@@ -178,6 +180,7 @@ export class PodRuntime {
       containers: views(pod.spec.containers, 'regular'),
       ephemeralContainers: views(pod.spec.ephemeralContainers ?? [], 'ephemeral'),
       podFailure: state.podFailure,
+      resizeError: state.resizeError,
     };
     return { sandbox, sandboxes, attempts, view };
   }
@@ -198,6 +201,7 @@ export class PodRuntime {
       reason: status.reason,
       message: status.message,
       imageRef: status.imageRef,
+      ...(status.resources?.linux ? { applied: status.resources.linux } : {}),
     };
     if (status.state === 'CONTAINER_EXITED' && !attempt.message) attempt.message = await this.terminationMessage(pod, name, restartCount, status);
     return attempt;
@@ -363,7 +367,9 @@ export class PodRuntime {
         if (current && (await this.containerSpecChanged(current.id, view.spec))) {
           await this.stopContainer(pod, state, current.id, this.gracePeriod(pod));
           state.waiting.delete(view.spec.name);
+          continue;
         }
+        await this.resizeInPlace(pod, state, view);
         continue;
       }
       if (current?.state === 'CONTAINER_CREATED') continue;
@@ -387,6 +393,20 @@ export class PodRuntime {
         continue;
       }
       await this.startContainer(pod, state, sandbox, view, volumes, targetView?.current?.id);
+    }
+  }
+
+  /** Applies new cpu and memory to a running container (in-place resize) when its cgroup settings differ from the spec's. */
+  private async resizeInPlace(pod: Pod, state: PodState, view: ContainerView): Promise<void> {
+    const current = view.current!;
+    if (!current.applied || sameCgroupSettings(current.applied, cgroupSettings(view.spec))) return;
+    try {
+      await this.cri.call('UpdateContainerResources', { containerId: current.id, linux: linuxResources(view.spec) });
+      current.applied = cgroupSettings(view.spec);
+      state.resizeError = undefined;
+    } catch (error) {
+      state.resizeError = `failed to resize container ${view.spec.name}: ${(error as Error).message}`;
+      this.log?.warn({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, container: view.spec.name, err: error }, 'in-place resize failed');
     }
   }
 

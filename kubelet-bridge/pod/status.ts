@@ -2,6 +2,7 @@
 // the sync loop recorded (back-off, pull and config errors), probe results. Phase and conditions follow the
 // kubelet's rules (getPhase, generateAPIPodStatus).
 import type { ProbeResults } from './probes.ts';
+import { cgroupSettings, sameCgroupSettings, type AppliedResources } from './cri-config.ts';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from './types.ts';
 
 export interface ContainerAttempt {
@@ -18,7 +19,10 @@ export interface ContainerAttempt {
   reason: string;
   message: string;
   imageRef: string;
+  /** The cgroup settings the runtime reports for the container (CRI ContainerStatus.resources.linux). */
+  applied?: AppliedResources;
 }
+
 
 /** Init containers run first, regular ones for the pod's life, ephemeral ones once when `kubectl debug` adds them. */
 export type ContainerKind = 'init' | 'regular' | 'ephemeral';
@@ -44,6 +48,8 @@ export interface PodView {
   ephemeralContainers: ContainerView[];
   /** Set when the pod was failed as a whole (e.g. DeadlineExceeded). */
   podFailure?: { reason: string; message: string };
+  /** Why an in-place resize could not be applied to a running container (PodResizeInProgress, reason Error). */
+  resizeError?: string;
 }
 
 /** RFC 3339 with whole seconds, as Kubernetes writes times. */
@@ -92,14 +98,30 @@ function containerStatus(view: ContainerView, initializing: boolean): ContainerS
   }
   const started = running && (view.probes?.started ?? true);
   const ready = running && started && (view.probes?.ready ?? true);
+  const resources = running ? appliedResources(spec, current!) : undefined;
   return {
     ...base,
     state,
     lastState,
     ready,
+    ...(resources ? { resources } : {}),
     started,
     ...(current ? { containerID: `containerd://${current.id}` } : {}),
   };
+}
+
+
+/**
+ * The cpu and memory a running container has, as the kubelet reports them since in-place resize: the spec's,
+ * once the runtime applies what they mean; nothing while a resize is still being applied.
+ */
+function appliedResources(spec: Container, current: ContainerAttempt): ContainerStatus['resources'] {
+  const pick = (list: Record<string, string | number> | undefined) => Object.fromEntries(Object.entries(list ?? {}).filter(([name]) => name === 'cpu' || name === 'memory'));
+  const requests = pick(spec.resources?.requests);
+  const limits = pick(spec.resources?.limits);
+  if (!Object.keys(requests).length && !Object.keys(limits).length) return undefined;
+  if (current.applied && !sameCgroupSettings(current.applied, cgroupSettings(spec))) return undefined;
+  return { ...(Object.keys(limits).length ? { limits } : {}), ...(Object.keys(requests).length ? { requests } : {}) };
 }
 
 /** The kubelet's pod phase rules. */
@@ -180,6 +202,7 @@ export function podStatus(view: PodView, now = Date.now()): PodStatus {
     condition('Ready', containersReady, previous, time, readyReason, readyMessage),
     condition('ContainersReady', containersReady, previous, time, readyReason, readyMessage),
     ...(previous ?? []).filter((c) => c.type === 'PodScheduled'),
+    ...(view.resizeError ? [{ ...condition('PodResizeInProgress', true, previous, time), reason: 'Error', message: view.resizeError }] : []),
   ];
   const podIP = pod.spec.hostNetwork ? view.hostIP : view.podIPs[0];
   const status: PodStatus = {

@@ -244,6 +244,8 @@ export interface ContainerStatus {
   imageID: string;
   containerID?: string;
   started?: boolean;
+  /** The cpu and memory the runtime applies to the running container (in-place resize). */
+  resources?: ResourceRequirements;
 }
 
 export interface PodCondition {

@@ -172,6 +172,31 @@ describe('generic REST store over HTTP', () => {
     expect(kept.json().spec.ephemeralContainers.map((c: { name: string }) => c.name)).toEqual(['dbg']);
   });
 
+  it('resizes containers in place through the resize subresource: cpu and memory only, within the QoS class', async () => {
+    const resources = { requests: { cpu: '100m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } };
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'resized', labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'busybox', resources }] } };
+    expect((await inject('POST', '/api/v1/namespaces/default/pods', pod)).statusCode).toBe(201);
+    const path = '/api/v1/namespaces/default/pods/resized/resize';
+    const patch = (containers: unknown[]) => inject('PATCH', `${path}?fieldManager=kubectl-patch`, { metadata: { labels: { app: 'other' } }, spec: { containers } }, { 'content-type': 'application/strategic-merge-patch+json' });
+
+    const resized = await patch([{ name: 'app', image: 'nginx', resources: { requests: { cpu: '150m' }, limits: { cpu: '500m', memory: '128Mi' } } }]);
+    expect(resized.statusCode).toBe(200);
+    // Only the resources changed: not the image, not the labels.
+    expect(resized.json().spec.containers[0]).toMatchObject({ image: 'busybox', resources: { requests: { cpu: '150m', memory: '32Mi' }, limits: { cpu: '500m', memory: '128Mi' } } });
+    expect(resized.json().metadata.labels).toEqual({ app: 'web' });
+    expect(resized.json().metadata.managedFields.map((e: { manager: string; subresource?: string }) => `${e.manager}/${e.subresource ?? ''}`)).toContain('kubectl-patch/resize');
+
+    const guaranteed = await patch([{ name: 'app', resources: { requests: { cpu: '500m', memory: '128Mi' } } }]);
+    expect(guaranteed.json()).toMatchObject({ code: 422, details: { causes: [{ field: 'spec', message: 'Invalid value: "Guaranteed": Pod QOS Class may not change as a result of resizing' }] } });
+    const storage = await patch([{ name: 'app', resources: { limits: { 'ephemeral-storage': '1Gi' } } }]);
+    expect(storage.json()).toMatchObject({ code: 422 });
+    expect(storage.json().details.causes).toContainEqual({ reason: 'FieldValueForbidden', field: 'spec.containers[0].resources.limits[ephemeral-storage]', message: 'Forbidden: only cpu and memory resources are mutable' });
+    // The pod itself still refuses resource changes, as before in-place resize.
+    const latest = (await inject('GET', '/api/v1/namespaces/default/pods/resized')).json();
+    latest.spec.containers[0].resources.limits.cpu = '1';
+    expect((await inject('PUT', '/api/v1/namespaces/default/pods/resized', latest)).json()).toMatchObject({ code: 422, details: { causes: [{ field: 'spec' }] } });
+  });
+
   it('answers whoami and can-i', async () => {
     const whoami = await inject('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
     expect(whoami.statusCode).toBe(201);

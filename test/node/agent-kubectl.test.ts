@@ -158,6 +158,23 @@ describe('pod lifecycle on the node', () => {
     await ok(['create', 'namespace', ns]);
   });
 
+  it('resizes a running container in place (kubectl patch --subresource=resize): new cgroup limits, no restart', async () => {
+    const resources = { requests: { cpu: '100m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } };
+    await kc(['apply', '-f', '-'], server.pod('resizable', { containers: [{ name: 'app', image: busyboxImage, command: ['sleep', '3600'], resources }] }));
+    await kc(['wait', '--for=condition=Ready', 'pod/resizable', '--timeout=60s']);
+    // The CFS quota and the memory limit: cgroup v2 files ("20000 100000", bytes), or v1's without a unified hierarchy.
+    const limits = async () => {
+      const values = (await kc(['exec', 'resizable', '--', 'sh', '-c', 'cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/memory/memory.limit_in_bytes'])).split(/\s+/).filter(Boolean);
+      return [values[0], values[values.length - 1]];
+    };
+    expect(await limits()).toEqual(['20000', String(64 * 1024 * 1024)]);
+    await kc(['patch', 'pod', 'resizable', '--subresource=resize', '-p', JSON.stringify({ spec: { containers: [{ name: 'app', resources: { requests: { cpu: '150m' }, limits: { cpu: '500m', memory: '128Mi' } } }] } })]);
+    const reported = await server.waitFor(['-n', ns, 'get', 'pod', 'resizable', '-o', 'jsonpath={.status.containerStatuses[0].resources.limits.cpu}'], (text) => text === '500m', 30_000);
+    expect(reported).toBe('500m');
+    expect(await limits()).toEqual(['50000', String(128 * 1024 * 1024)]);
+    expect(await jsonpath('resizable', '{.status.containerStatuses[0].restartCount}')).toBe('0');
+  }, 90_000);
+
   it('backs off a crashing container with a growing delay and counts its restarts', async () => {
     await kc(['run', 'crasher', `--image=${busyboxImage}`, nodeOverride(), '--', 'sh', '-c', 'exit 3']);
     await server.waitFor(['-n', ns, 'get', 'pod', 'crasher', '--no-headers'], (text) => /crasher\s+0\/1\s+CrashLoopBackOff\s+\d/.test(text), 30_000);

@@ -95,6 +95,18 @@ describe('simulated nodes with real kubectl', () => {
       expect(Number(/^scheduler_scheduling_attempt_duration_seconds_count\{[^}]*result="scheduled"[^}]*\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
     });
 
+    it('reports the cpu and memory of a pod resized in place', async () => {
+      const resources = { requests: { cpu: '100m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } };
+      const created = await apply(JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'resizable' }, spec: { containers: [{ name: 'app', image: 'busybox', resources }] } }));
+      expect(created.code, created.stderr).toBe(0);
+      const limit = () => kubectl('get', 'pod', 'resizable', '-n', ns, '-o', 'jsonpath={.status.containerStatuses[0].resources.limits.cpu}');
+      expect(await eventually('the running pod', () => limit().then((cpu) => cpu === '200m' && cpu))).toBe('200m');
+      // kubectl learned --subresource=resize after 1.30; the newest one resizes.
+      const resized = await server.kubectl(['patch', 'pod', 'resizable', '-n', ns, '--subresource=resize', '-p', '{"spec":{"containers":[{"name":"app","resources":{"limits":{"cpu":"500m"}}}]}}'], { version: '1.33' });
+      expect(resized.code, resized.stderr).toBe(0);
+      expect(await eventually('the resize', () => limit().then((cpu) => cpu === '500m' && cpu))).toBe('500m');
+    });
+
     it("completes a Job's pods, as KWOK's pod-complete stage does", async () => {
       await kubectl('create', 'job', 'once', '-n', ns, '--image=busybox', '--', 'date');
       await kubectl('wait', '--for=condition=Complete', 'job/once', '-n', ns, '--timeout=30s');

@@ -55,6 +55,50 @@ function withEphemeralContainersOf(written: KubeObject, current: KubeObject): Ku
   return pod;
 }
 
+/** The pod as it is, with the container resources of the one written (the resize subresource). */
+function withResourcesOf(written: KubeObject, current: KubeObject): KubeObject {
+  const pod = cloneObject(current);
+  const writtenSpec = (written.spec as Json | undefined) ?? {};
+  for (const list of ['containers', 'initContainers']) {
+    for (const container of ((pod.spec as Json)[list] ?? []) as Json[]) {
+      const wanted = ((writtenSpec[list] ?? []) as Json[]).find((c) => c.name === container.name);
+      if (wanted?.resources === undefined) continue;
+      container.resources = wanted.resources;
+    }
+  }
+  if (written.metadata?.managedFields) pod.metadata.managedFields = written.metadata.managedFields;
+  return pod;
+}
+
+const resizableResources = new Set(['cpu', 'memory']);
+
+/** A resize changes cpu and memory only, keeps the pod's QoS class, and leaves non-sidecar init containers alone. */
+function validateResize(spec: Json, old: Json): StatusCause[] {
+  const causes: StatusCause[] = [];
+  for (const list of ['containers', 'initContainers']) {
+    ((spec[list] ?? []) as Json[]).forEach((container, i) => {
+      const before = ((old[list] ?? []) as Json[]).find((c) => c.name === container.name);
+      if (!before || deepEqual(container.resources ?? {}, before.resources ?? {})) return;
+      const at = `spec.${list}[${i}].resources`;
+      if (list === 'initContainers' && container.restartPolicy !== 'Always') {
+        causes.push(fieldError.forbidden(at, 'resources for non-sidecar init containers are immutable'));
+        return;
+      }
+      for (const kind of ['requests', 'limits']) {
+        const now: Json = container.resources?.[kind] ?? {};
+        const then: Json = before.resources?.[kind] ?? {};
+        for (const name of new Set([...Object.keys(now), ...Object.keys(then)])) {
+          if (resizableResources.has(name)) {
+            if (then[name] !== undefined && now[name] === undefined) causes.push(fieldError.forbidden(`${at}.${kind}[${name}]`, 'resource removal is not supported'));
+          } else if (String(now[name]) !== String(then[name])) causes.push(fieldError.forbidden(`${at}.${kind}[${name}]`, 'only cpu and memory resources are mutable'));
+        }
+      }
+    });
+  }
+  if (qosClass(spec) !== qosClass(old)) causes.push(fieldError.invalid('spec', qosClass(spec), 'Pod QOS Class may not change as a result of resizing'));
+  return causes;
+}
+
 /** Ephemeral containers can be added, never changed or removed. */
 function validateEphemeralContainersUpdate(spec: Json, old: Json): StatusCause[] {
   const causes: StatusCause[] = [];
@@ -87,7 +131,8 @@ export const pods = defineKind({
     log: { kind: 'Pod', verbs: ['get'] },
     portforward: { kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
     proxy: { kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
-    resize: { kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+    // In-place resize (kubectl patch --subresource=resize): only the containers' cpu and memory change.
+    resize: { kind: 'Pod', verbs: ['get', 'patch', 'update'], writesPart: withResourcesOf },
   },
   fieldSelectors: {
     'spec.nodeName': (pod) => (pod.spec as Json | undefined)?.nodeName,
@@ -124,6 +169,7 @@ export const pods = defineKind({
     }
     // Binding (scheduling) sets spec.nodeName through its own subresource; status writes keep the old spec.
     if (context.subresource === 'ephemeralcontainers') causes.push(...validateEphemeralContainersUpdate(spec, old.spec as Json));
+    else if (context.subresource === 'resize') causes.push(...validateResize(spec, old.spec as Json));
     else if (context.subresource !== 'binding' && context.subresource !== 'status') causes.push(...validatePodSpecUpdate(spec, old.spec as Json));
     return causes;
   },
