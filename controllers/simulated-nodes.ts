@@ -7,6 +7,7 @@ import type { ApiClient } from '../apiserver/client.ts';
 import { cloneObject, deepEqual, microTimestamp, timestamp } from '../apiserver/registry/object-meta.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
+import { cpuAndMemoryOf } from '../kubelet-bridge/pod/status.ts';
 import { Controller, type ReconcileResult } from './controller.ts';
 import { objectKey, splitKey, type InformerFactory } from './informer.ts';
 import { nodeCondition, nodeLeaseNamespace } from './node-lifecycle.ts';
@@ -14,15 +15,6 @@ import { nodeCondition, nodeLeaseNamespace } from './node-lifecycle.ts';
 type Json = Record<string, any>;
 
 export const simulatedNodeAnnotation = 'k2.io/simulated-node';
-
-/** The cpu and memory a running container reports in its status (since in-place resize), if its spec has any. */
-function reportedResources(container: Json): Json | undefined {
-  const pick = (list: Json | undefined) => Object.fromEntries(Object.entries(list ?? {}).filter(([name]) => name === 'cpu' || name === 'memory'));
-  const limits = pick(container.resources?.limits);
-  const requests = pick(container.resources?.requests);
-  if (!Object.keys(limits).length && !Object.keys(requests).length) return undefined;
-  return { ...(Object.keys(limits).length ? { limits } : {}), ...(Object.keys(requests).length ? { requests } : {}) };
-}
 
 /** A Job's pod that does not restart its containers: once running, its containers "exit 0". */
 function runsToCompletion(pod: KubeObject): boolean {
@@ -316,7 +308,7 @@ export class SimulatedNodes extends Controller {
       }
       return;
     }
-    const resized = ((pod.spec as Json).containers ?? []).some((c: Json) => !deepEqual((status.containerStatuses ?? []).find((s: Json) => s.name === c.name)?.resources, reportedResources(c)));
+    const resized = ((pod.spec as Json).containers ?? []).some((c: Json) => !deepEqual((status.containerStatuses ?? []).find((s: Json) => s.name === c.name)?.resources, cpuAndMemoryOf(c)));
     if (running && ephemeralStarted && !resized) return;
     const podIp = (pod.spec as Json).hostNetwork ? this.nodeIp(nodeName) : status.podIP ?? this.allocateIp(pod, nodeName);
     try {
@@ -372,7 +364,7 @@ export class SimulatedNodes extends Controller {
     statuses('containerStatuses', spec.containers, (c) => containerStatus(c, false));
     // In-place resizes take effect at once: each container reports the cpu and memory of its spec.
     for (const [i, container] of ((spec.containers ?? []) as Json[]).entries()) {
-      const resources = reportedResources(container);
+      const resources = cpuAndMemoryOf(container);
       if (resources) status.containerStatuses[i] = { ...status.containerStatuses[i], resources };
       else delete status.containerStatuses[i].resources;
     }

@@ -116,11 +116,16 @@ function containerStatus(view: ContainerView, initializing: boolean): ContainerS
  * once the runtime applies what they mean; nothing while a resize is still being applied.
  */
 function appliedResources(spec: Container, current: ContainerAttempt): ContainerStatus['resources'] {
-  const pick = (list: Record<string, string | number> | undefined) => Object.fromEntries(Object.entries(list ?? {}).filter(([name]) => name === 'cpu' || name === 'memory'));
-  const requests = pick(spec.resources?.requests);
-  const limits = pick(spec.resources?.limits);
-  if (!Object.keys(requests).length && !Object.keys(limits).length) return undefined;
   if (current.applied && !sameCgroupSettings(current.applied, cgroupSettings(spec))) return undefined;
+  return cpuAndMemoryOf(spec);
+}
+
+/** A container's cpu and memory requests and limits, as its status reports them; undefined when it has none. */
+export function cpuAndMemoryOf(container: Pick<Container, 'resources'>): ContainerStatus['resources'] {
+  const pick = (list: Record<string, string | number> | undefined) => Object.fromEntries(Object.entries(list ?? {}).filter(([name]) => name === 'cpu' || name === 'memory'));
+  const requests = pick(container.resources?.requests);
+  const limits = pick(container.resources?.limits);
+  if (!Object.keys(requests).length && !Object.keys(limits).length) return undefined;
   return { ...(Object.keys(limits).length ? { limits } : {}), ...(Object.keys(requests).length ? { requests } : {}) };
 }
 

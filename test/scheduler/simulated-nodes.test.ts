@@ -101,7 +101,7 @@ describe('simulated nodes with real kubectl', () => {
       expect(created.code, created.stderr).toBe(0);
       const limit = () => kubectl('get', 'pod', 'resizable', '-n', ns, '-o', 'jsonpath={.status.containerStatuses[0].resources.limits.cpu}');
       expect(await eventually('the running pod', () => limit().then((cpu) => cpu === '200m' && cpu))).toBe('200m');
-      // kubectl learned --subresource=resize after 1.30; the newest one resizes.
+      // kubectl takes --subresource=resize from 1.32 on; the newest one resizes.
       const resized = await server.kubectl(['patch', 'pod', 'resizable', '-n', ns, '--subresource=resize', '-p', '{"spec":{"containers":[{"name":"app","resources":{"limits":{"cpu":"500m"}}}]}}'], { version: '1.33' });
       expect(resized.code, resized.stderr).toBe(0);
       expect(await eventually('the resize', () => limit().then((cpu) => cpu === '500m' && cpu))).toBe('500m');
