@@ -16,25 +16,6 @@ type Json = Record<string, any>;
 
 export const simulatedNodeAnnotation = 'k2.io/simulated-node';
 
-/** A Job's pod that does not restart its containers: once running, its containers "exit 0". */
-function runsToCompletion(pod: KubeObject): boolean {
-  const owned = (pod.metadata.ownerReferences ?? []).some((ref) => ref.kind === 'Job' && ref.controller);
-  return owned && (pod.spec as Json | undefined)?.restartPolicy !== 'Always';
-}
-
-/** The status a kubelet reports once every container of a running pod exited with 0. */
-function completedStatus(pod: KubeObject): KubeObject {
-  const status = cloneObject((pod.status as Json | undefined) ?? {});
-  const now = timestamp();
-  const exited = (s: Json): Json => ({ ...s, ready: false, started: false, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: s.state?.running?.startedAt ?? now, finishedAt: now, containerID: s.containerID } } });
-  status.phase = 'Succeeded';
-  status.containerStatuses = ((status.containerStatuses ?? []) as Json[]).map(exited);
-  status.conditions = ((status.conditions ?? []) as Json[]).map((c) =>
-    c.type === 'Ready' || c.type === 'ContainersReady' || c.type === 'PodReadyToStartContainers' ? { ...c, status: 'False', lastTransitionTime: now, ...(c.type === 'PodReadyToStartContainers' ? {} : { reason: 'PodCompleted' }) } : c,
-  );
-  pod.status = status;
-  return pod;
-}
 /** Pod CIDRs are /25s of 10.42.0.0/16 (126 pod IPs each, above the 110-pod default): 512 nodes. */
 export const maxSimulatedNodes = 512;
 const leaseRenewMs = 10_000;
@@ -400,4 +381,24 @@ export class SimulatedNodes extends Controller {
     const { base } = podCidr(this.index.get(nodeName)!);
     this.usedIps.get(nodeName)?.delete(Number(ip.split('.')[3]) - base[1]);
   }
+}
+
+/** A Job's pod that does not restart its containers: once running, its containers "exit 0". */
+function runsToCompletion(pod: KubeObject): boolean {
+  const owned = (pod.metadata.ownerReferences ?? []).some((ref) => ref.kind === 'Job' && ref.controller);
+  return owned && (pod.spec as Json | undefined)?.restartPolicy !== 'Always';
+}
+
+/** The status a kubelet reports once every container of a running pod exited with 0. */
+function completedStatus(pod: KubeObject): KubeObject {
+  const status = cloneObject((pod.status as Json | undefined) ?? {});
+  const now = timestamp();
+  const exited = (s: Json): Json => ({ ...s, ready: false, started: false, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: s.state?.running?.startedAt ?? now, finishedAt: now, containerID: s.containerID } } });
+  status.phase = 'Succeeded';
+  status.containerStatuses = ((status.containerStatuses ?? []) as Json[]).map(exited);
+  status.conditions = ((status.conditions ?? []) as Json[]).map((c) =>
+    c.type === 'Ready' || c.type === 'ContainersReady' || c.type === 'PodReadyToStartContainers' ? { ...c, status: 'False', lastTransitionTime: now, ...(c.type === 'PodReadyToStartContainers' ? {} : { reason: 'PodCompleted' }) } : c,
+  );
+  pod.status = status;
+  return pod;
 }

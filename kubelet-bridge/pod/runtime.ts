@@ -341,6 +341,7 @@ export class PodRuntime {
       if (current?.state === 'CONTAINER_RUNNING') {
         if (sidecar) {
           if (await this.handleUnhealthy(pod, state, view)) return false;
+          await this.resizeInPlace(pod, state, view);
           if (!(state.probes.get(current.id)?.results.started ?? true)) return false;
           continue;
         }
@@ -396,7 +397,10 @@ export class PodRuntime {
     }
   }
 
-  /** Applies new cpu and memory to a running container (in-place resize) when its cgroup settings differ from the spec's. */
+  /**
+   * Applies new cpu and memory to a running container (in-place resize) when the cgroup settings the runtime
+   * reports differ from the spec's. A runtime that reports none (CRI before containerd 1.6) is left alone.
+   */
   private async resizeInPlace(pod: Pod, state: PodState, view: ContainerView): Promise<void> {
     const current = view.current!;
     if (!current.applied || sameCgroupSettings(current.applied, cgroupSettings(view.spec))) return;
