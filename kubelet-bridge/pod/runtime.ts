@@ -16,6 +16,7 @@ import { podCgroupParent, podCgroupUids, removePodCgroups } from './cgroups.ts';
 import { annotations, cgroupSettings, containerConfig, containerHash, labels, linuxResources, nodeSelector, normalizeImage, podHostname, pullPolicy, sameCgroupSettings, sandboxConfig, type DnsSettings } from './cri-config.ts';
 import { ContainerConfigError, containerEnvironment, type NodeFacts, type PodObjectResolver } from './downward.ts';
 import { ContainerProbes, runProbe } from './probes.ts';
+import { bytes, milliCpu } from './quantity.ts';
 import { apiTime, podStatus, type ContainerAttempt, type ContainerKind, type ContainerView, type PodView } from './status.ts';
 import type { Container, EphemeralContainer, LifecycleHandler, Pod, PodStatus } from './types.ts';
 import { containerMounts, PodVolumes, type PreparedVolume } from './volumes.ts';
@@ -53,6 +54,8 @@ class PodState {
   podFailure?: { reason: string; message: string };
   /** Why the last in-place resize of a running container failed, if it did. */
   resizeError?: string;
+  /** Why the pod's current resize cannot be applied on this node at all (PodResizePending, reason Infeasible). */
+  resizeInfeasible?: string;
   /** Set once the pod was killed (deletion or a terminal phase): nothing is started again. */
   killed = false;
 
@@ -181,6 +184,7 @@ export class PodRuntime {
       ephemeralContainers: views(pod.spec.ephemeralContainers ?? [], 'ephemeral'),
       podFailure: state.podFailure,
       resizeError: state.resizeError,
+      resizeInfeasible: state.resizeInfeasible,
     };
     return { sandbox, sandboxes, attempts, view };
   }
@@ -260,6 +264,7 @@ export class PodRuntime {
       this.log?.warn({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err: error }, 'volume setup failed');
       return podStatus((await this.observe(pod, state)).view);
     }
+    state.resizeInfeasible = undefined; // set again below while a resize the node cannot take is pending
     if (await this.syncInitContainers(pod, state, sandbox, observed, volumes)) await this.syncContainers(pod, state, sandbox, observed, volumes);
     await this.syncEphemeralContainers(pod, state, sandbox, observed, volumes);
     await this.pruneAttempts(observed.attempts, pod);
@@ -404,6 +409,8 @@ export class PodRuntime {
   private async resizeInPlace(pod: Pod, state: PodState, view: ContainerView): Promise<void> {
     const current = view.current!;
     if (!current.applied || sameCgroupSettings(current.applied, cgroupSettings(view.spec))) return;
+    state.resizeInfeasible = this.beyondAllocatable(pod);
+    if (state.resizeInfeasible) return;
     try {
       await this.cri.call('UpdateContainerResources', { containerId: current.id, linux: linuxResources(view.spec) });
       current.applied = cgroupSettings(view.spec);
@@ -412,6 +419,18 @@ export class PodRuntime {
       state.resizeError = `failed to resize container ${view.spec.name}: ${(error as Error).message}`;
       this.log?.warn({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, container: view.spec.name, err: error }, 'in-place resize failed');
     }
+  }
+
+  /** Why the pod's requests cannot fit this node even alone (the kubelet's Infeasible resize), or undefined. */
+  private beyondAllocatable(pod: Pod): string | undefined {
+    const running = [...pod.spec.containers, ...(pod.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always')];
+    const request = (c: Container, name: 'cpu' | 'memory') => c.resources?.requests?.[name] ?? c.resources?.limits?.[name];
+    const cpu = running.reduce((sum, c) => sum + (request(c, 'cpu') === undefined ? 0 : milliCpu(request(c, 'cpu')!)), 0);
+    const memory = running.reduce((sum, c) => sum + (request(c, 'memory') === undefined ? 0 : bytes(request(c, 'memory')!)), 0);
+    const { cpuCores, memoryBytes } = this.options.node.allocatable;
+    if (memory > memoryBytes) return `Node didn't have enough capacity: memory, requested: ${memory}, capacity: ${memoryBytes}`;
+    if (cpu > cpuCores * 1000) return `Node didn't have enough capacity: cpu, requested: ${cpu}, capacity: ${cpuCores * 1000}`;
+    return undefined;
   }
 
   /** Whether the container's running spec (by hash) differs from the pod's now. */

@@ -50,6 +50,8 @@ export interface PodView {
   podFailure?: { reason: string; message: string };
   /** Why an in-place resize could not be applied to a running container (PodResizeInProgress, reason Error). */
   resizeError?: string;
+  /** Why the pod's resize can never fit this node (PodResizePending, reason Infeasible). */
+  resizeInfeasible?: string;
 }
 
 /** RFC 3339 with whole seconds, as Kubernetes writes times. */
@@ -207,6 +209,7 @@ export function podStatus(view: PodView, now = Date.now()): PodStatus {
     condition('Ready', containersReady, previous, time, readyReason, readyMessage),
     condition('ContainersReady', containersReady, previous, time, readyReason, readyMessage),
     ...(previous ?? []).filter((c) => c.type === 'PodScheduled'),
+    ...(view.resizeInfeasible ? [{ ...condition('PodResizePending', true, previous, time), reason: 'Infeasible', message: view.resizeInfeasible }] : []),
     ...(view.resizeError ? [{ ...condition('PodResizeInProgress', true, previous, time), reason: 'Error', message: view.resizeError }] : []),
   ];
   const podIP = pod.spec.hostNetwork ? view.hostIP : view.podIPs[0];

@@ -173,6 +173,11 @@ describe('pod lifecycle on the node', () => {
     expect(reported).toBe('500m');
     expect(await limits()).toEqual(['50000', String(128 * 1024 * 1024)]);
     expect(await jsonpath('resizable', '{.status.containerStatuses[0].restartCount}')).toBe('0');
+    // More cpu than the node has: the node leaves the container as it is and says why.
+    await kc(['patch', 'pod', 'resizable', '--subresource=resize', '-p', JSON.stringify({ spec: { containers: [{ name: 'app', resources: { requests: { cpu: '1000' }, limits: { cpu: '1000' } } }] } })]);
+    const pending = await server.waitFor(['-n', ns, 'get', 'pod', 'resizable', '-o', 'jsonpath={.status.conditions[?(@.type=="PodResizePending")].reason}: {.status.conditions[?(@.type=="PodResizePending")].message}'], (text) => text.startsWith('Infeasible'), 30_000);
+    expect(pending).toMatch(/^Infeasible: Node didn't have enough capacity: cpu, requested: 1000000, capacity: \d+$/);
+    expect(await limits()).toEqual(['50000', String(128 * 1024 * 1024)]);
   }, 90_000);
 
   it('backs off a crashing container with a growing delay and counts its restarts', async () => {
