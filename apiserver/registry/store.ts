@@ -444,7 +444,12 @@ export class ResourceStore {
       throw errors.conflict(description.plural, description.group, meta.name!, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid}`);
     }
     const writesPart = options.subresource ? description.subresources?.[options.subresource]?.writesPart : undefined;
-    if (writesPart) object = writesPart(object, old);
+    if (writesPart) {
+      // The part comes from what was written, the rest from the stored object; managedFields (an apply's) stay.
+      const managedFields = object.metadata?.managedFields;
+      object = writesPart(object, cloneObject(old));
+      if (managedFields) object.metadata.managedFields = managedFields;
+    }
     if (options.subresource === 'status' || options.subresource === 'approval') {
       // A status write changes the status only (ResetObjectMetaForStatus in Kubernetes); so does a CSR's approval.
       const status = object.status;

@@ -88,8 +88,8 @@ export interface SubresourceDescription {
   version?: string;
   verbs: string[];
   /**
-   * A subresource that reads the whole object and writes one part of it (pods/ephemeralcontainers): the
-   * object to store, from the current one and the one written. Served by the generic get, update, patch
+   * A subresource that reads the whole object and writes one part of it (pods/ephemeralcontainers): sets that
+   * part of `current` (a private copy) from `written` and returns it. Served by the generic get, update, patch
    * and apply, which then run defaulting, admission and validation with this subresource in their context.
    */
   writesPart?: (written: KubeObject, current: KubeObject) => KubeObject;

@@ -10,13 +10,13 @@ import type { Logger } from 'pino';
 import type { PodStreamEndpoints } from '../streaming/cri-target.ts';
 import { CriError, type CriClient, type ContainerStatus as CriContainerStatus } from '../cri/client.ts';
 import { StreamTargetError } from '../../apiserver/streaming/target.ts';
+import { podRequests } from '../../scheduler/resources.ts';
 import { authFor } from '../images/pull-auth.ts';
 import { Backoff, goDuration, kubeletBackoff, type BackoffPolicy } from './backoff.ts';
 import { podCgroupParent, podCgroupUids, removePodCgroups } from './cgroups.ts';
 import { annotations, cgroupSettings, containerConfig, containerHash, labels, linuxResources, nodeSelector, normalizeImage, podHostname, pullPolicy, sameCgroupSettings, sandboxConfig, type DnsSettings } from './cri-config.ts';
 import { ContainerConfigError, containerEnvironment, type NodeFacts, type PodObjectResolver } from './downward.ts';
 import { ContainerProbes, runProbe } from './probes.ts';
-import { bytes, milliCpu } from './quantity.ts';
 import { apiTime, podStatus, type ContainerAttempt, type ContainerKind, type ContainerView, type PodView } from './status.ts';
 import type { Container, EphemeralContainer, LifecycleHandler, Pod, PodStatus } from './types.ts';
 import { containerMounts, PodVolumes, type PreparedVolume } from './volumes.ts';
@@ -423,10 +423,8 @@ export class PodRuntime {
 
   /** Why the pod's requests cannot fit this node even alone (the kubelet's Infeasible resize), or undefined. */
   private beyondAllocatable(pod: Pod): string | undefined {
-    const running = [...pod.spec.containers, ...(pod.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always')];
-    const request = (c: Container, name: 'cpu' | 'memory') => c.resources?.requests?.[name] ?? c.resources?.limits?.[name];
-    const cpu = running.reduce((sum, c) => sum + (request(c, 'cpu') === undefined ? 0 : milliCpu(request(c, 'cpu')!)), 0);
-    const memory = running.reduce((sum, c) => sum + (request(c, 'memory') === undefined ? 0 : bytes(request(c, 'memory')!)), 0);
+    // The pod's requests as the scheduler counts them (sidecars, init containers, overhead).
+    const { milliCpu: cpu, memory } = podRequests(pod.spec).requests;
     const { cpuCores, memoryBytes } = this.options.node.allocatable;
     if (memory > memoryBytes) return `Node didn't have enough capacity: memory, requested: ${memory}, capacity: ${memoryBytes}`;
     if (cpu > cpuCores * 1000) return `Node didn't have enough capacity: cpu, requested: ${cpu}, capacity: ${cpuCores * 1000}`;

@@ -46,18 +46,15 @@ function validatePodSpecUpdate(spec: Json, old: Json): StatusCause[] {
 }
 
 /** The pod as it is, with the ephemeral containers of the one written (the ephemeralcontainers subresource). */
-function withEphemeralContainersOf(written: KubeObject, current: KubeObject): KubeObject {
-  const pod = cloneObject(current);
+function withEphemeralContainersOf(written: KubeObject, pod: KubeObject): KubeObject {
   const ephemeral = (written.spec as Json | undefined)?.ephemeralContainers;
   if (ephemeral === undefined || ephemeral === null) delete (pod.spec as Json).ephemeralContainers;
   else (pod.spec as Json).ephemeralContainers = ephemeral;
-  if (written.metadata?.managedFields) pod.metadata.managedFields = written.metadata.managedFields;
   return pod;
 }
 
 /** The pod as it is, with the container resources of the one written (the resize subresource). */
-function withResourcesOf(written: KubeObject, current: KubeObject): KubeObject {
-  const pod = cloneObject(current);
+function withResourcesOf(written: KubeObject, pod: KubeObject): KubeObject {
   const writtenSpec = (written.spec as Json | undefined) ?? {};
   for (const list of ['containers', 'initContainers']) {
     for (const container of ((pod.spec as Json)[list] ?? []) as Json[]) {
@@ -66,7 +63,6 @@ function withResourcesOf(written: KubeObject, current: KubeObject): KubeObject {
       container.resources = wanted.resources;
     }
   }
-  if (written.metadata?.managedFields) pod.metadata.managedFields = written.metadata.managedFields;
   return pod;
 }
 
