@@ -35,7 +35,6 @@ function validatePodSpecUpdate(spec: Json, old: Json): StatusCause[] {
     delete copy.activeDeadlineSeconds;
     delete copy.tolerations;
     delete copy.terminationGracePeriodSeconds;
-    delete copy.ephemeralContainers;
     return copy;
   };
   if (!deepEqual(comparable(spec), comparable(old))) return [fieldError.forbidden('spec', mutableSpecMessage)];
