@@ -23,11 +23,14 @@ import { registerPodStreamRoutes } from '../apiserver/handlers/pod-streams.ts';
 import type { NodeEndpoint } from '../apiserver/nodes/node-endpoint.ts';
 import { joinPaths, registerNodeJoin } from '../apiserver/nodes/node-join.ts';
 import { nodeConnector } from '../apiserver/nodes/remote-node.ts';
-import { clientCertificateAuthenticator } from '../apiserver/authn.ts';
+import { clientCertificateAuthenticator, type UserInfo } from '../apiserver/authn.ts';
 import type { NodeAgent } from '../kubelet-bridge/agent.ts';
-import { ControllerManager } from '../controllers/manager.ts';
+import { InformerFactory } from '../controllers/informer.ts';
+import { ControllerManager, kubeControllerManagerUser } from '../controllers/manager.ts';
 import { ensureSystemPriorityClasses } from '../scheduler/priority-admission.ts';
-import { Scheduler } from '../scheduler/scheduler.ts';
+import { SchedulerMetrics } from '../scheduler/metrics.ts';
+import { Scheduler, schedulerUser } from '../scheduler/scheduler.ts';
+import { LeaderElected } from './leader-elected.ts';
 import { HealthChecks } from '../apiserver/health.ts';
 import { writeKubeconfig } from '../apiserver/kubeconfig.ts';
 import { loadOrCreatePki } from '../apiserver/pki.ts';
@@ -84,8 +87,9 @@ export class K2Server {
     /** Stops scheduled snapshots, then closes the datastore. */
     private readonly closeDatastore: () => Promise<void>,
     readonly core: ApiCore,
-    readonly controllers: ControllerManager,
-    readonly scheduler: Scheduler,
+    /** The controllers and the scheduler, each while this server holds its Lease. */
+    private readonly controllers: LeaderElected,
+    private readonly scheduler: LeaderElected,
     readonly security: ApiSecurity,
     private readonly audit: AuditLog | undefined,
   ) {}
@@ -184,21 +188,37 @@ export class K2Server {
     const policy = await security.bootstrapPolicy(apiserverUser);
     if (policy?.created || policy?.updated) log.info(policy, 'reconciled the default RBAC roles and bindings');
     await ensureSystemPriorityClasses(core);
-    const controllers = new ControllerManager(core, log, {
-      caPem: pki.ca.certPem,
-      storageDir: resolve(dataDir, 'storage'),
-      simulatedNodes: options.simulatedNodes,
-      nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs,
-      apiserver: { address: advertiseAddress(options.bindAddress), port },
-      clusterCidr: options.clusterCidr,
-      ca: pki.ca,
-      tokens: security.tokens,
-    });
-    controllers.start();
+    const election = (leaseName: string, user: UserInfo) =>
+      options.leaderElection ? { core, user, leaseName, log, settings: { timing: options.leaderElection, exclusive: datastore.backend === 'sqlite', host: nodeName } } : undefined;
+    const controllers = new LeaderElected(() => {
+      const manager = new ControllerManager(core, log, {
+        caPem: pki.ca.certPem,
+        storageDir: resolve(dataDir, 'storage'),
+        simulatedNodes: options.simulatedNodes,
+        nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs,
+        apiserver: { address: advertiseAddress(options.bindAddress), port },
+        clusterCidr: options.clusterCidr,
+        ca: pki.ca,
+        tokens: security.tokens,
+      });
+      manager.start();
+      return manager;
+    }, election('kube-controller-manager', kubeControllerManagerUser));
+    const schedulerMetrics = new SchedulerMetrics(metrics.registry);
+    const scheduler = new LeaderElected(() => {
+      // Its own informers: it may lead while another server runs the controllers.
+      const informers = new InformerFactory(core);
+      const running = new Scheduler(core, informers, log, { host: nodeName, metrics: schedulerMetrics });
+      running.start();
+      return { stop: () => running.stop().finally(() => informers.shutdown()) };
+    }, election('kube-scheduler', schedulerUser));
+    controllers.run();
+    scheduler.run();
     // Values written before encryption was enabled or a key rotated are sealed anew.
     if (encryption.configured) void encryption.reencrypt(datastore).catch((error: Error) => log.error({ err: error }, 're-encryption failed'));
-    const scheduler = new Scheduler(core, controllers.informers, log, { host: nodeName, metrics: metrics.registry });
-    scheduler.start();
+    // Alone on its datastore, the server takes both Leases at once: it is ready with its controllers running.
+    // Sharing etcd, it serves the API while it waits for its turn.
+    if (datastore.backend === 'sqlite') await Promise.all([controllers.firstTry, scheduler.firstTry]);
 
     // This server's own node starts once the API is up (containerd and images take a moment); the API does not
     // wait for it, and its modules (CRI, images, networking) load only when there is one.

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import YAML from 'yaml';
+import type { LeaderElectionTiming } from '../controllers/leader-election.ts';
 import type { CompactionPolicy } from '../datastore/background.ts';
 import { checkEndpoint, type DatastoreConfig } from '../datastore/open.ts';
 import type { S3Options } from '../datastore/snapshot/s3-storage.ts';
@@ -30,6 +31,8 @@ export interface ServerOptions {
   nodeMonitorGracePeriodMs: number;
   /** Run no node in this process. */
   disableAgent: boolean;
+  /** Lease timing for the controllers and the scheduler; undefined (--leader-elect=false): they always run. */
+  leaderElection?: LeaderElectionTiming;
   node: NodeFlags;
   clusterCidr: string;
   serviceCidr: string;
@@ -221,6 +224,10 @@ export function serverOptionsBuilder<T>(y: Argv<T>) {
       artifact: { type: 'string', describe: 'Boot from a K8sfile artifact: apply its settings, then deploy its contents (name:tag, sha256:…, a saved .tar, or a registry reference)', group: 'Server:' },
       'simulated-nodes': { type: 'number', default: 0, hidden: true, describe: 'Test only: register N simulated nodes whose pods "run" without a runtime (scale tests)', group: 'Testing:' },
       'node-monitor-grace-period': { type: 'string', default: '40s', coerce: duration, hidden: true, describe: 'How long a node may be silent before it is marked NotReady', group: 'Testing:' },
+      'leader-elect': { type: 'boolean', default: true, describe: 'Run the controllers and the scheduler only while this server holds their Leases (servers sharing etcd take turns)', group: 'Server:' },
+      'leader-elect-lease-duration': { type: 'string', default: '15s', coerce: duration, describe: 'How long a server waits on a Lease it has seen unrenewed before taking it', group: 'Server:' },
+      'leader-elect-renew-deadline': { type: 'string', default: '10s', coerce: duration, describe: 'How long the holder keeps leading while it cannot renew', group: 'Server:' },
+      'leader-elect-retry-period': { type: 'string', default: '2s', coerce: duration, describe: 'How often the holder renews and other servers try', group: 'Server:' },
       'disable-agent': { type: 'boolean', default: false, describe: 'Run no node (no pods) in this server', group: 'Node:' },
       'cluster-cidr': { type: 'string', default: '10.42.0.0/16', coerce: cidr, describe: 'Pod addresses; each node gets a /24 of it', group: 'Networking:' },
       'service-cidr': { type: 'string', default: '10.43.0.0/16', coerce: cidr, describe: 'Service ClusterIP addresses', group: 'Networking:' },
@@ -254,6 +261,19 @@ export function serverOptionsBuilder<T>(y: Argv<T>) {
     .strict();
 }
 
+/** Checked as client-go checks them: the holder gives up before anyone may take over, and tries more than once first. */
+function leaderElectionTiming(argv: Record<string, unknown>): LeaderElectionTiming {
+  const timing = {
+    leaseDurationMs: argv['leader-elect-lease-duration'] as number,
+    renewDeadlineMs: argv['leader-elect-renew-deadline'] as number,
+    retryPeriodMs: argv['leader-elect-retry-period'] as number,
+  };
+  if (timing.retryPeriodMs <= 0 || timing.renewDeadlineMs <= timing.retryPeriodMs * 1.2 || timing.leaseDurationMs <= timing.renewDeadlineMs) {
+    throw new Error('invalid leader election timing: want --leader-elect-lease-duration > --leader-elect-renew-deadline > 1.2 × --leader-elect-retry-period > 0');
+  }
+  return timing;
+}
+
 export function toServerOptions(argv: Record<string, unknown>): ServerOptions {
   return {
     dataDir: argv['data-dir'] as string,
@@ -278,6 +298,7 @@ export function toServerOptions(argv: Record<string, unknown>): ServerOptions {
     simulatedNodes: (argv['simulated-nodes'] as number | undefined) ?? 0,
     nodeMonitorGracePeriodMs: (argv['node-monitor-grace-period'] as number | undefined) ?? 40_000,
     disableAgent: argv['disable-agent'] as boolean,
+    leaderElection: argv['leader-elect'] === false ? undefined : leaderElectionTiming(argv),
     node: toNodeFlags(argv),
     clusterCidr: argv['cluster-cidr'] as string,
     serviceCidr: argv['service-cidr'] as string,

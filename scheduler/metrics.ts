@@ -4,10 +4,15 @@ import { Gauge, Histogram, type Registry } from 'prom-client';
 
 export type AttemptResult = 'scheduled' | 'unschedulable' | 'error';
 
+export type PendingCounts = Record<'active' | 'backoff' | 'unschedulable', number>;
+
 export class SchedulerMetrics {
   private readonly attempts: Histogram<'result' | 'profile'>;
+  /** The running scheduler's queue; none while this server does not hold the scheduler's Lease. */
+  pending: (() => PendingCounts) | undefined;
 
-  constructor(registry: Registry, pending: () => Record<'active' | 'backoff' | 'unschedulable', number>) {
+  constructor(registry: Registry) {
+    const metrics = this;
     this.attempts = new Histogram({
       name: 'scheduler_scheduling_attempt_duration_seconds',
       help: 'Scheduling attempt latency in seconds (scheduling algorithm + binding)',
@@ -21,7 +26,7 @@ export class SchedulerMetrics {
       labelNames: ['queue'] as const,
       registers: [registry],
       collect() {
-        for (const [queue, n] of Object.entries(pending())) this.set({ queue }, n);
+        for (const [queue, n] of Object.entries(metrics.pending?.() ?? { active: 0, backoff: 0, unschedulable: 0 })) this.set({ queue }, n);
       },
     });
   }

@@ -5,7 +5,6 @@
 // event, may preempt lower-priority pods, and are retried when the cluster changes.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import type { UserInfo } from '../apiserver/authn.ts';
 import { ApiClient } from '../apiserver/client.ts';
 import type { ApiCore } from '../apiserver/core.ts';
@@ -19,7 +18,7 @@ import { EventRecorder } from '../controllers/events.ts';
 import { Code, CycleState, fitErrorMessage, noNodesAvailableMessage, Status, unresolvable, type ClusterLister, type Diagnosis } from './framework.ts';
 import type { NodeInfo } from './node-info.ts';
 import { PodInfo } from './pod-info.ts';
-import { SchedulerMetrics, type AttemptResult } from './metrics.ts';
+import type { AttemptResult, SchedulerMetrics } from './metrics.ts';
 import { DefaultPreemption } from './preemption.ts';
 import { Profile } from './profile.ts';
 import { SchedulingQueue, type QueuedPod } from './queue.ts';
@@ -37,8 +36,8 @@ export interface SchedulerOptions {
   percentageOfNodesToScore?: number;
   /** Bindings in flight at once; the scheduling loop waits when this many are outstanding. */
   maxBindingsInFlight?: number;
-  /** Where to register kube-scheduler's metrics (served on /metrics). */
-  metrics?: Registry;
+  /** kube-scheduler's metrics (served on /metrics); they outlive a scheduler that stops leading. */
+  metrics?: SchedulerMetrics;
 }
 
 /** Which plugins' rejections a cluster event may resolve (kube-scheduler's EventsToRegister, coarsely). */
@@ -104,7 +103,7 @@ export class Scheduler {
     this.profile = new Profile(this.client);
     this.preemption = new DefaultPreemption(this.profile, this.queue);
     this.events = new EventRecorder(this.client, defaultSchedulerName, { host: options.host, log: this.log });
-    if (options.metrics) this.metrics = new SchedulerMetrics(options.metrics, () => this.queue.counts());
+    this.metrics = options.metrics;
     const informer = (group: string, plural: string) => this.informers.informer(group, plural);
     this.lister = {
       nodes: () => this.cache.nodes(),
@@ -144,12 +143,14 @@ export class Scheduler {
     // Informers the plugins read without needing their events.
     for (const [group, plural] of [['', 'services'], ['', 'replicationcontrollers'], ['apps', 'replicasets'], ['apps', 'statefulsets'], ['policy', 'poddisruptionbudgets']] as const) inform(group, plural);
     for (const informer of used) informer.start();
+    if (this.metrics) this.metrics.pending = () => this.queue.counts();
     this.loop = this.run();
     this.log.info('scheduler started');
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.metrics) this.metrics.pending = undefined;
     this.queue.close();
     this.bindingDone?.();
     await this.loop;

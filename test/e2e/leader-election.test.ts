@@ -1,0 +1,136 @@
+// The controllers and the scheduler run only on the server holding their Lease in kube-system, as
+// kube-controller-manager and kube-scheduler do: two servers sharing one etcd take turns and never both act.
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '../controllers/fixture.ts';
+import { startEtcd, type EtcdServer } from '../datastore/etcd-server.ts';
+import { startServer, tempDir, type TestServer } from './harness.ts';
+
+interface Lease {
+  metadata: { name: string };
+  spec: { holderIdentity?: string; leaseDurationSeconds?: number; leaseTransitions?: number; acquireTime?: string; renewTime?: string };
+}
+
+const servers: TestServer[] = [];
+const dirs: string[] = [];
+let etcd: EtcdServer | undefined;
+
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.stop('SIGKILL')));
+  await etcd?.stop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function lease(server: TestServer, name: string): Promise<Lease> {
+  const result = await server.request('GET', `/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${name}`);
+  if (result.status !== 200) throw new Error(`lease ${name}: ${result.status} ${result.text}`);
+  return result.json as Lease;
+}
+
+/** The identities under which a server's log says it became leader, by Lease. */
+function leadership(server: TestServer): Map<string, string> {
+  const held = new Map<string, string>();
+  for (const line of server.logs().split('\n')) {
+    if (!line.includes('became leader')) continue;
+    const entry = JSON.parse(line) as { lease: string; identity: string };
+    held.set(entry.lease.replace('kube-system/', ''), entry.identity);
+  }
+  return held;
+}
+
+async function podsOf(server: TestServer, app: string): Promise<{ metadata: { name: string }; spec: { nodeName?: string }; status: { phase?: string } }[]> {
+  const result = await server.request('GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`);
+  return (result.json as { items: [] }).items;
+}
+
+describe('leader election', () => {
+  it('a server alone on SQLite holds both Leases from its first ready moment, and takes them back at once after a crash', async () => {
+    const dataDir = tempDir('k2-leader-sqlite-');
+    dirs.push(dataDir);
+    const first = await startServer({ dataDir, args: ['--simulated-nodes', '1'] });
+    servers.push(first);
+    const listed = await first.kubectl(['get', 'leases', '-n', 'kube-system']);
+    expect(listed.stderr).toBe('');
+    const rows = listed.stdout.trim().split('\n').map((line) => line.split(/\s+/));
+    expect(rows[0]).toEqual(['NAME', 'HOLDER', 'AGE']);
+    expect(rows.slice(1).map((row) => row[0])).toEqual(['kube-controller-manager', 'kube-scheduler']);
+    const held = leadership(first);
+    for (const [name, row] of [['kube-controller-manager', rows[1]!], ['kube-scheduler', rows[2]!]] as const) {
+      expect(row[1]).toMatch(/^[a-z0-9.-]+_[0-9a-f-]{36}$/);
+      expect(row[1]).toBe(held.get(name));
+      const spec = (await lease(first, name)).spec;
+      expect(spec).toMatchObject({ leaseDurationSeconds: 15, leaseTransitions: 0 });
+      expect(spec.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    }
+    // The holder renews every 2 s.
+    const renewed = (await lease(first, 'kube-scheduler')).spec.renewTime!;
+    await eventually(async () => (await lease(first, 'kube-scheduler')).spec.renewTime! > renewed, 5_000, 'a renewal');
+
+    // A crash leaves both Leases held by the dead process; SQLite has no other server, so the next start takes them.
+    await first.stop('SIGKILL');
+    const second = await startServer({ dataDir, args: ['--simulated-nodes', '1'] });
+    servers.push(second);
+    const retaken = leadership(second);
+    for (const name of ['kube-controller-manager', 'kube-scheduler']) {
+      const spec = (await lease(second, name)).spec;
+      expect(spec.holderIdentity).toBe(retaken.get(name));
+      expect(spec.holderIdentity).not.toBe(held.get(name));
+      expect(spec.leaseTransitions).toBe(1);
+    }
+    // Its controllers and scheduler run: a Deployment's pods are created, bound and running.
+    expect((await second.kubectl(['create', 'deployment', 'web', '--image=busybox', '--replicas=2'])).code).toBe(0);
+    await eventually(async () => (await podsOf(second, 'web')).filter((pod) => pod.status.phase === 'Running').length === 2, 20_000, 'two running pods');
+    await second.stop();
+  }, 90_000);
+
+  it('two servers on one etcd take turns: one runs the controllers and the scheduler, the other takes over when it dies or stops', async () => {
+    etcd = await startEtcd();
+    const args = ['--datastore-endpoint', etcd.endpoint, '--disable-snapshots', '--simulated-nodes', '2', '--leader-elect-lease-duration', '3s', '--leader-elect-renew-deadline', '2s', '--leader-elect-retry-period', '500ms'];
+    const a = await startServer({ args });
+    servers.push(a);
+    await eventually(() => leadership(a).size === 2, 10_000, 'server A to lead');
+    const b = await startServer({ args });
+    servers.push(b);
+
+    // Work created through B is done once, by A's controllers and scheduler.
+    expect((await b.kubectl(['create', 'deployment', 'web', '--image=busybox', '--replicas=4'])).code).toBe(0);
+    expect((await b.kubectl(['rollout', 'status', 'deployment/web', '--timeout=30s'])).code).toBe(0);
+    const replicaSets = (await b.request('GET', '/apis/apps/v1/namespaces/default/replicasets')).json as { items: unknown[] };
+    expect(replicaSets.items).toHaveLength(1);
+    expect(await podsOf(b, 'web')).toHaveLength(4);
+    // Two ReplicaSet controllers at work would each create 4 pods, then delete the extra ones.
+    const replicaSetEvents = async () => ((await b.request('GET', '/api/v1/namespaces/default/events')).json as { items: { reason: string; involvedObject: { kind: string } }[] }).items
+      .filter((event) => event.involvedObject.kind === 'ReplicaSet').map((event) => event.reason);
+    await eventually(async () => (await replicaSetEvents()).length === 4, 10_000, 'four ReplicaSet events');
+    expect(await replicaSetEvents()).toEqual(Array(4).fill('SuccessfulCreate'));
+    expect(leadership(b).size).toBe(0);
+    const holders = leadership(a);
+    expect((await lease(b, 'kube-controller-manager')).spec.holderIdentity).toBe(holders.get('kube-controller-manager'));
+
+    // A dies without a word: B waits out the lease duration, then takes both Leases and does the work.
+    await a.stop('SIGKILL');
+    const killedAt = Date.now();
+    await eventually(() => leadership(b).size === 2, 15_000, 'server B to take over');
+    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(2_000);
+    expect((await b.kubectl(['scale', 'deployment/web', '--replicas=6'])).code).toBe(0);
+    await eventually(async () => (await podsOf(b, 'web')).filter((pod) => pod.status.phase === 'Running').length === 6, 30_000, 'six running pods');
+    expect(await podsOf(b, 'web')).toHaveLength(6);
+
+    // A stopped server hands its Leases back: the waiting one takes them well within the lease duration.
+    const c = await startServer({ args });
+    servers.push(c);
+    await b.stop();
+    const stoppedAt = Date.now();
+    await eventually(() => leadership(c).size === 2, 10_000, 'server C to take over');
+    expect(Date.now() - stoppedAt).toBeLessThan(3_000);
+    const spec = (await lease(c, 'kube-scheduler')).spec;
+    expect(spec.holderIdentity).toBe(leadership(c).get('kube-scheduler'));
+    expect(spec.leaseTransitions).toBe(2);
+    await c.stop();
+  }, 120_000);
+
+  it('refuses leader election timing under which two servers could lead at once', async () => {
+    const refused = await startServer({ args: ['--leader-elect-lease-duration', '5s', '--leader-elect-renew-deadline', '10s'] }).catch((error: Error) => error);
+    expect(String(refused)).toContain('invalid leader election timing: want --leader-elect-lease-duration > --leader-elect-renew-deadline > 1.2 × --leader-elect-retry-period > 0');
+  });
+});
