@@ -29,7 +29,7 @@ import { InformerFactory } from '../controllers/informer.ts';
 import { ControllerManager, kubeControllerManagerUser } from '../controllers/manager.ts';
 import { ensureSystemPriorityClasses } from '../scheduler/priority-admission.ts';
 import { SchedulerMetrics } from '../scheduler/metrics.ts';
-import { Scheduler, schedulerUser } from '../scheduler/scheduler.ts';
+import { defaultSchedulerName, Scheduler, schedulerUser } from '../scheduler/scheduler.ts';
 import { LeaderElected } from './leader-elected.ts';
 import { HealthChecks } from '../apiserver/health.ts';
 import { writeKubeconfig } from '../apiserver/kubeconfig.ts';
@@ -188,8 +188,8 @@ export class K2Server {
     const policy = await security.bootstrapPolicy(apiserverUser);
     if (policy?.created || policy?.updated) log.info(policy, 'reconciled the default RBAC roles and bindings');
     await ensureSystemPriorityClasses(core);
-    const election = (leaseName: string, user: UserInfo) =>
-      options.leaderElection ? { core, user, leaseName, log, settings: { timing: options.leaderElection, exclusive: datastore.backend === 'sqlite', host: nodeName } } : undefined;
+    const election = (leaseName: string, component: string, user: UserInfo) =>
+      options.leaderElection ? { core, user, leaseName, component, log, settings: { timing: options.leaderElection, exclusive: datastore.backend === 'sqlite', host: nodeName } } : undefined;
     const controllers = new LeaderElected(() => {
       const manager = new ControllerManager(core, log, {
         caPem: pki.ca.certPem,
@@ -203,7 +203,7 @@ export class K2Server {
       });
       manager.start();
       return manager;
-    }, election('kube-controller-manager', kubeControllerManagerUser));
+    }, election('kube-controller-manager', 'kube-controller-manager', kubeControllerManagerUser));
     const schedulerMetrics = new SchedulerMetrics(metrics.registry);
     const scheduler = new LeaderElected(() => {
       // Its own informers: it may lead while another server runs the controllers.
@@ -211,7 +211,7 @@ export class K2Server {
       const running = new Scheduler(core, informers, log, { host: nodeName, metrics: schedulerMetrics });
       running.start();
       return { stop: () => running.stop().finally(() => informers.shutdown()) };
-    }, election('kube-scheduler', schedulerUser));
+    }, election('kube-scheduler', defaultSchedulerName, schedulerUser));
     controllers.run();
     scheduler.run();
     // Values written before encryption was enabled or a key rotated are sealed anew.

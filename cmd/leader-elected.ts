@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ApiClient } from '../apiserver/client.ts';
 import type { ApiCore } from '../apiserver/core.ts';
-import { LeaderElector, type LeaderElectionTiming } from '../controllers/leader-election.ts';
 import type { UserInfo } from '../apiserver/authn.ts';
+import { EventRecorder } from '../controllers/events.ts';
+import { LeaderElector, type LeaderElectionTiming } from '../controllers/leader-election.ts';
 
 export interface Running {
   stop(): Promise<void>;
@@ -24,21 +25,27 @@ export interface ElectionSettings {
 export class LeaderElected {
   private running: Running | undefined;
   private readonly elector: LeaderElector | undefined;
+  private readonly events: EventRecorder | undefined;
   /** Settles once the first election try has ended (at once without election). */
   readonly firstTry: Promise<void>;
 
-  /** `election` undefined: no Lease (--leader-elect=false); the component runs as long as the server. */
+  /**
+   * `election` undefined: no Lease (--leader-elect=false); the component runs as long as the server. Its
+   * LeaderElection events are recorded as from `component` (kube-scheduler records them as its scheduler name).
+   */
   constructor(
     private readonly start: () => Running,
-    election: { core: ApiCore; user: UserInfo; leaseName: string; settings: ElectionSettings; log: Logger } | undefined,
+    election: { core: ApiCore; user: UserInfo; leaseName: string; component: string; settings: ElectionSettings; log: Logger } | undefined,
   ) {
     if (!election) {
       this.firstTry = Promise.resolve();
       return;
     }
-    const { core, user, leaseName, settings, log } = election;
+    const { core, user, leaseName, component, settings, log } = election;
+    const client = new ApiClient(core, user, leaseName);
+    this.events = new EventRecorder(client, component, { log });
     this.elector = new LeaderElector(
-      new ApiClient(core, user, leaseName).resource('coordination.k8s.io', 'leases'),
+      client.resource('coordination.k8s.io', 'leases'),
       {
         startedLeading: () => {
           this.running = this.start();
@@ -49,7 +56,7 @@ export class LeaderElected {
           await running?.stop();
         },
       },
-      { namespace: 'kube-system', name: leaseName, identity: `${settings.host}_${randomUUID()}`, timing: settings.timing, exclusive: settings.exclusive, log },
+      { namespace: 'kube-system', name: leaseName, identity: `${settings.host}_${randomUUID()}`, timing: settings.timing, exclusive: settings.exclusive, log, events: this.events },
     );
     this.firstTry = this.elector.firstTry;
   }
@@ -60,7 +67,10 @@ export class LeaderElected {
   }
 
   async stop(): Promise<void> {
-    if (this.elector) return this.elector.stop();
+    if (this.elector) {
+      await this.elector.stop();
+      return this.events?.flush();
+    }
     await this.running?.stop();
     this.running = undefined;
   }

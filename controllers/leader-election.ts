@@ -8,6 +8,7 @@ import type { ResourceClient } from '../apiserver/client.ts';
 import { microTimestamp } from '../apiserver/registry/object-meta.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { StatusError } from '../apiserver/status.ts';
+import type { EventSink } from './events.ts';
 
 export interface LeaderElectionTiming {
   /** How long a candidate waits on a Lease it has seen unchanged before taking it (--leader-elect-lease-duration). */
@@ -40,6 +41,8 @@ export interface LeaderElectorOptions {
    */
   exclusive: boolean;
   log: Logger;
+  /** Where "<identity> became leader" and "stopped leading" go (LeaderElection events on the Lease, as client-go's). */
+  events?: EventSink;
 }
 
 interface LeaseSpec {
@@ -54,7 +57,7 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   /** The Lease as last read, and when (on this server's clock) it last changed. */
-  private observed: { resourceVersion?: string; spec: LeaseSpec } | undefined;
+  private observed: { lease: KubeObject; spec: LeaseSpec } | undefined;
   private observedAt = 0;
   private lastRenewedAt = 0;
   private wake: (() => void) | undefined;
@@ -116,10 +119,12 @@ export class LeaderElector {
       if (held && !this.leading) {
         this.leading = true;
         log.info({ lease: this.leaseName, identity: this.options.identity }, 'became leader');
+        this.record('became leader');
         await this.callbacks.startedLeading();
       } else if (this.leading && !held && (this.heldByOther() || Date.now() - this.lastRenewedAt >= timing.renewDeadlineMs)) {
         this.leading = false;
         log.warn({ lease: this.leaseName, holder: this.observed?.spec.holderIdentity }, 'lost leadership; stopping');
+        this.record('stopped leading');
         await this.callbacks.stoppedLeading();
       }
       this.firstTryDone();
@@ -131,6 +136,10 @@ export class LeaderElector {
       });
     }
     this.firstTryDone();
+  }
+
+  private record(what: string): void {
+    if (this.observed) this.options.events?.event(this.observed.lease, 'Normal', 'LeaderElection', `${this.options.identity} ${what}`);
   }
 
   private heldByOther(): boolean {
@@ -171,9 +180,8 @@ export class LeaderElector {
   }
 
   private observe(lease: KubeObject, now: number): void {
-    const resourceVersion = lease.metadata.resourceVersion;
-    if (this.observed?.resourceVersion === resourceVersion) return;
-    this.observed = { resourceVersion, spec: { ...((lease.spec ?? {}) as LeaseSpec) } };
+    if (this.observed?.lease.metadata.resourceVersion === lease.metadata.resourceVersion) return;
+    this.observed = { lease, spec: { ...((lease.spec ?? {}) as LeaseSpec) } };
     this.observedAt = now;
   }
 

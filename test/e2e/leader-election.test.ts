@@ -62,6 +62,16 @@ describe('leader election', () => {
       expect(spec).toMatchObject({ leaseDurationSeconds: 15, leaseTransitions: 0 });
       expect(spec.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     }
+    // As client-go's leader election, each win is a LeaderElection event on the Lease.
+    const events = await eventually(async () => {
+      const result = await first.kubectl(['get', 'events', '-n', 'kube-system', '--field-selector=reason=LeaderElection', '-o', 'custom-columns=OBJECT:.involvedObject.name,SOURCE:.source.component,MESSAGE:.message', '--no-headers']);
+      const lines = result.stdout.trim().split('\n').filter(Boolean).sort();
+      return lines.length === 2 && lines;
+    }, 10_000, 'two LeaderElection events');
+    expect(events.map((line) => line.split(/\s+/))).toEqual([
+      ['kube-controller-manager', 'kube-controller-manager', held.get('kube-controller-manager'), 'became', 'leader'],
+      ['kube-scheduler', 'default-scheduler', held.get('kube-scheduler'), 'became', 'leader'],
+    ]);
     // The holder renews every 2 s.
     const renewed = (await lease(first, 'kube-scheduler')).spec.renewTime!;
     await eventually(async () => (await lease(first, 'kube-scheduler')).spec.renewTime! > renewed, 5_000, 'a renewal');
