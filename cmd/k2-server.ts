@@ -17,6 +17,8 @@ import type { ApiCore } from '../apiserver/core.ts';
 import { createHttpServer } from '../apiserver/http-server.ts';
 import { ApiMetrics } from '../apiserver/metrics.ts';
 import { advertiseAddress } from '../controllers/apiserver-endpoints.ts';
+import { ApiserverIdentity } from '../controllers/apiserver-identity.ts';
+import { ApiClient } from '../apiserver/client.ts';
 import { registerComponentStatuses } from '../apiserver/handlers/component-statuses.ts';
 import { registerMetricsApi } from '../apiserver/handlers/metrics-api.ts';
 import { registerPodStreamRoutes } from '../apiserver/handlers/pod-streams.ts';
@@ -90,6 +92,7 @@ export class K2Server {
     /** The controllers and the scheduler, each while this server holds its Lease. */
     private readonly controllers: LeaderElected,
     private readonly scheduler: LeaderElected,
+    private readonly identity: ApiserverIdentity,
     readonly security: ApiSecurity,
     private readonly audit: AuditLog | undefined,
   ) {}
@@ -214,6 +217,10 @@ export class K2Server {
     }, election('kube-scheduler', defaultSchedulerName, schedulerUser));
     controllers.run();
     scheduler.run();
+    // Every server publishes its own identity Lease, leading or not.
+    const identity = new ApiserverIdentity(new ApiClient(core, apiserverUser, 'kube-apiserver'), nodeName);
+    identity.setup();
+    identity.start(log);
     // Values written before encryption was enabled or a key rotated are sealed anew.
     if (encryption.configured) void encryption.reencrypt(datastore).catch((error: Error) => log.error({ err: error }, 're-encryption failed'));
     // Alone on its datastore, the server takes both Leases at once: it is ready with its controllers running.
@@ -253,7 +260,7 @@ export class K2Server {
     const kubeconfigFailure = await kubeconfigWritten;
     if (kubeconfigFailure) throw kubeconfigFailure;
     modulesStarted = true;
-    const server = new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers, scheduler, security, audit);
+    const server = new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers, scheduler, identity, security, audit);
     if (!listeningEarly) {
       await listen().catch(async (error: Error) => {
         await server.stop();
@@ -275,6 +282,7 @@ export class K2Server {
     await (await this.agent)?.stop();
     await this.scheduler.stop();
     await this.controllers.stop();
+    await this.identity.stop();
     this.security.stop();
     this.core.stop(); // ends watches and other streams so that in-flight requests can finish
     await this.http.close();

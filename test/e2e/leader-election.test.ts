@@ -1,7 +1,9 @@
 // The controllers and the scheduler run only on the server holding their Lease in kube-system, as
 // kube-controller-manager and kube-scheduler do: two servers sharing one etcd take turns and never both act.
 import { rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
+import { identityLeaseName } from '../../controllers/apiserver-identity.ts';
 import { eventually } from '../controllers/fixture.ts';
 import { startEtcd, type EtcdServer } from '../datastore/etcd-server.ts';
 import { startServer, tempDir, type TestServer } from './harness.ts';
@@ -53,9 +55,12 @@ describe('leader election', () => {
     expect(listed.stderr).toBe('');
     const rows = listed.stdout.trim().split('\n').map((line) => line.split(/\s+/));
     expect(rows[0]).toEqual(['NAME', 'HOLDER', 'AGE']);
-    expect(rows.slice(1).map((row) => row[0])).toEqual(['kube-controller-manager', 'kube-scheduler']);
+    // Also the server's identity Lease, named after its host as kube-apiserver names it.
+    const identity = identityLeaseName(hostname().toLowerCase());
+    expect(rows.slice(1).map((row) => row[0])).toEqual([identity, 'kube-controller-manager', 'kube-scheduler']);
+    expect(rows[1]![1]).toMatch(new RegExp(`^${identity}_[0-9a-f-]{36}$`));
     const held = leadership(first);
-    for (const [name, row] of [['kube-controller-manager', rows[1]!], ['kube-scheduler', rows[2]!]] as const) {
+    for (const [name, row] of [['kube-controller-manager', rows[2]!], ['kube-scheduler', rows[3]!]] as const) {
       expect(row[1]).toMatch(/^[a-z0-9.-]+_[0-9a-f-]{36}$/);
       expect(row[1]).toBe(held.get(name));
       const spec = (await lease(first, name)).spec;
@@ -66,7 +71,7 @@ describe('leader election', () => {
     const events = await eventually(async () => {
       const result = await first.kubectl(['get', 'events', '-n', 'kube-system', '--field-selector=reason=LeaderElection', '-o', 'custom-columns=OBJECT:.involvedObject.name,SOURCE:.source.component,MESSAGE:.message', '--no-headers']);
       const lines = result.stdout.trim().split('\n').filter(Boolean).sort();
-      return lines.length === 2 && lines;
+      return lines.length === 2 ? lines : undefined;
     }, 10_000, 'two LeaderElection events');
     expect(events.map((line) => line.split(/\s+/))).toEqual([
       ['kube-controller-manager', 'kube-controller-manager', held.get('kube-controller-manager'), 'became', 'leader'],
@@ -81,6 +86,10 @@ describe('leader election', () => {
     const second = await startServer({ dataDir, args: ['--simulated-nodes', '1'] });
     servers.push(second);
     const retaken = leadership(second);
+    // The identity Lease is the same object, taken over under a new holder.
+    const identityHolder = (await lease(second, identity)).spec.holderIdentity;
+    expect(identityHolder).toMatch(new RegExp(`^${identity}_`));
+    expect(identityHolder).not.toBe(rows[1]![1]);
     for (const name of ['kube-controller-manager', 'kube-scheduler']) {
       const spec = (await lease(second, name)).spec;
       expect(spec.holderIdentity).toBe(retaken.get(name));
@@ -96,11 +105,17 @@ describe('leader election', () => {
   it('two servers on one etcd take turns: one runs the controllers and the scheduler, the other takes over when it dies or stops', async () => {
     etcd = await startEtcd();
     const args = ['--datastore-endpoint', etcd.endpoint, '--disable-snapshots', '--simulated-nodes', '2', '--leader-elect-lease-duration', '3s', '--leader-elect-renew-deadline', '2s', '--leader-elect-retry-period', '500ms'];
-    const a = await startServer({ args });
+    const a = await startServer({ args: [...args, '--node-name', 'server-a'] });
     servers.push(a);
     await eventually(() => leadership(a).size === 2, 10_000, 'server A to lead');
-    const b = await startServer({ args });
+    const b = await startServer({ args: [...args, '--node-name', 'server-b'] });
     servers.push(b);
+    // Each server publishes its identity: a client can count them.
+    const identities = await b.kubectl(['get', 'leases', '-n', 'kube-system', '-l', 'apiserver.kubernetes.io/identity=kube-apiserver', '-o', 'custom-columns=NAME:.metadata.name,HOST:.metadata.labels.kubernetes\\.io/hostname', '--no-headers']);
+    expect(identities.stdout.trim().split('\n').map((line) => line.split(/\s+/)).sort((x, y) => x[1]!.localeCompare(y[1]!))).toEqual([
+      [identityLeaseName('server-a'), 'server-a'],
+      [identityLeaseName('server-b'), 'server-b'],
+    ]);
 
     // Work created through B is done once, by A's controllers and scheduler.
     expect((await b.kubectl(['create', 'deployment', 'web', '--image=busybox', '--replicas=4'])).code).toBe(0);
@@ -127,7 +142,7 @@ describe('leader election', () => {
     expect(await podsOf(b, 'web')).toHaveLength(6);
 
     // A stopped server hands its Leases back: the waiting one takes them well within the lease duration.
-    const c = await startServer({ args });
+    const c = await startServer({ args: [...args, '--node-name', 'server-c'] });
     servers.push(c);
     await b.stop();
     const stoppedAt = Date.now();
@@ -138,6 +153,11 @@ describe('leader election', () => {
     expect(spec.leaseTransitions).toBe(2);
     await c.stop();
   }, 120_000);
+
+  it('names identity Leases as kube-apiserver does: kube-apiserver- and the base32 of the host name\'s SHA-256', () => {
+    // The example of the Kubernetes documentation (a kind cluster's first control-plane node).
+    expect(identityLeaseName('kind-control-plane')).toBe('kube-apiserver-c4vwjftbvpc5os2vvzle4qg27a');
+  });
 
   it('refuses leader election timing under which two servers could lead at once', async () => {
     const refused = await startServer({ args: ['--leader-elect-lease-duration', '5s', '--leader-elect-renew-deadline', '10s'] }).catch((error: Error) => error);
