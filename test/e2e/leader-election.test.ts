@@ -1,12 +1,13 @@
 // The controllers and the scheduler run only on the server holding their Lease in kube-system, as
 // kube-controller-manager and kube-scheduler do: two servers sharing one etcd take turns and never both act.
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { identityLeaseName } from '../../controllers/apiserver-identity.ts';
 import { eventually } from '../controllers/fixture.ts';
 import { startEtcd, type EtcdServer } from '../datastore/etcd-server.ts';
-import { startServer, tempDir, type TestServer } from './harness.ts';
+import { runKubectl, startServer, tempDir, type TestServer } from './harness.ts';
 
 interface Lease {
   metadata: { name: string };
@@ -108,8 +109,21 @@ describe('leader election', () => {
     const a = await startServer({ args: [...args, '--node-name', 'server-a'] });
     servers.push(a);
     await eventually(() => leadership(a).size === 2, 10_000, 'server A to lead');
-    const b = await startServer({ args: [...args, '--node-name', 'server-b'] });
+    // Another server gets the first one's certificates and keys (README: the datastore), then shares the cluster.
+    const withCertificatesOf = (first: TestServer) => {
+      const dataDir = tempDir('k2-leader-etcd-');
+      dirs.push(dataDir);
+      cpSync(join(first.dataDir, 'tls'), join(dataDir, 'tls'), { recursive: true });
+      return dataDir;
+    };
+    const b = await startServer({ dataDir: withCertificatesOf(a), args: [...args, '--node-name', 'server-b'] });
     servers.push(b);
+    // One kubeconfig and one service-account token work on both.
+    expect((await runKubectl(a.kubeconfig, ['--server', b.url, 'get', 'namespace', 'default', '-o', 'name'])).stdout.trim()).toBe('namespace/default');
+    expect((await a.kubectl(['create', 'serviceaccount', 'bot'])).code).toBe(0);
+    const token = (await a.kubectl(['create', 'token', 'bot'])).stdout.trim();
+    const review = await b.request('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { anonymous: true, headers: { authorization: `Bearer ${token}` }, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    expect((review.json as { status: { userInfo: { username: string } } }).status.userInfo.username).toBe('system:serviceaccount:default:bot');
     // Each server publishes its identity: a client can count them.
     const identities = await b.kubectl(['get', 'leases', '-n', 'kube-system', '-l', 'apiserver.kubernetes.io/identity=kube-apiserver', '-o', 'custom-columns=NAME:.metadata.name,HOST:.metadata.labels.kubernetes\\.io/hostname', '--no-headers']);
     expect(identities.stdout.trim().split('\n').map((line) => line.split(/\s+/)).sort((x, y) => x[1]!.localeCompare(y[1]!))).toEqual([
@@ -142,7 +156,7 @@ describe('leader election', () => {
     expect(await podsOf(b, 'web')).toHaveLength(6);
 
     // A stopped server hands its Leases back: the waiting one takes them well within the lease duration.
-    const c = await startServer({ args: [...args, '--node-name', 'server-c'] });
+    const c = await startServer({ dataDir: withCertificatesOf(b), args: [...args, '--node-name', 'server-c'] });
     servers.push(c);
     await b.stop();
     const stoppedAt = Date.now();
