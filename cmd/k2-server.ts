@@ -20,7 +20,7 @@ import { advertiseAddress } from '../controllers/apiserver-endpoints.ts';
 import { ApiserverIdentity } from '../controllers/apiserver-identity.ts';
 import { ApiClient } from '../apiserver/client.ts';
 import { registerComponentStatuses } from '../apiserver/handlers/component-statuses.ts';
-import { registerMetricsApi } from '../apiserver/handlers/metrics-api.ts';
+import { podMetricsSource, registerMetricsApi } from '../apiserver/handlers/metrics-api.ts';
 import { registerPodStreamRoutes } from '../apiserver/handlers/pod-streams.ts';
 import type { NodeEndpoint } from '../apiserver/nodes/node-endpoint.ts';
 import { joinPaths, registerNodeJoin } from '../apiserver/nodes/node-join.ts';
@@ -203,6 +203,8 @@ export class K2Server {
         clusterCidr: options.clusterCidr,
         ca: pki.ca,
         tokens: security.tokens,
+        // HorizontalPodAutoscalers read the usage `kubectl top` shows.
+        metrics: podMetricsSource(core, nodes),
       });
       manager.start();
       return manager;

@@ -2,7 +2,9 @@
 // not stored; every read asks the nodes for their current usage (CRI container stats and the node's own).
 import type { ApiCore } from '../core.ts';
 import type { NodeConnector } from '../nodes/node-endpoint.ts';
-import { parseLabelSelector } from '../registry/selectors.ts';
+import type { PodMetricsSource, PodUsage } from '../../controllers/horizontal-pod-autoscaler.ts';
+import { milliValue, quantityValue } from '../quantity.ts';
+import { parseLabelSelector, type LabelSelector } from '../registry/selectors.ts';
 import { matchesSelectors } from '../registry/store.ts';
 import type { KubeObject } from '../registry/types.ts';
 import { errors } from '../status.ts';
@@ -29,6 +31,40 @@ async function fromEveryNode<T>(core: ApiCore, connector: NodeConnector, read: (
   return results.filter((r): r is Awaited<T> => r !== undefined) as T[];
 }
 
+/** The PodMetrics of the pods the API still has (with their labels, which `kubectl top -l` selects on). */
+async function podMetricsItems(core: ApiCore, connector: NodeConnector, selector: LabelSelector, namespace?: string, name?: string): Promise<Json[]> {
+  const pods = core.storeFor('', 'pods');
+  const perNode = await fromEveryNode(core, connector, (endpoint) => endpoint.podMetrics());
+  const items: Json[] = [];
+  for (const item of perNode.flat()) {
+    if (namespace && item.metadata?.namespace !== namespace) continue;
+    if (name && item.metadata?.name !== name) continue;
+    const pod = await pods.find(item.metadata?.namespace as string, item.metadata?.name as string);
+    if (!pod || !matchesSelectors(pod, pods.description, selector)) continue;
+    items.push({ ...item, metadata: { ...item.metadata, ...(pod.metadata.labels ? { labels: pod.metadata.labels } : {}) } });
+  }
+  return items;
+}
+
+/** The pods' usage as the HorizontalPodAutoscaler controller reads it: what metrics.k8s.io serves, summed per pod. */
+export function podMetricsSource(core: ApiCore, connector: NodeConnector): PodMetricsSource {
+  return {
+    async podMetrics(namespace, selector) {
+      const usage = new Map<string, PodUsage>();
+      for (const item of await podMetricsItems(core, connector, selector, namespace)) {
+        let cpu = 0;
+        let memory = 0;
+        for (const container of (item.containers ?? []) as Json[]) {
+          cpu += milliValue(container.usage?.cpu ?? 0);
+          memory += quantityValue(container.usage?.memory ?? 0);
+        }
+        usage.set(item.metadata.name as string, { cpu, memory, timestamp: new Date(item.timestamp as string) });
+      }
+      return usage;
+    },
+  };
+}
+
 export function registerMetricsApi(core: ApiCore, handlers: ResourceHandlers, connector: NodeConnector): void {
   const refuseWatch = (context: ResourceRequest) => {
     if (queryBoolean(context.query, 'watch') || context.info.legacyWatch) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
@@ -37,20 +73,7 @@ export function registerMetricsApi(core: ApiCore, handlers: ResourceHandlers, co
   handlers.addHandler('metrics.k8s.io', 'pods', '', 'GET', async (context) => {
     refuseWatch(context);
     const { info, query, reply } = context;
-    const pods = core.storeFor('', 'pods');
-    const selector = parseLabelSelector(queryString(query, 'labelSelector'));
-    const perNode = await fromEveryNode(core, connector, (endpoint) => endpoint.podMetrics());
-    const items: Json[] = [];
-    for (const item of perNode.flat()) {
-      const namespace = item.metadata?.namespace as string;
-      const name = item.metadata?.name as string;
-      if (info.namespace && namespace !== info.namespace) continue;
-      if (info.name && name !== info.name) continue;
-      // Only pods the API still has (and their labels, which `kubectl top -l` selects on).
-      const pod = await pods.find(namespace, name);
-      if (!pod || !matchesSelectors(pod, pods.description, selector)) continue;
-      items.push({ ...item, metadata: { ...item.metadata, ...(pod.metadata.labels ? { labels: pod.metadata.labels } : {}) } });
-    }
+    const items = await podMetricsItems(core, connector, parseLabelSelector(queryString(query, 'labelSelector')), info.namespace, info.name);
     if (info.name) {
       if (!items[0]) throw errors.notFound('pods', 'metrics.k8s.io', info.name);
       return sendJson(reply, 200, { kind: 'PodMetrics', apiVersion, ...items[0] });

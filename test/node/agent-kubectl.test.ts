@@ -180,6 +180,20 @@ describe('pod lifecycle on the node', () => {
     expect(await limits()).toEqual(['50000', String(128 * 1024 * 1024)]);
   }, 90_000);
 
+  it('scales a busy Deployment out with kubectl autoscale, on the usage kubectl top shows', async () => {
+    await kc(['create', 'deployment', 'burner', `--image=${busyboxImage}`, '--', 'sh', '-c', 'while true; do :; done']);
+    await kc(['set', 'resources', 'deployment/burner', '--requests=cpu=20m']);
+    await kc(['rollout', 'status', 'deployment/burner', '--timeout=60s']);
+    await kc(['autoscale', 'deployment/burner', '--min=1', '--max=2', '--cpu-percent=50']);
+    // A busy loop uses far more than half of 20m: the autoscaler sees it (TARGETS is not <unknown>) and adds a pod.
+    const targets = await server.waitFor(['-n', ns, 'get', 'hpa', 'burner', '--no-headers', '-o', 'custom-columns=TARGETS:.status.currentMetrics[0].resource.current.averageUtilization,REPLICAS:.status.desiredReplicas'], (text) => /^\d+\s+2$/.test(text.trim()), 90_000);
+    expect(Number(targets.trim().split(/\s+/)[0])).toBeGreaterThan(50);
+    const conditions = JSON.parse(await kc(['get', 'hpa', 'burner', '-o', 'jsonpath={.status.conditions}'])) as { type: string; status: string; reason: string }[];
+    expect(conditions.find((c) => c.type === 'ScalingActive')).toMatchObject({ status: 'True', reason: 'ValidMetricFound' });
+    expect(await server.waitFor(['-n', ns, 'get', 'deployment', 'burner', '-o', 'jsonpath={.status.readyReplicas}'], (text) => text === '2', 60_000)).toBe('2');
+    await kc(['delete', 'deployment', 'burner', '--wait=false']);
+  }, 200_000);
+
   it('backs off a crashing container with a growing delay and counts its restarts', async () => {
     await kc(['run', 'crasher', `--image=${busyboxImage}`, nodeOverride(), '--', 'sh', '-c', 'exit 3']);
     await server.waitFor(['-n', ns, 'get', 'pod', 'crasher', '--no-headers'], (text) => /crasher\s+0\/1\s+CrashLoopBackOff\s+\d/.test(text), 30_000);
