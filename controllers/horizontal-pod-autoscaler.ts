@@ -1,5 +1,5 @@
 // HorizontalPodAutoscaler (autoscaling/v2) on CPU and memory: every 15 s, reads the target's
-// scale, the pods' usage from a metrics source (metrics.k8s.io, served by the node agent later)
+// scale, the pods' usage from a metrics source (metrics.k8s.io, which k2 server reads from its nodes)
 // and their requests, and computes the replicas with Kubernetes' algorithm — tolerance 0.1,
 // missing/unready pods counted conservatively, stabilization windows, scaling policies — then
 // writes the target's scale subresource and the HPA status with its conditions and events.
@@ -27,7 +27,7 @@ export interface PodUsage {
   timestamp: Date;
 }
 
-/** Where pod metrics come from (metrics.k8s.io PodMetrics); the node agent will provide one. */
+/** Where pod metrics come from (metrics.k8s.io PodMetrics: podMetricsSource in k2 server; tests bring their own). */
 export interface PodMetricsSource {
   podMetrics(namespace: string, selector: LabelSelector): Promise<Map<string, PodUsage>>;
 }
