@@ -194,6 +194,42 @@ describe('pod lifecycle on the node', () => {
     await kc(['delete', 'deployment', 'burner', '--wait=false']);
   }, 200_000);
 
+  it('keeps a StatefulSet pod\'s data on its local-path volume across the pod\'s replacement', async () => {
+    const statefulSet = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'keeper' },
+      spec: {
+        serviceName: 'keeper',
+        replicas: 1,
+        selector: { matchLabels: { app: 'keeper' } },
+        template: {
+          metadata: { labels: { app: 'keeper' } },
+          spec: {
+            terminationGracePeriodSeconds: 1,
+            containers: [{ name: 'app', image: busyboxImage, command: ['sh', '-c', 'test -f /data/first || echo $RANDOM$RANDOM-$(date +%s) > /data/first; sleep 3600'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+          },
+        },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } } } }],
+      },
+    };
+    await kc(['apply', '-f', '-'], JSON.stringify(statefulSet));
+    await kc(['rollout', 'status', 'statefulset/keeper', '--timeout=60s']);
+    const claim = await kc(['get', 'pvc', 'data-keeper-0', '--no-headers', '-o', 'custom-columns=STATUS:.status.phase,CLASS:.spec.storageClassName,VOLUME:.spec.volumeName']);
+    const [phase, storageClass, volume] = claim.trim().split(/\s+/);
+    expect([phase, storageClass]).toEqual(['Bound', 'local-path']);
+    expect(await ok(['get', 'pv', volume!, '-o', 'jsonpath={.status.phase} {.spec.claimRef.name} {.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0]}'])).toBe(`Bound data-keeper-0 ${server.nodeName}`);
+    const written = (await kc(['exec', 'keeper-0', '--', 'cat', '/data/first'])).trim();
+    expect(written).toMatch(/^\d+-\d+$/);
+    const uid = await jsonpath('keeper-0', '{.metadata.uid}');
+    await kc(['delete', 'pod', 'keeper-0']);
+    await server.waitFor(['-n', ns, 'get', 'pod', 'keeper-0', '-o', 'jsonpath={.metadata.uid} {.status.phase}'], (text) => !text.startsWith(uid) && text.endsWith('Running'), 60_000);
+    await kc(['wait', '--for=condition=Ready', 'pod/keeper-0', '--timeout=60s']);
+    // The new pod found the file the first one wrote, and left it as it was.
+    expect((await kc(['exec', 'keeper-0', '--', 'cat', '/data/first'])).trim()).toBe(written);
+    await kc(['delete', 'statefulset', 'keeper', '--wait=false']);
+  }, 200_000);
+
   it('backs off a crashing container with a growing delay and counts its restarts', async () => {
     await kc(['run', 'crasher', `--image=${busyboxImage}`, nodeOverride(), '--', 'sh', '-c', 'exit 3']);
     await server.waitFor(['-n', ns, 'get', 'pod', 'crasher', '--no-headers'], (text) => /crasher\s+0\/1\s+CrashLoopBackOff\s+\d/.test(text), 30_000);
