@@ -22,6 +22,7 @@ import { ApiClient } from '../apiserver/client.ts';
 import { registerComponentStatuses } from '../apiserver/handlers/component-statuses.ts';
 import { podMetricsSource, registerMetricsApi } from '../apiserver/handlers/metrics-api.ts';
 import { registerPodStreamRoutes } from '../apiserver/handlers/pod-streams.ts';
+import { registerProxyRoutes } from '../apiserver/handlers/proxy.ts';
 import type { NodeEndpoint } from '../apiserver/nodes/node-endpoint.ts';
 import { joinPaths, registerNodeJoin } from '../apiserver/nodes/node-join.ts';
 import { nodeConnector } from '../apiserver/nodes/remote-node.ts';
@@ -158,6 +159,7 @@ export class K2Server {
     registerNodeJoin(http, core, pki.ca, network);
     registerPodStreamRoutes(http, core, api.handlers, { connector: nodes, authenticators: [clientCertificateAuthenticator, ...security.authenticators] });
     registerMetricsApi(core, api.handlers, nodes);
+    registerProxyRoutes(core, api.handlers);
     // `kubectl get componentstatuses`: the in-process scheduler and controllers, and the datastore where etcd would be.
     const running = () => modulesStarted || 'starting';
     registerComponentStatuses(api.handlers, {

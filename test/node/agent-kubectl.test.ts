@@ -269,8 +269,12 @@ describe('service networking on the node', () => {
   const ns = 'network';
   const kc = (args: string[], input?: string) => ok(['-n', ns, ...args], { input });
 
-  it('reaches a backend pod by ClusterIP, DNS name, short name and NodePort, and drops endpoints that are not ready', async () => {
+  beforeAll(async () => {
     await ok(['create', 'namespace', ns]);
+    await server.waitFor(['-n', ns, 'get', 'serviceaccount', 'default', '-o', 'name'], (text) => text.trim() === 'serviceaccount/default', 30_000);
+  });
+
+  it('reaches a backend pod by ClusterIP, DNS name, short name and NodePort, and drops endpoints that are not ready', async () => {
     // Ready while /tmp/ready exists: the EndpointSlice controller follows the pod's readiness.
     await kc(['apply', '-f', '-'], server.pod('echo', {
       containers: [{
@@ -316,5 +320,52 @@ describe('service networking on the node', () => {
     await kc(['exec', 'echo', '--', 'rm', '/tmp/ready']);
     await kc(['wait', '--for=condition=Ready=false', 'pod/echo', '--timeout=30s']);
     expect(await eventually(clusterIP, /^$/)).toBe('');
+  }, 120_000);
+
+  it('proxies HTTP to a pod and to a Service (pods/proxy, services/proxy), also through kubectl proxy', async () => {
+    await kc(['apply', '-f', '-'], server.pod('site', {
+      containers: [{ name: 'c', image: busyboxImage, ports: [{ containerPort: 8080 }], command: ['sh', '-c', 'mkdir -p /www/sub && echo home > /www/index.html && echo deep > /www/sub/page.txt && httpd -f -p 8080 -h /www'] }],
+    }, { labels: { app: 'site' } }));
+    await kc(['create', 'service', 'clusterip', 'site', '--tcp=80:8080']);
+    await kc(['wait', '--for=condition=Ready', 'pod/site', '--timeout=60s']);
+    const raw = (path: string) => kc(['get', '--raw', path]);
+    // The pod's first container port, or the one named; the Service's port by number or name.
+    expect(await raw(`/api/v1/namespaces/${ns}/pods/site/proxy/`)).toBe('home\n');
+    expect(await raw(`/api/v1/namespaces/${ns}/pods/site:8080/proxy/sub/page.txt`)).toBe('deep\n');
+    await server.waitFor(['-n', ns, 'get', 'endpoints', 'site', '-o', 'jsonpath={.subsets[0].addresses[0].ip}'], (text) => text !== '', 30_000);
+    expect(await raw(`/api/v1/namespaces/${ns}/services/site:80/proxy/sub/page.txt`)).toBe('deep\n');
+    expect(await raw(`/api/v1/namespaces/${ns}/services/http:site:80-8080/proxy/`)).toBe('home\n');
+    // What Kubernetes answers when nothing is there.
+    const missingPort = await server.kubectl(['-n', ns, 'get', '--raw', `/api/v1/namespaces/${ns}/services/site:81/proxy/`]);
+    expect(missingPort.stderr).toContain('no service port 81 found for service "site"');
+    // Endpoints made by hand may not point the proxy at addresses that are not their pods'.
+    await kc(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'rogue' }, spec: { ports: [{ port: 80 }] } },
+      { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'rogue' }, subsets: [{ addresses: [{ ip: '10.42.0.250' }], ports: [{ port: 80 }] }] },
+    ] }));
+    const rogue = await server.kubectl(['-n', ns, 'get', '--raw', `/api/v1/namespaces/${ns}/services/rogue/proxy/`]);
+    expect(rogue.stderr).toContain('no endpoints available for service "rogue"');
+    const closed = await server.kubectl(['-n', ns, 'get', '--raw', `/api/v1/namespaces/${ns}/pods/site:9999/proxy/`]);
+    expect(closed.stderr).toMatch(/error trying to reach service: dial tcp [\d.]+:9999: connect: connection refused/);
+    // kubectl proxy: a plain local HTTP port onto the API, with the Service's pages under its proxy path.
+    const child = spawn(kubectlBinary('plain'), ['--kubeconfig', server.kubeconfig, 'proxy', '--port=0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let text = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          const match = /Starting to serve on 127\.0\.0\.1:(\d+)/.exec(text);
+          if (match) resolve(Number(match[1]));
+        });
+        child.on('exit', (code) => reject(new Error(`kubectl proxy exited ${code}: ${text}`)));
+      });
+      const page = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces/${ns}/services/site:80/proxy/sub/page.txt`);
+      expect([page.status, await page.text()]).toEqual([200, 'deep\n']);
+      // The proxy root without its slash is redirected to it, as kube-apiserver does.
+      const root = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces/${ns}/services/site:80/proxy`, { redirect: 'manual' });
+      expect([root.status, root.headers.get('location')]).toEqual([301, `/api/v1/namespaces/${ns}/services/site:80/proxy/`]);
+    } finally {
+      child.kill();
+    }
   }, 120_000);
 });

@@ -1,0 +1,154 @@
+// `pods/proxy` and `services/proxy`: the API server forwards an HTTP request to a pod's port, or to one ready endpoint
+// of a Service's port, as kube-apiserver does for URLs such as
+// /api/v1/namespaces/<ns>/services/[https:]<name>[:<port>]/proxy/<path> (what `kubectl proxy` users open). The
+// server reaches pods over the pod network, as kube-apiserver does: the pods of its own node, and those of nodes
+// whose pod addresses it can route to. Not done: WebSocket upgrades through the proxy, and rewriting the links in
+// proxied HTML pages (redirects are rewritten).
+import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import type { ApiCore } from '../core.ts';
+import { errors } from '../status.ts';
+import type { ResourceHandlers, ResourceRequest } from './resources.ts';
+
+type Json = Record<string, any>;
+
+/** Hop-by-hop headers, and the caller's credentials, which stay with the API server. */
+const droppedRequestHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'authorization', 'content-length']);
+const droppedResponseHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
+
+/** `[scheme:]name[:port]`, as Kubernetes' SplitSchemeNamePort reads it; undefined when malformed. */
+export function splitSchemeNamePort(id: string): { scheme: string; name: string; port: string } | undefined {
+  const parts = id.split(':');
+  let scheme = '';
+  let name: string;
+  let port = '';
+  if (parts.length === 1) name = parts[0]!;
+  else if (parts.length === 2) [name, port] = parts as [string, string];
+  else if (parts.length === 3) [scheme, name, port] = parts as [string, string, string];
+  else return undefined;
+  if (!name || (scheme && scheme !== 'http' && scheme !== 'https')) return undefined;
+  return { scheme: scheme || 'http', name, port };
+}
+
+/** Where a pod proxy request goes: the pod's IP and the port named, or its first container's first port. */
+async function podLocation(core: ApiCore, namespace: string, id: string): Promise<{ scheme: string; host: string; port?: string }> {
+  const parsed = splitSchemeNamePort(id);
+  if (!parsed) throw errors.badRequest(`invalid pod request "${id}"`);
+  const pod = await core.storeFor('', 'pods').get(namespace, parsed.name);
+  let port = parsed.port;
+  if (!port) {
+    const withPorts = ((pod.spec as Json | undefined)?.containers as Json[] | undefined)?.find((c) => c.ports?.length);
+    if (withPorts) port = String(withPorts.ports[0].containerPort);
+  }
+  const ip = (pod.status as Json | undefined)?.podIP as string | undefined;
+  if (!ip || !isGlobalUnicast(ip)) throw errors.badRequest('address not allowed');
+  return { scheme: parsed.scheme, host: ip, port: port || undefined };
+}
+
+/** As Go's IP.IsGlobalUnicast: not loopback, link-local (cloud metadata), multicast, broadcast or unspecified. */
+function isGlobalUnicast(ip: string): boolean {
+  if (isIP(ip) === 4) {
+    const [a, b] = ip.split('.').map(Number) as [number, number];
+    return !(a === 0 || a === 127 || (a === 169 && b === 254) || a >= 224);
+  }
+  if (isIP(ip) !== 6) return false;
+  const first = ip.toLowerCase();
+  return !(first === '::' || first === '::1' || /^fe[89ab]/.test(first) || first.startsWith('ff'));
+}
+
+/** An endpoint address the proxy may use: one of the pod it names (a hand-made Endpoints cannot point it elsewhere). */
+async function isPodAddress(core: ApiCore, namespace: string, address: Json): Promise<boolean> {
+  const ref = address.targetRef as Json | undefined;
+  if (ref?.kind !== 'Pod' || (ref.namespace ?? namespace) !== namespace || !ref.name) return false;
+  const pod = await core.storeFor('', 'pods').find(namespace, ref.name as string);
+  const status = (pod?.status ?? {}) as Json;
+  const ips = [status.podIP, ...((status.podIPs ?? []) as Json[]).map((p) => p.ip)];
+  return ips.includes(address.ip);
+}
+
+/** Where a service proxy request goes: a ready pod address of a random endpoint subset that has the port. */
+async function serviceLocation(core: ApiCore, namespace: string, id: string): Promise<{ scheme: string; host: string; port?: string }> {
+  const parsed = splitSchemeNamePort(id);
+  if (!parsed) throw errors.badRequest(`invalid service request "${id}"`);
+  let portName = parsed.port;
+  if (/^\d+$/.test(portName)) {
+    const service = await core.storeFor('', 'services').get(namespace, parsed.name);
+    const declared = ((service.spec as Json | undefined)?.ports as Json[] | undefined)?.find((p) => p.port === Number(portName));
+    if (!declared) throw errors.serviceUnavailable(`no service port ${portName} found for service "${parsed.name}"`);
+    portName = declared.name ?? '';
+  }
+  const endpoints = await core.storeFor('', 'endpoints').find(namespace, parsed.name);
+  const subsets = ((endpoints as Json | undefined)?.subsets ?? []) as Json[];
+  if (!subsets.length) throw errors.serviceUnavailable(`no endpoints available for service "${parsed.name}"`);
+  const start = Math.floor(Math.random() * subsets.length);
+  for (let i = 0; i < subsets.length; i++) {
+    const subset = subsets[(start + i) % subsets.length]!;
+    const addresses = (subset.addresses ?? []) as Json[];
+    const port = ((subset.ports ?? []) as Json[]).find((p) => (p.name ?? '') === portName);
+    if (!addresses.length || !port) continue;
+    const first = Math.floor(Math.random() * addresses.length);
+    for (let j = 0; j < addresses.length; j++) {
+      const address = addresses[(first + j) % addresses.length]!;
+      if (await isPodAddress(core, namespace, address)) return { scheme: parsed.scheme, host: address.ip as string, port: String(port.port) };
+    }
+  }
+  throw errors.serviceUnavailable(`no endpoints available for service "${id}"`);
+}
+
+function forwardedHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || droppedRequestHeaders.has(name) || name.startsWith('impersonate-')) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+async function proxy(core: ApiCore, context: ResourceRequest, locate: (namespace: string, id: string) => Promise<{ scheme: string; host: string; port?: string }>): Promise<unknown> {
+  const { info, request, reply } = context;
+  const [rawPath, rawQuery] = [request.url.split('?')[0]!, request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : ''];
+  // The proxy's own prefix: /api/v1/namespaces/<ns>/<resource>/<id>/proxy.
+  const segments = rawPath.split('/');
+  const prefixLength = segments.indexOf('proxy', info.namespace !== undefined ? 6 : 4) + 1;
+  const prefix = segments.slice(0, prefixLength).join('/');
+  const path = rawPath.slice(prefix.length);
+  // As kube-apiserver: the root of a proxy without its slash is redirected to it (http://issue.k8s.io/4958).
+  if (path === '') return reply.code(301).header('location', `${rawPath}/${rawQuery}`).send();
+  const target = await locate(info.namespace!, info.name!);
+  const body = Buffer.isBuffer(request.body) ? request.body : typeof request.body === 'string' ? Buffer.from(request.body) : undefined;
+  const send = target.scheme === 'https' ? httpsRequest : httpRequest;
+  const headers = forwardedHeaders(request.headers);
+  if (body?.length) headers['content-length'] = body.length;
+  return new Promise<unknown>((resolve, reject) => {
+    const outgoing = send(
+      { host: target.host, port: target.port ? Number(target.port) : undefined, method: request.method, path: `${path}${rawQuery}`, headers, rejectUnauthorized: false, timeout: 30_000 },
+      (response) => {
+        reply.code(response.statusCode ?? 502);
+        for (const [name, value] of Object.entries(response.headers)) {
+          if (value === undefined || droppedResponseHeaders.has(name)) continue;
+          // A redirect to the pod's own paths stays within the proxy.
+          reply.header(name, name === 'location' && typeof value === 'string' && value.startsWith('/') ? `${prefix}${value}` : value);
+        }
+        request.raw.once('close', () => response.destroy());
+        resolve(reply.send(response));
+      },
+    );
+    const where = `${target.host}${target.port ? `:${target.port}` : ''}`;
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`dial tcp ${where}: i/o timeout`)));
+    outgoing.on('error', (error: NodeJS.ErrnoException) => {
+      const reason = error.code === 'ECONNREFUSED' ? `dial tcp ${where}: connect: connection refused` : error.message;
+      core.log.debug({ err: error, target: where }, 'proxy request failed');
+      if (!reply.sent) reject(errors.serviceUnavailable(`error trying to reach service: ${reason}`));
+    });
+    outgoing.end(body);
+  });
+}
+
+export function registerProxyRoutes(core: ApiCore, handlers: ResourceHandlers): void {
+  for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) {
+    handlers.addHandler('', 'pods', 'proxy', method, (context) => proxy(core, context, (namespace, id) => podLocation(core, namespace, id)));
+    handlers.addHandler('', 'services', 'proxy', method, (context) => proxy(core, context, (namespace, id) => serviceLocation(core, namespace, id)));
+  }
+}
+
