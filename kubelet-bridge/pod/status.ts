@@ -2,7 +2,7 @@
 // the sync loop recorded (back-off, pull and config errors), probe results. Phase and conditions follow the
 // kubelet's rules (getPhase, generateAPIPodStatus).
 import type { ProbeResults } from './probes.ts';
-import { cgroupSettings, sameCgroupSettings, type AppliedResources } from './cri-config.ts';
+import { cgroupSettings, cpuPeriodMicros, sameCgroupSettings, type AppliedResources } from './cri-config.ts';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from './types.ts';
 
 export interface ContainerAttempt {
@@ -114,12 +114,45 @@ function containerStatus(view: ContainerView, initializing: boolean): ContainerS
 
 
 /**
- * The cpu and memory a running container has, as the kubelet reports them since in-place resize: the spec's,
- * once the runtime applies what they mean; nothing while a resize is still being applied.
+ * The cpu and memory a running container has, as the kubelet reports them since in-place resize: the spec's once
+ * the runtime applies what they mean; while a resize waits (or cannot be done), what the runtime reports, read back
+ * from the cgroup settings as the kubelet does (cpu request from the shares, limits from the quota and the memory
+ * limit; the memory request, which sets no cgroup value, as the spec has it).
  */
-function appliedResources(spec: Container, current: ContainerAttempt): ContainerStatus['resources'] {
-  if (current.applied && !sameCgroupSettings(current.applied, cgroupSettings(spec))) return undefined;
-  return cpuAndMemoryOf(spec);
+export function appliedResources(spec: Container, current: Pick<ContainerAttempt, 'applied'>): ContainerStatus['resources'] {
+  const wanted = cpuAndMemoryOf(spec);
+  const applied = current.applied;
+  if (!wanted || !applied || sameCgroupSettings(applied, cgroupSettings(spec))) return wanted;
+  const actual = { cpuRequest: sharesToMilliCpu(applied.cpuShares), cpuLimit: applied.cpuQuota > 0 ? Math.floor((applied.cpuQuota * 1000) / cpuPeriodMicros) : 0, memoryLimit: Math.max(0, applied.memoryLimitInBytes) };
+  const requests: Record<string, string> = {};
+  const limits: Record<string, string> = {};
+  if (wanted.requests?.cpu !== undefined && actual.cpuRequest) requests.cpu = milliCpuQuantity(actual.cpuRequest);
+  if (wanted.requests?.memory !== undefined) requests.memory = String(wanted.requests.memory);
+  if (wanted.limits?.cpu !== undefined && actual.cpuLimit) limits.cpu = milliCpuQuantity(actual.cpuLimit);
+  if (wanted.limits?.memory !== undefined && actual.memoryLimit) limits.memory = binaryQuantity(actual.memoryLimit);
+  return { ...(Object.keys(limits).length ? { limits } : {}), ...(Object.keys(requests).length ? { requests } : {}) };
+}
+
+/** The kubelet's sharesToMilliCPU: the least millicores that give these shares. */
+function sharesToMilliCpu(shares: number): number {
+  return shares >= 2 ? Math.ceil((shares * 1000) / 1024) : 0;
+}
+
+function milliCpuQuantity(milli: number): string {
+  return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
+}
+
+/** Bytes as a BinarySI quantity: 134217728 is 128Mi. */
+function binaryQuantity(bytes: number): string {
+  const suffixes = ['Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
+  let value = bytes;
+  let suffix = '';
+  for (const next of suffixes) {
+    if (value === 0 || value % 1024 !== 0) break;
+    value /= 1024;
+    suffix = next;
+  }
+  return `${value}${suffix}`;
 }
 
 /** A container's cpu and memory requests and limits, as its status reports them; undefined when it has none. */

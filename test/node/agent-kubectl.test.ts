@@ -178,6 +178,8 @@ describe('pod lifecycle on the node', () => {
     const pending = await server.waitFor(['-n', ns, 'get', 'pod', 'resizable', '-o', 'jsonpath={.status.conditions[?(@.type=="PodResizePending")].reason}: {.status.conditions[?(@.type=="PodResizePending")].message}'], (text) => text.startsWith('Infeasible'), 30_000);
     expect(pending).toMatch(/^Infeasible: Node didn't have enough capacity: cpu, requested: 1000000, capacity: \d+$/);
     expect(await limits()).toEqual(['50000', String(128 * 1024 * 1024)]);
+    // The status keeps saying what the container has, as the kubelet reads it back from the runtime.
+    expect(JSON.parse(await jsonpath('resizable', '{.status.containerStatuses[0].resources}'))).toEqual({ requests: { cpu: '150m', memory: '32Mi' }, limits: { cpu: '500m', memory: '128Mi' } });
   }, 90_000);
 
   it('scales a busy Deployment out with kubectl autoscale, on the usage kubectl top shows', async () => {

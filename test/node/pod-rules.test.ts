@@ -9,7 +9,7 @@ import { Backoff, goDuration } from '../../kubelet-bridge/pod/backoff.ts';
 import { containerConfig, linuxResources, normalizeImage, pullPolicy, sandboxConfig } from '../../kubelet-bridge/pod/cri-config.ts';
 import { expandVariables, fieldValue, resourceValue, type NodeFacts } from '../../kubelet-bridge/pod/downward.ts';
 import { bytes, milliCpu, parseQuantity } from '../../kubelet-bridge/pod/quantity.ts';
-import { podPhase, qosClass } from '../../kubelet-bridge/pod/status.ts';
+import { appliedResources, podPhase, qosClass } from '../../kubelet-bridge/pod/status.ts';
 import type { ContainerStatus, Pod } from '../../kubelet-bridge/pod/types.ts';
 import { writeAtomically } from '../../kubelet-bridge/pod/volumes.ts';
 
@@ -130,6 +130,14 @@ describe('CRI configs', () => {
   it('turns requests and limits into cgroup values', () => {
     expect(linuxResources({ name: 'c', resources: { requests: { cpu: '250m' }, limits: { cpu: '500m', memory: '64Mi' } } })).toEqual({ cpuShares: 256, cpuPeriod: 100_000, cpuQuota: 50_000, memoryLimitInBytes: 64 * 2 ** 20 });
     expect(linuxResources({ name: 'c' })).toEqual({ cpuShares: 2 });
+  });
+
+  it('reports what the runtime applied while a resize waits, read back from the cgroup values as the kubelet does', () => {
+    const resized = { name: 'c', resources: { requests: { cpu: '2', memory: '32Mi' }, limits: { cpu: '4', memory: '1Gi' } } };
+    const before = { cpuShares: 153, cpuQuota: 50_000, memoryLimitInBytes: 128 * 2 ** 20 };
+    expect(appliedResources(resized, { applied: before })).toEqual({ requests: { cpu: '150m', memory: '32Mi' }, limits: { cpu: '500m', memory: '128Mi' } });
+    expect(appliedResources(resized, { applied: { cpuShares: 2048, cpuQuota: 400_000, memoryLimitInBytes: 2 ** 30 } })).toEqual(resized.resources);
+    expect(appliedResources(resized, {})).toEqual(resized.resources);
   });
 
   it('gives host-network sandboxes no host name and maps host ports', () => {
