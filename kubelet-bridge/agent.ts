@@ -62,7 +62,8 @@ export interface NodeAgentOptions {
 }
 
 /** Pod conditions the node owns; others (PodScheduled, DisruptionTarget, readiness gates) are kept as they are. */
-const nodeConditionTypes = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady']);
+/** The conditions the node owns: one it no longer reports (a resize no longer waiting) is removed. */
+const nodeConditionTypes = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodResizePending', 'PodResizeInProgress']);
 
 /** The pod's status as the node reports it, merged into what the API has. */
 export function mergePodStatus(current: Json | undefined, reported: PodStatus): Json {

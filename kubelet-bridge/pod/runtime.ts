@@ -17,7 +17,7 @@ import { podCgroupParent, podCgroupUids, removePodCgroups } from './cgroups.ts';
 import { annotations, cgroupSettings, containerConfig, containerHash, labels, linuxResources, nodeSelector, normalizeImage, podHostname, pullPolicy, sameCgroupSettings, sandboxConfig, type DnsSettings } from './cri-config.ts';
 import { ContainerConfigError, containerEnvironment, type NodeFacts, type PodObjectResolver } from './downward.ts';
 import { ContainerProbes, runProbe } from './probes.ts';
-import { apiTime, podStatus, type ContainerAttempt, type ContainerKind, type ContainerView, type PodView } from './status.ts';
+import { apiTime, podStatus, type ContainerAttempt, type ContainerKind, type ContainerView, type PodView, type ResizePending } from './status.ts';
 import type { Container, EphemeralContainer, LifecycleHandler, Pod, PodStatus } from './types.ts';
 import { containerMounts, PodVolumes, type PreparedVolume } from './volumes.ts';
 
@@ -54,8 +54,10 @@ class PodState {
   podFailure?: { reason: string; message: string };
   /** Why the last in-place resize of a running container failed, if it did. */
   resizeError?: string;
-  /** Why the pod's current resize cannot be applied on this node at all (PodResizePending, reason Infeasible). */
-  resizeInfeasible?: string;
+  /** Why the pod's current resize waits (PodResizePending): Infeasible on this node at all, or Deferred until room frees. */
+  resizePending?: ResizePending;
+  /** The pod's requests as this node last admitted them (at start, then at each resize done): what it counts as used. */
+  admitted?: { milliCpu: number; memory: number };
   /** Set once the pod was killed (deletion or a terminal phase): nothing is started again. */
   killed = false;
 
@@ -117,6 +119,7 @@ export class PodRuntime {
     let state = this.states.get(uid);
     if (!state) {
       state = new PodState(uid, new PodVolumes(this.podDir(uid), this.options.resolver, this.options.node));
+      state.admitted = podRequests(pod.spec).requests;
       this.states.set(uid, state);
     }
     return state;
@@ -184,7 +187,7 @@ export class PodRuntime {
       ephemeralContainers: views(pod.spec.ephemeralContainers ?? [], 'ephemeral'),
       podFailure: state.podFailure,
       resizeError: state.resizeError,
-      resizeInfeasible: state.resizeInfeasible,
+      resizePending: state.resizePending,
     };
     return { sandbox, sandboxes, attempts, view };
   }
@@ -264,7 +267,7 @@ export class PodRuntime {
       this.log?.warn({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err: error }, 'volume setup failed');
       return podStatus((await this.observe(pod, state)).view);
     }
-    state.resizeInfeasible = undefined; // set again below while a resize the node cannot take is pending
+    state.resizePending = undefined; // set again below while a resize waits
     if (await this.syncInitContainers(pod, state, sandbox, observed, volumes)) await this.syncContainers(pod, state, sandbox, observed, volumes);
     await this.syncEphemeralContainers(pod, state, sandbox, observed, volumes);
     await this.pruneAttempts(observed.attempts, pod);
@@ -409,11 +412,12 @@ export class PodRuntime {
   private async resizeInPlace(pod: Pod, state: PodState, view: ContainerView): Promise<void> {
     const current = view.current!;
     if (!current.applied || sameCgroupSettings(current.applied, cgroupSettings(view.spec))) return;
-    state.resizeInfeasible = this.beyondAllocatable(pod);
-    if (state.resizeInfeasible) return;
+    state.resizePending = this.beyondAllocatable(pod) ?? this.beyondFree(pod, state);
+    if (state.resizePending) return;
     try {
       await this.cri.call('UpdateContainerResources', { containerId: current.id, linux: linuxResources(view.spec) });
       current.applied = cgroupSettings(view.spec);
+      state.admitted = podRequests(pod.spec).requests;
       state.resizeError = undefined;
     } catch (error) {
       state.resizeError = `failed to resize container ${view.spec.name}: ${(error as Error).message}`;
@@ -422,12 +426,33 @@ export class PodRuntime {
   }
 
   /** Why the pod's requests cannot fit this node even alone (the kubelet's Infeasible resize), or undefined. */
-  private beyondAllocatable(pod: Pod): string | undefined {
+  private beyondAllocatable(pod: Pod): ResizePending | undefined {
     // The pod's requests as the scheduler counts them (sidecars, init containers, overhead).
     const { milliCpu: cpu, memory } = podRequests(pod.spec).requests;
     const { cpuCores, memoryBytes } = this.options.node.allocatable;
-    if (memory > memoryBytes) return `Node didn't have enough capacity: memory, requested: ${memory}, capacity: ${memoryBytes}`;
-    if (cpu > cpuCores * 1000) return `Node didn't have enough capacity: cpu, requested: ${cpu}, capacity: ${cpuCores * 1000}`;
+    const infeasible = (message: string): ResizePending => ({ reason: 'Infeasible', message: `Node didn't have enough capacity: ${message}` });
+    if (memory > memoryBytes) return infeasible(`memory, requested: ${memory}, capacity: ${memoryBytes}`);
+    if (cpu > cpuCores * 1000) return infeasible(`cpu, requested: ${cpu}, capacity: ${cpuCores * 1000}`);
+    return undefined;
+  }
+
+  /**
+   * Why the pod's new requests do not fit beside what the node admitted for its other running pods (the kubelet's
+   * Deferred resize, retried at each sync until they do), or undefined.
+   */
+  private beyondFree(pod: Pod, state: PodState): ResizePending | undefined {
+    const { milliCpu: cpu, memory } = podRequests(pod.spec).requests;
+    let usedCpu = 0;
+    let usedMemory = 0;
+    for (const other of this.states.values()) {
+      if (other === state || other.killed || !other.admitted) continue;
+      usedCpu += other.admitted.milliCpu;
+      usedMemory += other.admitted.memory;
+    }
+    const { cpuCores, memoryBytes } = this.options.node.allocatable;
+    const deferred = (message: string): ResizePending => ({ reason: 'Deferred', message: `Node didn't have enough resource: ${message}` });
+    if (cpu > 0 && cpu > cpuCores * 1000 - usedCpu) return deferred(`cpu, requested: ${cpu}, used: ${usedCpu}, capacity: ${cpuCores * 1000}`);
+    if (memory > 0 && memory > memoryBytes - usedMemory) return deferred(`memory, requested: ${memory}, used: ${usedMemory}, capacity: ${memoryBytes}`);
     return undefined;
   }
 

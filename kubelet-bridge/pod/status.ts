@@ -5,6 +5,12 @@ import type { ProbeResults } from './probes.ts';
 import { cgroupSettings, cpuPeriodMicros, sameCgroupSettings, type AppliedResources } from './cri-config.ts';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from './types.ts';
 
+/** Why a resize waits (PodResizePending): the node can never take it, or not until other pods free room. */
+export interface ResizePending {
+  reason: 'Infeasible' | 'Deferred';
+  message: string;
+}
+
 export interface ContainerAttempt {
   id: string;
   name: string;
@@ -50,8 +56,8 @@ export interface PodView {
   podFailure?: { reason: string; message: string };
   /** Why an in-place resize could not be applied to a running container (PodResizeInProgress, reason Error). */
   resizeError?: string;
-  /** Why the pod's resize can never fit this node (PodResizePending, reason Infeasible). */
-  resizeInfeasible?: string;
+  /** Why the pod's resize waits (PodResizePending: Infeasible or Deferred). */
+  resizePending?: ResizePending;
 }
 
 /** RFC 3339 with whole seconds, as Kubernetes writes times. */
@@ -242,7 +248,7 @@ export function podStatus(view: PodView, now = Date.now()): PodStatus {
     condition('Ready', containersReady, previous, time, readyReason, readyMessage),
     condition('ContainersReady', containersReady, previous, time, readyReason, readyMessage),
     ...(previous ?? []).filter((c) => c.type === 'PodScheduled'),
-    ...(view.resizeInfeasible ? [{ ...condition('PodResizePending', true, previous, time), reason: 'Infeasible', message: view.resizeInfeasible }] : []),
+    ...(view.resizePending ? [{ ...condition('PodResizePending', true, previous, time), reason: view.resizePending.reason, message: view.resizePending.message }] : []),
     ...(view.resizeError ? [{ ...condition('PodResizeInProgress', true, previous, time), reason: 'Error', message: view.resizeError }] : []),
   ];
   const podIP = pod.spec.hostNetwork ? view.hostIP : view.podIPs[0];

@@ -180,7 +180,21 @@ describe('pod lifecycle on the node', () => {
     expect(await limits()).toEqual(['50000', String(128 * 1024 * 1024)]);
     // The status keeps saying what the container has, as the kubelet reads it back from the runtime.
     expect(JSON.parse(await jsonpath('resizable', '{.status.containerStatuses[0].resources}'))).toEqual({ requests: { cpu: '150m', memory: '32Mi' }, limits: { cpu: '500m', memory: '128Mi' } });
-  }, 90_000);
+
+    // Back to what it has: nothing waits any more.
+    await kc(['patch', 'pod', 'resizable', '--subresource=resize', '-p', JSON.stringify({ spec: { containers: [{ name: 'app', resources: { requests: { cpu: '150m' }, limits: { cpu: '500m' } } }] } })]);
+    await server.waitFor(['-n', ns, 'get', 'pod', 'resizable', '-o', 'jsonpath={.status.conditions[?(@.type=="PodResizePending")].reason}'], (text) => text === '', 30_000);
+    // A resize that fits the node but not beside another pod's requests waits (Deferred) until that pod is gone.
+    const cores = Number(await ok(['get', 'node', server.nodeName, '-o', 'jsonpath={.status.allocatable.cpu}']));
+    await kc(['apply', '-f', '-'], server.pod('hog', { containers: [{ name: 'app', image: busyboxImage, command: ['sleep', '3600'], resources: { requests: { cpu: `${cores * 1000 - 300}m` } } }] }));
+    await kc(['wait', '--for=condition=Ready', 'pod/hog', '--timeout=60s']);
+    await kc(['patch', 'pod', 'resizable', '--subresource=resize', '-p', JSON.stringify({ spec: { containers: [{ name: 'app', resources: { requests: { cpu: '400m' }, limits: { cpu: '500m' } } }] } })]);
+    const deferred = await server.waitFor(['-n', ns, 'get', 'pod', 'resizable', '-o', 'jsonpath={.status.conditions[?(@.type=="PodResizePending")].reason}: {.status.conditions[?(@.type=="PodResizePending")].message}'], (text) => text.startsWith('Deferred'), 30_000);
+    expect(deferred).toMatch(new RegExp(`^Deferred: Node didn't have enough resource: cpu, requested: 400, used: \\d+, capacity: ${cores * 1000}$`));
+    expect(await jsonpath('resizable', '{.status.containerStatuses[0].resources.requests.cpu}')).toBe('150m');
+    await kc(['delete', 'pod', 'hog', '--grace-period=1']);
+    await server.waitFor(['-n', ns, 'get', 'pod', 'resizable', '-o', 'jsonpath={.status.containerStatuses[0].resources.requests.cpu}/{.status.conditions[?(@.type=="PodResizePending")].reason}'], (text) => text === '400m/', 30_000);
+  }, 150_000);
 
   it('scales a busy Deployment out with kubectl autoscale, on the usage kubectl top shows', async () => {
     await kc(['create', 'deployment', 'burner', `--image=${busyboxImage}`, '--', 'sh', '-c', 'while true; do :; done']);
