@@ -199,6 +199,8 @@ describe('pod lifecycle on the node', () => {
   it('scales a busy Deployment out with kubectl autoscale, on the usage kubectl top shows', async () => {
     await kc(['create', 'deployment', 'burner', `--image=${busyboxImage}`, '--', 'sh', '-c', 'while true; do :; done']);
     await kc(['set', 'resources', 'deployment/burner', '--requests=cpu=20m']);
+    // The busy loops ignore SIGTERM: they should not hold the machine's cpus for 30 s once deleted.
+    await kc(['patch', 'deployment/burner', '-p', JSON.stringify({ spec: { template: { spec: { terminationGracePeriodSeconds: 1 } } } })]);
     await kc(['rollout', 'status', 'deployment/burner', '--timeout=60s']);
     await kc(['autoscale', 'deployment/burner', '--min=1', '--max=2', '--cpu-percent=50']);
     // A busy loop uses far more than half of 20m: the autoscaler sees it (TARGETS is not <unknown>) and adds a pod.
