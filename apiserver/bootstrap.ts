@@ -52,7 +52,8 @@ export async function bootstrapCluster(core: ApiCore, options: { serviceCidr: st
         {
           apiVersion: 'v1',
           kind: 'Service',
-          metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
+          // The cluster-service labels make `kubectl cluster-info` list it, as it lists kubeadm's and k3s's DNS.
+          metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'KubeDNS' } },
           spec: {
             type: 'ClusterIP',
             clusterIP: options.clusterDns,

@@ -49,6 +49,16 @@ describe('k2 server foundation', () => {
     expect(missing.stderr).toContain('Error from server (NotFound): componentstatuses "nope" not found');
   });
 
+  it('prints the control plane and the cluster DNS in kubectl cluster-info', async () => {
+    const info = await server.kubectl(['cluster-info']);
+    expect(info.stderr).toBe('');
+    // Without colours, as kubectl prints them when not writing to a terminal.
+    expect(info.stdout.split('\n').slice(0, 2)).toEqual([
+      `Kubernetes control plane is running at ${server.url}`,
+      `KubeDNS is running at ${server.url}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy`,
+    ]);
+  });
+
   it('lists a local APIService per served group version, as kube-apiserver registers them, CRD groups included', async () => {
     const rowsOf = (text: string) => text.trim().split('\n').slice(1).map((line) => line.trim().split(/\s+/).slice(0, 3).join(' '));
     let rows: string[] = [];
