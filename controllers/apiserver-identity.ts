@@ -3,6 +3,7 @@
 // same name takes its Lease over; Leases of servers gone for more than an hour are deleted by any other. Clients count
 // the servers of a cluster with `kubectl get leases -n kube-system -l apiserver.kubernetes.io/identity=kube-apiserver`.
 import { createHash, randomUUID } from 'node:crypto';
+import { base32 } from '../apiserver/base32.ts';
 import type { ApiClient } from '../apiserver/client.ts';
 import { microTimestamp } from '../apiserver/registry/object-meta.ts';
 import { parseLabelSelector } from '../apiserver/registry/selectors.ts';
@@ -14,28 +15,9 @@ const identityLabel = 'apiserver.kubernetes.io/identity';
 const leaseDurationSeconds = 3600;
 const renewMs = 10_000;
 
-const base32Alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/** Lower-case RFC 4648 base32 without padding, as Go's base32.StdEncoding.WithPadding(NoPadding) then ToLower. */
-function base32(bytes: Uint8Array): string {
-  let bits = 0;
-  let value = 0;
-  let text = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      text += base32Alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) text += base32Alphabet[(value << (5 - bits)) & 31];
-  return text;
-}
-
 /** `kube-apiserver-` and the first 16 bytes of the host name's SHA-256, in base32. */
 export function identityLeaseName(host: string): string {
-  return `kube-apiserver-${base32(createHash('sha256').update(host).digest().subarray(0, 16))}`;
+  return `kube-apiserver-${base32(createHash('sha256').update(host).digest().subarray(0, 16)).toLowerCase()}`;
 }
 
 export class ApiserverIdentity extends Controller {

@@ -1,5 +1,6 @@
 // Sprig's string, encoding, path and URL functions.
 import { randomInt } from 'node:crypto';
+import { base32, base32Value } from '../../../apiserver/base32.ts';
 import { posix } from 'node:path';
 import { quote as goQuote } from '../../gotemplate/fmt.ts';
 import { type GoFunc, goFunc, newMap } from '../../gotemplate/values.ts';
@@ -232,22 +233,8 @@ function firstBadBase64Byte(v: string): number {
   return Math.floor(v.replace(/=+$/, '').length / 4) * 4;
 }
 
-const base32Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
 function base32Encode(s: string): string {
-  const bytes = utf8.encode(s);
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += base32Alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += base32Alphabet[(value << (5 - bits)) & 31];
+  let out = base32(utf8.encode(s));
   while (out.length % 8 !== 0) out += '=';
   return out;
 }
@@ -258,7 +245,7 @@ function base32Decode(s: string): string {
   let bits = 0;
   let value = 0;
   for (let i = 0; i < clean.length; i++) {
-    const index = base32Alphabet.indexOf(clean[i]!);
+    const index = base32Value(clean[i]!);
     if (index < 0) return `illegal base32 data at input byte ${i}`;
     value = (value << 5) | index;
     bits += 5;
