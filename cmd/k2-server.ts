@@ -193,8 +193,10 @@ export class K2Server {
     const policy = await security.bootstrapPolicy(apiserverUser);
     if (policy?.created || policy?.updated) log.info(policy, 'reconciled the default RBAC roles and bindings');
     await ensureSystemPriorityClasses(core);
+    // SQLite is one server's alone (state.db.owner): no other server can hold its Leases.
+    const exclusive = datastore.backend === 'sqlite';
     const election = (leaseName: string, component: string, user: UserInfo) =>
-      options.leaderElection ? { core, user, leaseName, component, log, settings: { timing: options.leaderElection, exclusive: datastore.backend === 'sqlite', host: nodeName } } : undefined;
+      options.leaderElection ? { core, user, leaseName, component, log, settings: { timing: options.leaderElection, exclusive, host: nodeName } } : undefined;
     const controllers = new LeaderElected(() => {
       const manager = new ControllerManager(core, log, {
         caPem: pki.ca.certPem,
@@ -229,7 +231,7 @@ export class K2Server {
     if (encryption.configured) void encryption.reencrypt(datastore).catch((error: Error) => log.error({ err: error }, 're-encryption failed'));
     // Alone on its datastore, the server takes both Leases at once: it is ready with its controllers running.
     // Sharing etcd, it serves the API while it waits for its turn.
-    if (datastore.backend === 'sqlite') await Promise.all([controllers.firstTry, scheduler.firstTry]);
+    if (exclusive) await Promise.all([controllers.firstTry, scheduler.firstTry]);
 
     // This server's own node starts once the API is up (containerd and images take a moment); the API does not
     // wait for it, and its modules (CRI, images, networking) load only when there is one.

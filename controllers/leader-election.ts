@@ -79,10 +79,6 @@ export class LeaderElector {
     this.stopping.catch(() => undefined);
   }
 
-  get isLeader(): boolean {
-    return this.leading;
-  }
-
   run(): void {
     this.loop ??= this.campaign();
   }
