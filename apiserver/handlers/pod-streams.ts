@@ -2,6 +2,7 @@
 // upgraded `pods/exec`, `pods/attach` and `pods/portforward` (SPDY/3.1 for every kubectl, WebSocket
 // v5.channel.k8s.io for 1.30+, WebSocket-tunnelled SPDY port-forward for 1.31+). The API server finds the pod,
 // checks the caller may do this, picks the container as Kubernetes does, and hands the rest to the pod's node.
+// Upgrades through `pods/proxy` and `services/proxy` arrive here too and go on to proxy.ts.
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
@@ -12,6 +13,7 @@ import type { ContainerLogRequest, NodeConnector, PodRef, StreamKind } from '../
 import type { KubeObject } from '../registry/types.ts';
 import { errors, StatusError } from '../status.ts';
 import { refuseUpgrade } from '../streaming/upgrade.ts';
+import { serveProxyUpgrade } from './proxy.ts';
 import { parseRequestPath } from './request-info.ts';
 import { queryBoolean, queryString, type Query, type ResourceHandlers, type ResourceRequest } from './resources.ts';
 
@@ -146,15 +148,19 @@ async function serveUpgrade(core: ApiCore, options: PodStreamOptions, req: Incom
   const url = new URL(req.url ?? '/', 'https://apiserver');
   const info = parseRequestPath(url.pathname);
   const kind = info?.subresource as StreamKind | undefined;
-  if (!info || info.group !== '' || info.resource !== 'pods' || !info.namespace || !info.name || !kind || !['exec', 'attach', 'portforward'].includes(kind)) {
+  const proxied = info?.subresource === 'proxy' && (info.resource === 'pods' || info.resource === 'services');
+  if (!info || info.group !== '' || !info.namespace || !info.name || !kind || (!proxied && (info.resource !== 'pods' || !['exec', 'attach', 'portforward'].includes(kind)))) {
     throw errors.routeNotFound();
   }
   const user = await authenticate(req, options.authenticators);
   if (!user) throw errors.unauthorized();
-  // Kubernetes 1.31+ asks for `create` on the subresource whether the client uses POST (SPDY) or GET (WebSocket).
-  const attributes = { user, verb: 'create', namespace: info.namespace, apiGroup: '', apiVersion: info.version, resource: 'pods', subresource: kind, name: info.name, resourceRequest: true };
+  // Kubernetes 1.31+ asks for `create` on the streams whether the client uses POST (SPDY) or GET (WebSocket); a
+  // proxied upgrade is the verb of its method, as any proxy request.
+  const verb = proxied ? (req.method === 'GET' ? 'get' : 'create') : 'create';
+  const attributes = { user, verb, namespace: info.namespace, apiGroup: '', apiVersion: info.version, resource: info.resource!, subresource: kind, name: info.name, resourceRequest: true };
   const decision = await core.authorizer.authorize(attributes);
   if (!decision.allowed) throw forbiddenError(attributes, decision.reason);
+  if (proxied) return serveProxyUpgrade(core, info.resource as 'pods' | 'services', info.namespace, info.name, req, socket, head);
   const pod = await core.storeFor('', 'pods').get(info.namespace, info.name);
   const container = kind === 'portforward' ? '' : chooseContainer(pod, url.searchParams.get('container') ?? undefined);
   if (kind !== 'portforward') {

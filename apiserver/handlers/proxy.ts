@@ -2,11 +2,13 @@
 // of a Service's port, as kube-apiserver does for URLs such as
 // /api/v1/namespaces/<ns>/services/[https:]<name>[:<port>]/proxy/<path> (what `kubectl proxy` users open). The
 // server reaches pods over the pod network, as kube-apiserver does: the pods of its own node, and those of nodes
-// whose pod addresses it can route to. Not done: WebSocket upgrades through the proxy, and rewriting the links in
-// proxied HTML pages (redirects are rewritten).
-import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+// whose pod addresses it can route to. Upgrades (WebSocket) are passed through both ways once the pod answers. Not
+// done: rewriting the links inside proxied HTML pages (redirects are rewritten).
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
+import { connect as tcpConnect, isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
 import type { ApiCore } from '../core.ts';
 import { errors } from '../status.ts';
 import type { ResourceHandlers, ResourceRequest } from './resources.ts';
@@ -105,14 +107,18 @@ function forwardedHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   return out;
 }
 
+/** A proxy URL split into the proxy's own prefix (/api/v1/namespaces/<ns>/<resource>/<id>/proxy), the pod's path and the query. */
+function splitProxyUrl(url: string, namespaced: boolean): { prefix: string; path: string; query: string } {
+  const [rawPath, query] = [url.split('?')[0]!, url.includes('?') ? url.slice(url.indexOf('?')) : ''];
+  const segments = rawPath.split('/');
+  const prefix = segments.slice(0, segments.indexOf('proxy', namespaced ? 6 : 4) + 1).join('/');
+  return { prefix, path: rawPath.slice(prefix.length), query };
+}
+
 async function proxy(core: ApiCore, context: ResourceRequest, locate: (namespace: string, id: string) => Promise<{ scheme: string; host: string; port?: string }>): Promise<unknown> {
   const { info, request, reply } = context;
-  const [rawPath, rawQuery] = [request.url.split('?')[0]!, request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : ''];
-  // The proxy's own prefix: /api/v1/namespaces/<ns>/<resource>/<id>/proxy.
-  const segments = rawPath.split('/');
-  const prefixLength = segments.indexOf('proxy', info.namespace !== undefined ? 6 : 4) + 1;
-  const prefix = segments.slice(0, prefixLength).join('/');
-  const path = rawPath.slice(prefix.length);
+  const { prefix, path, query: rawQuery } = splitProxyUrl(request.url, info.namespace !== undefined);
+  const rawPath = `${prefix}${path}`;
   // As kube-apiserver: the root of a proxy without its slash is redirected to it (http://issue.k8s.io/4958).
   if (path === '') return reply.code(301).header('location', `${rawPath}/${rawQuery}`).send();
   const target = await locate(info.namespace!, info.name!);
@@ -143,6 +149,31 @@ async function proxy(core: ApiCore, context: ResourceRequest, locate: (namespace
     });
     outgoing.end(body);
   });
+}
+
+/**
+ * An upgrade request (WebSocket) through `pods/proxy` or `services/proxy`, already authorized: the request goes to the
+ * pod as it came (without the caller's credentials), and the two connections are joined.
+ */
+export async function serveProxyUpgrade(core: ApiCore, resource: 'pods' | 'services', namespace: string, id: string, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const target = await (resource === 'pods' ? podLocation(core, namespace, id) : serviceLocation(core, namespace, id));
+  const { path, query } = splitProxyUrl(req.url ?? '/', true);
+  const port = Number(target.port ?? (target.scheme === 'https' ? 443 : 80));
+  const upstream = target.scheme === 'https' ? tlsConnect({ host: target.host, port, rejectUnauthorized: false }) : tcpConnect(port, target.host);
+  const where = `${target.host}:${port}`;
+  await new Promise<void>((resolve, reject) => {
+    upstream.once(target.scheme === 'https' ? 'secureConnect' : 'connect', () => resolve());
+    upstream.once('error', (error: NodeJS.ErrnoException) => reject(errors.serviceUnavailable(`error trying to reach service: ${error.code === 'ECONNREFUSED' ? `dial tcp ${where}: connect: connection refused` : error.message}`)));
+  });
+  const headers = Object.entries(forwardedHeaders(req.headers)).map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(', ') : value}`);
+  upstream.write(`${req.method ?? 'GET'} ${path || '/'}${query} HTTP/1.1\r\nHost: ${where}\r\nConnection: Upgrade\r\nUpgrade: ${req.headers.upgrade ?? 'websocket'}\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n`);
+  if (head.length) upstream.write(head);
+  const close = () => (upstream.destroy(), socket.destroy());
+  core.streams.add(close);
+  upstream.on('error', close).on('close', close);
+  socket.on('error', close).on('close', () => (core.streams.delete(close), upstream.destroy()));
+  upstream.pipe(socket);
+  socket.pipe(upstream);
 }
 
 export function registerProxyRoutes(core: ApiCore, handlers: ResourceHandlers): void {

@@ -136,7 +136,7 @@ interface ClientTls {
   key?: string;
 }
 
-function clientTls(kubeconfigText: string): ClientTls {
+export function clientTls(kubeconfigText: string): ClientTls {
   const config = YAML.parse(kubeconfigText) as {
     clusters: { cluster: { 'certificate-authority-data': string } }[];
     users: { user: { 'client-certificate-data'?: string; 'client-key-data'?: string } }[];

@@ -5,10 +5,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectlBinary } from '../e2e/harness.ts';
+import { clientTls, kubectlBinary } from '../e2e/harness.ts';
 import { busyboxImage, startNodeServer, type NodeServer } from './node-server.ts';
 
 let server: NodeServer;
@@ -340,7 +341,7 @@ describe('service networking on the node', () => {
     expect(await eventually(clusterIP, /^$/)).toBe('');
   }, 120_000);
 
-  it('proxies HTTP to a pod and to a Service (pods/proxy, services/proxy), also through kubectl proxy', async () => {
+  it('proxies HTTP and upgrades to a pod and to a Service (pods/proxy, services/proxy), also through kubectl proxy', async () => {
     await kc(['apply', '-f', '-'], server.pod('site', {
       containers: [{ name: 'c', image: busyboxImage, ports: [{ containerPort: 8080 }], command: ['sh', '-c', 'mkdir -p /www/sub && echo home > /www/index.html && echo deep > /www/sub/page.txt && httpd -f -p 8080 -h /www'] }],
     }, { labels: { app: 'site' } }));
@@ -365,6 +366,29 @@ describe('service networking on the node', () => {
     expect(rogue.stderr).toContain('no endpoints available for service "rogue"');
     const closed = await server.kubectl(['-n', ns, 'get', '--raw', `/api/v1/namespaces/${ns}/pods/site:9999/proxy/`]);
     expect(closed.stderr).toMatch(/error trying to reach service: dial tcp [\d.]+:9999: connect: connection refused/);
+    // An upgrade (WebSocket) through the proxy reaches the pod as it was sent, minus the proxy's prefix and the
+    // caller's credentials, and both ways stay joined: a pod that echoes what it gets shows exactly that.
+    await kc(['apply', '-f', '-'], server.pod('echoer', { containers: [{ name: 'c', image: busyboxImage, command: ['nc', '-ll', '-p', '8081', '-e', 'cat'] }] }));
+    await kc(['wait', '--for=condition=Ready', 'pod/echoer', '--timeout=60s']);
+    const url = new URL(server.url);
+    const tunnel = tlsConnect({ host: url.hostname, port: Number(url.port), ...clientTls(readFileSync(server.kubeconfig, 'utf8')) });
+    try {
+      let echoed = '';
+      tunnel.on('data', (chunk: Buffer) => (echoed += chunk.toString()));
+      const until = async (want: string) => {
+        for (let i = 0; i < 100 && !echoed.includes(want); i++) await new Promise((r) => setTimeout(r, 50));
+        return echoed;
+      };
+      tunnel.write(`GET /api/v1/namespaces/${ns}/pods/echoer:8081/proxy/chat?room=1 HTTP/1.1\r\nHost: k2\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+      const request = await until('\r\n\r\n');
+      expect(request).toMatch(/^GET \/chat\?room=1 HTTP\/1\.1\r\nHost: [\d.]+:8081\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n/);
+      expect(request).toContain('sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n');
+      expect(request.toLowerCase()).not.toContain('authorization');
+      tunnel.write('ping-through-proxy\n');
+      expect(await until('ping-through-proxy')).toContain('ping-through-proxy\n');
+    } finally {
+      tunnel.destroy();
+    }
     // kubectl proxy: a plain local HTTP port onto the API, with the Service's pages under its proxy path.
     const child = spawn(kubectlBinary('plain'), ['--kubeconfig', server.kubeconfig, 'proxy', '--port=0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
