@@ -17,6 +17,8 @@ type Json = Record<string, any>;
 
 /** Hop-by-hop headers, and the caller's credentials, which stay with the API server. */
 const droppedRequestHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'authorization', 'content-length']);
+/** How long reaching the pod may take (kube-apiserver's proxy dialer: 30 s). */
+const dialTimeoutMs = 30_000;
 const droppedResponseHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
 /** `[scheme:]name[:port]`, as Kubernetes' SplitSchemeNamePort reads it; undefined when malformed. */
@@ -128,8 +130,10 @@ async function proxy(core: ApiCore, context: ResourceRequest, locate: (namespace
   if (body?.length) headers['content-length'] = body.length;
   return new Promise<unknown>((resolve, reject) => {
     const outgoing = send(
-      { host: target.host, port: target.port ? Number(target.port) : undefined, method: request.method, path: `${path}${rawQuery}`, headers, rejectUnauthorized: false, timeout: 30_000 },
+      { host: target.host, port: target.port ? Number(target.port) : undefined, method: request.method, path: `${path}${rawQuery}`, headers, rejectUnauthorized: false },
       (response) => {
+        // The time limit is for reaching the pod; an answer may stream for as long as it likes.
+        outgoing.setTimeout(0);
         reply.code(response.statusCode ?? 502);
         for (const [name, value] of Object.entries(response.headers)) {
           if (value === undefined || droppedResponseHeaders.has(name)) continue;
@@ -141,7 +145,7 @@ async function proxy(core: ApiCore, context: ResourceRequest, locate: (namespace
       },
     );
     const where = `${target.host}${target.port ? `:${target.port}` : ''}`;
-    outgoing.on('timeout', () => outgoing.destroy(new Error(`dial tcp ${where}: i/o timeout`)));
+    outgoing.setTimeout(dialTimeoutMs, () => outgoing.destroy(new Error(`dial tcp ${where}: i/o timeout`)));
     outgoing.on('error', (error: NodeJS.ErrnoException) => {
       const reason = error.code === 'ECONNREFUSED' ? `dial tcp ${where}: connect: connection refused` : error.message;
       core.log.debug({ err: error, target: where }, 'proxy request failed');
@@ -161,8 +165,9 @@ export async function serveProxyUpgrade(core: ApiCore, resource: 'pods' | 'servi
   const port = Number(target.port ?? (target.scheme === 'https' ? 443 : 80));
   const upstream = target.scheme === 'https' ? tlsConnect({ host: target.host, port, rejectUnauthorized: false }) : tcpConnect(port, target.host);
   const where = `${target.host}:${port}`;
+  upstream.setTimeout(dialTimeoutMs, () => upstream.destroy(new Error(`dial tcp ${where}: i/o timeout`)));
   await new Promise<void>((resolve, reject) => {
-    upstream.once(target.scheme === 'https' ? 'secureConnect' : 'connect', () => resolve());
+    upstream.once(target.scheme === 'https' ? 'secureConnect' : 'connect', () => (upstream.setTimeout(0), resolve()));
     upstream.once('error', (error: NodeJS.ErrnoException) => reject(errors.serviceUnavailable(`error trying to reach service: ${error.code === 'ECONNREFUSED' ? `dial tcp ${where}: connect: connection refused` : error.message}`)));
   });
   const headers = Object.entries(forwardedHeaders(req.headers)).map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(', ') : value}`);
