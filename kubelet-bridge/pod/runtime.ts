@@ -57,7 +57,7 @@ class PodState {
   /** Why the pod's current resize waits (PodResizePending): Infeasible on this node at all, or Deferred until room frees. */
   resizePending?: ResizePending;
   /** The pod's requests as this node last admitted them (at start, then at each resize done): what it counts as used. */
-  admitted?: { milliCpu: number; memory: number };
+  admitted = { milliCpu: 0, memory: 0 };
   /** Set once the pod was killed (deletion or a terminal phase): nothing is started again. */
   killed = false;
 
@@ -445,7 +445,7 @@ export class PodRuntime {
     let usedCpu = 0;
     let usedMemory = 0;
     for (const other of this.states.values()) {
-      if (other === state || other.killed || !other.admitted) continue;
+      if (other === state || other.killed) continue;
       usedCpu += other.admitted.milliCpu;
       usedMemory += other.admitted.memory;
     }
