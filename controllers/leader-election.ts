@@ -93,8 +93,10 @@ export class LeaderElector {
       this.leading = false;
       await this.callbacks.stoppedLeading();
     }
-    // Also when a last try won the Lease as stop() was called.
-    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer in time')), this.options.timing.retryPeriodMs).unref());
+    // Also when a last try won the Lease as stop() was called. A busy datastore gets as long as a renewal would (at
+    // most 5 s, so that a server whose datastore is gone still stops soon).
+    const releaseMs = Math.min(this.options.timing.renewDeadlineMs, 5_000);
+    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${releaseMs} ms`)), releaseMs).unref());
     await Promise.race([this.release(), deadline]).catch((error: Error) => this.options.log.warn({ err: error, lease: this.leaseName }, 'could not release the leader lease'));
   }
 
