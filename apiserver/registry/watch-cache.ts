@@ -152,7 +152,10 @@ export class WatchCache {
     const prefix = '/registry/';
     const current = await this.datastore.currentRevision();
     const compacted = await this.datastore.compactedRevision();
-    const from = Math.max(compacted, current - startupHistory, 0);
+    // On etcd the state is loaded as it is now, without the history before: older etcd releases (3.4.23 here) can
+    // send a watch's progress notification before the events it has still to deliver, which would end the wait
+    // below with part of the state missing. Watches then resume from this start on, as with kube-apiserver.
+    const from = this.datastore.backend === 'etcd' ? current : Math.max(compacted, current - startupHistory, 0);
     // Revision 0 is the empty store: nothing to list, the whole history follows.
     const listed = from > 0 ? await this.datastore.list(prefix, { revision: from }) : { kvs: [], revision: 0 };
     for (const kv of listed.kvs) {
