@@ -61,6 +61,8 @@ export class LeaderElector {
   private observedAt = 0;
   private lastRenewedAt = 0;
   private wake: (() => void) | undefined;
+  /** The last try, which may still be writing when stop() is called. */
+  private attempt: Promise<boolean> | undefined;
   private loop: Promise<void> | undefined;
   /** Rejects when stop() is called, so that a try waiting on an unreachable datastore ends at once. */
   private readonly stopping: Promise<never>;
@@ -97,7 +99,9 @@ export class LeaderElector {
     // most 5 s, so that a server whose datastore is gone still stops soon).
     const releaseMs = Math.min(this.options.timing.renewDeadlineMs, 5_000);
     const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${releaseMs} ms`)), releaseMs).unref());
-    await Promise.race([this.release(), deadline]).catch((error: Error) => this.options.log.warn({ err: error, lease: this.leaseName }, 'could not release the leader lease'));
+    // A renewal still writing would otherwise land after the release and hold the Lease for its whole duration.
+    const released = (this.attempt ?? Promise.resolve(false)).catch(() => false).then(() => this.release());
+    await Promise.race([released, deadline]).catch((error: Error) => this.options.log.warn({ err: error, lease: this.leaseName }, 'could not release the leader lease'));
   }
 
   private get leaseName(): string {
@@ -108,7 +112,8 @@ export class LeaderElector {
     const { timing, log } = this.options;
     while (!this.stopped) {
       const now = Date.now();
-      const held = await this.withDeadline(this.tryAcquireOrRenew(now), timing.renewDeadlineMs).catch((error: Error) => {
+      this.attempt = this.tryAcquireOrRenew(now);
+      const held = await this.withDeadline(this.attempt, timing.renewDeadlineMs).catch((error: Error) => {
         log.debug({ err: error, lease: this.leaseName }, 'leader lease: try failed');
         return false;
       });
@@ -186,12 +191,16 @@ export class LeaderElector {
   /** As client-go's ReleaseOnCancel: no holder, and a one-second duration, so the next candidate need not wait. */
   private async release(): Promise<void> {
     const { namespace, name, identity } = this.options;
-    const current = await this.leases.find(namespace, name);
-    const spec = (current?.spec ?? {}) as LeaseSpec;
-    if (!current || spec.holderIdentity !== identity) return;
-    const time = microTimestamp();
-    const released: LeaseSpec = { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: time, renewTime: time, leaseTransitions: spec.leaseTransitions ?? 0 };
-    await this.leases.update({ ...current, spec: released as KubeObject['spec'] });
+    // Another writer may land between the read and the write (409): read the Lease again and retry.
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.leases.find(namespace, name);
+      const spec = (current?.spec ?? {}) as LeaseSpec;
+      if (!current || spec.holderIdentity !== identity) return;
+      const time = microTimestamp();
+      const released: LeaseSpec = { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: time, renewTime: time, leaseTransitions: spec.leaseTransitions ?? 0 };
+      const updated = await this.leases.update({ ...current, spec: released as KubeObject['spec'] }).catch((error: unknown) => (attempt < 5 ? conflictAsUndefined(error) : Promise.reject(error)));
+      if (updated) return;
+    }
   }
 }
 
