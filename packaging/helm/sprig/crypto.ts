@@ -239,8 +239,10 @@ function createCertificate(template: CertTemplate, subjectKey: KeyObject, signer
   const spkiDer = createPublicKey(subjectKey).export({ type: 'spki', format: 'der' });
   const spki = AsnConvert.parse(spkiDer, SubjectPublicKeyInfo);
   const subject = new Name([new RelativeDistinguishedName([new AttributeTypeAndValue({ type: oids.commonName, value: new AttributeValue({ printableString: undefined, utf8String: template.cn }) })])]);
-  const serial = randomBytes(16);
-  const serialBytes = serial[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), serial]) : serial;
+  // A positive DER INTEGER in its shortest form: a leading zero byte (1 in 256 random serials) would be a padding
+  // OpenSSL refuses ("illegal padding"), and a set high bit would need one.
+  const serialBytes = randomBytes(16);
+  serialBytes[0] = (serialBytes[0]! & 0x7f) || 1;
   const now = new Date(Math.floor(Date.now() / 1000) * 1000);
   const notAfter = new Date(now.getTime() + template.daysValid * 24 * 3600 * 1000);
   const signingKey = signer?.key ?? subjectKey;
