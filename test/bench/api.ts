@@ -4,8 +4,7 @@ import { Agent, request } from 'node:https';
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { startServer, type TestServer } from '../e2e/harness.ts';
-import { onLines } from './http-stream.ts';
-import { LeanConnection } from './lean-client.ts';
+import { LeanConnection, LeanWatch } from './lean-client.ts';
 import { ms, percentile, printTable } from './table.ts';
 
 export interface Client {
@@ -91,39 +90,42 @@ async function watchDelivery(client: Client, namespace: string, count: number, e
   const rv = JSON.parse(text).metadata.resourceVersion as string;
   const sentAt = new Map<string, number>();
   const delays: number[] = [];
-  const watchAgent = new Agent({ keepAlive: true, maxSockets: count + 10 });
-  const requests: ReturnType<typeof request>[] = [];
-  let ready = 0;
-  await new Promise<void>((resolve, reject) => {
-    for (let i = 0; i < count; i++) {
-      const req = request(
-        { host: client.host, port: client.port, path: `/api/v1/namespaces/${namespace}/configmaps?watch=1&resourceVersion=${rv}`, agent: watchAgent, ca: client.ca, cert: client.cert, key: client.key },
-        (res) => {
-          if (res.statusCode !== 200) return reject(new Error(`watch ${i} answered ${res.statusCode}: every watch must be open for the figure to mean anything`));
-          if (++ready === count) resolve();
-          onLines(res, (line, now) => {
-            const name = /"name":"([^"]+)"/.exec(line)?.[1];
-            const sent = name ? sentAt.get(name) : undefined;
-            if (sent !== undefined) delays.push(now - sent);
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end();
-      requests.push(req);
+  // Lean watch connections, like the lean create clients: node:https's per-chunk stream machinery on 1,000
+  // sockets would put the client's own queue into the figure (it shares the machine with the server).
+  let warmedUp = 0;
+  const onLine = (line: string, now: number) => {
+    const name = /"name":"([^"]+)"/.exec(line)?.[1];
+    if (name === 'watch-warm-up') warmedUp++;
+    const sent = name ? sentAt.get(name) : undefined;
+    if (sent !== undefined) delays.push(now - sent);
+  };
+  const watches: LeanWatch[] = [];
+  try {
+    for (let opened = 0; opened < count; opened += 100) {
+      const batch = Array.from({ length: Math.min(100, count - opened) }, () => LeanWatch.open(client, `/api/v1/namespaces/${namespace}/configmaps?watch=1&resourceVersion=${rv}`, onLine));
+      watches.push(...(await Promise.all(batch).catch((error: Error) => {
+        throw new Error(`a watch did not open (${error.message}): every watch must be open for the figure to mean anything`);
+      })));
     }
-  });
-  for (let i = 0; i < events; i++) {
-    const name = `watched-${i}`;
-    sentAt.set(name, performance.now());
-    await call(client, 'POST', `/api/v1/namespaces/${namespace}/configmaps`, JSON.stringify({ metadata: { name }, data: { a: 'b' } }));
-    await new Promise((r) => setTimeout(r, 50));
+    // One event first, not measured: a server's watches are long-lived, and the first event after 1,000 watches
+    // opened pays one-time costs (each connection's first write of a body, the write path's compilation) that
+    // would otherwise set the p99 of the 20 events.
+    await call(client, 'POST', `/api/v1/namespaces/${namespace}/configmaps`, JSON.stringify({ metadata: { name: 'watch-warm-up' } }));
+    const warmUpDeadline = Date.now() + 10_000;
+    while (warmedUp < count && Date.now() < warmUpDeadline) await new Promise((r) => setTimeout(r, 50));
+    if (warmedUp < count) throw new Error(`the warm-up event reached ${warmedUp} of ${count} watches within 10 s`);
+    for (let i = 0; i < events; i++) {
+      const name = `watched-${i}`;
+      sentAt.set(name, performance.now());
+      await call(client, 'POST', `/api/v1/namespaces/${namespace}/configmaps`, JSON.stringify({ metadata: { name }, data: { a: 'b' } }));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const deadline = Date.now() + 10_000;
+    while (delays.length < count * events && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (delays.length < count * events) throw new Error(`only ${delays.length} of ${count * events} watch events arrived within 10 s`);
+  } finally {
+    for (const watch of watches) watch.close();
   }
-  const deadline = Date.now() + 10_000;
-  while (delays.length < count * events && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (delays.length < count * events) throw new Error(`only ${delays.length} of ${count * events} watch events arrived within 10 s`);
-  for (const req of requests) req.destroy();
-  watchAgent.destroy();
   return delays.sort((a, b) => a - b);
 }
 
@@ -160,7 +162,7 @@ export async function apiBenchmark(): Promise<void> {
         ['node:https client: create latency p99', ms(percentile(nodeHttpsCreates.latencies, 99)), ''],
         ['LIST 10,000 ConfigMaps (JSON)', ms(listMs), '< 150 ms'],
         ['kubectl get cm -A (≈25,000 ConfigMaps)', ms(kubectlMs), ''],
-        [`watch delivery p50 (1,000 watches × 20 events, ${delivery.length} deliveries)`, ms(percentile(delivery, 50)), ''],
+        [`watch delivery p50 (1,000 watches × 20 events after 1 warm-up event, ${delivery.length} deliveries)`, ms(percentile(delivery, 50)), ''],
         ['watch delivery p99', ms(percentile(delivery, 99)), '< 50 ms'],
       ],
     );

@@ -111,3 +111,56 @@ export class LeanConnection {
     resolve({ status, text: body.toString() });
   }
 }
+
+/**
+ * A lean watch: one TLS connection, a GET with `watch=1`, and `onLine` for each newline-terminated line of the
+ * chunked body as it arrives (with the time its bytes arrived). The chunk framing is dropped by taking only what
+ * lies between a chunk's size line and the next: the server writes one event per chunk.
+ */
+export class LeanWatch {
+  private pending = '';
+  private headDone = false;
+
+  private constructor(
+    private readonly socket: TLSSocket,
+    onLine: (line: string, receivedAt: number) => void,
+    onStatus: (status: number) => void,
+  ) {
+    socket.setEncoding('latin1');
+    socket.on('data', (text: string) => {
+      const now = performance.now();
+      this.pending += text;
+      if (!this.headDone) {
+        const headEnd = this.pending.indexOf('\r\n\r\n');
+        if (headEnd < 0) return;
+        onStatus(Number(this.pending.slice(9, 12)));
+        this.headDone = true;
+        this.pending = this.pending.slice(headEnd + 4);
+      }
+      let newline: number;
+      while ((newline = this.pending.indexOf('\n')) >= 0) {
+        const line = this.pending.slice(0, newline).replace(/\r$/, '');
+        this.pending = this.pending.slice(newline + 1);
+        if (line && !/^[0-9a-f]+$/i.test(line)) onLine(line, now);
+      }
+    });
+  }
+
+  static open(client: Client, path: string, onLine: (line: string, receivedAt: number) => void): Promise<LeanWatch> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: client.host, port: client.port, ca: client.ca, cert: client.cert, key: client.key, ALPNProtocols: ['http/1.1'], servername: 'localhost' }, () => {
+        socket.setNoDelay(true);
+        const watch = new LeanWatch(socket, onLine, (status) => {
+          if (status === 200) resolve(watch);
+          else reject(new Error(`watch answered ${status}`));
+        });
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: ${client.host}:${client.port}\r\nAccept: application/json\r\nUser-Agent: k2-bench\r\n\r\n`);
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
