@@ -159,7 +159,7 @@ export class K2Server {
     registerNodeJoin(http, core, pki.ca, network);
     registerPodStreamRoutes(http, core, api.handlers, { connector: nodes, authenticators: [clientCertificateAuthenticator, ...security.authenticators] });
     registerMetricsApi(core, api.handlers, nodes);
-    registerProxyRoutes(core, api.handlers);
+    registerProxyRoutes(core, api.handlers, nodes);
     // `kubectl get componentstatuses`: the in-process scheduler and controllers, and the datastore where etcd would be.
     const running = () => modulesStarted || 'starting';
     registerComponentStatuses(api.handlers, {

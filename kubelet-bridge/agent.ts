@@ -219,6 +219,13 @@ export class NodeAgent {
     await streamContainerLog(path, options, out, running);
   }
 
+  /** The image filesystem as the runtime reports it (CRI ImageFsInfo), for the Summary API. */
+  async imageFs(): Promise<{ mountpoint?: string; usedBytes?: number; inodesUsed?: number } | undefined> {
+    const { imageFilesystems } = await this.node.runtime.cri.call('ImageFsInfo', {});
+    const fs = imageFilesystems[0];
+    return fs && { mountpoint: fs.fsId?.mountpoint || undefined, usedBytes: fs.usedBytes?.value, inodesUsed: fs.inodesUsed?.value };
+  }
+
   /** metrics.k8s.io PodMetrics of this node's pods. */
   async podMetrics(): Promise<Record<string, unknown>[]> {
     const usage: PodUsage[] = await this.node.metrics.collect();

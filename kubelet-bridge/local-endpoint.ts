@@ -3,13 +3,24 @@
 // API server for a remote agent.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex, Writable } from 'node:stream';
-import type { ContainerLogRequest, NodeEndpoint, PodRef, StreamKind } from '../apiserver/nodes/node-endpoint.ts';
+import type { ContainerLogRequest, KubeletReply, NodeEndpoint, PodRef, StreamKind } from '../apiserver/nodes/node-endpoint.ts';
 import { handlePortForwardUpgrade } from '../apiserver/streaming/portforward.ts';
 import { handleExecUpgrade } from '../apiserver/streaming/remotecommand.ts';
 import { parseExecQuery, StreamTargetError } from '../apiserver/streaming/target.ts';
 import type { NodeAgent } from './agent.ts';
 import { NodeUsageSampler } from './node-usage.ts';
 import type { Pod } from './pod/types.ts';
+import { resourceMetricsText, statsSummary, type SummarySource } from './stats-summary.ts';
+
+const json = (body: unknown): KubeletReply => ({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+
+/** The kubelet's read-only paths k2 serves, by path (without the leading slash). */
+const kubeletPaths: Record<string, (source: SummarySource) => Promise<KubeletReply>> = {
+  healthz: async () => ({ status: 200, contentType: 'text/plain; charset=utf-8', body: 'ok' }),
+  pods: async (source) => json({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: source.pods() }),
+  'stats/summary': async (source) => json(await statsSummary(source)),
+  'metrics/resource': async (source) => ({ status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: resourceMetricsText(await statsSummary(source)) }),
+};
 
 export class LocalNodeEndpoint implements NodeEndpoint {
   private readonly usage = new NodeUsageSampler();
@@ -41,5 +52,21 @@ export class LocalNodeEndpoint implements NodeEndpoint {
 
   async nodeMetrics() {
     return this.usage.sample();
+  }
+
+  async kubeletRead(method: string, path: string): Promise<KubeletReply> {
+    const serve = kubeletPaths[path.replace(/^\/+/, '')];
+    // What the kubelet's muxes answer: Go's 404 for a path it does not serve, go-restful's 405 for a wrong method.
+    if (!serve) return { status: 404, contentType: 'text/plain; charset=utf-8', body: '404 page not found\n' };
+    if (method !== 'GET' && method !== 'HEAD') return { status: 405, contentType: 'text/plain; charset=utf-8', body: '405: Method Not Allowed' };
+    const agent = this.agent;
+    return serve({
+      nodeName: agent.nodeName,
+      dataDir: agent.options.dataDir,
+      usage: this.usage,
+      pods: () => agent.pods.list(),
+      podUsage: () => agent.node.metrics.collect(),
+      imageFs: () => agent.imageFs(),
+    });
   }
 }

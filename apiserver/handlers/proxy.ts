@@ -3,13 +3,15 @@
 // /api/v1/namespaces/<ns>/services/[https:]<name>[:<port>]/proxy/<path> (what `kubectl proxy` users open). The
 // server reaches pods over the pod network, as kube-apiserver does: the pods of its own node, and those of nodes
 // whose pod addresses it can route to. Upgrades (WebSocket) are passed through both ways once the pod answers. Not
-// done: rewriting the links inside proxied HTML pages (redirects are rewritten).
+// done: rewriting the links inside proxied HTML pages (redirects are rewritten). `nodes/proxy` reaches the kubelet
+// paths of a node.
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect as tcpConnect, isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { ApiCore } from '../core.ts';
+import type { KubeletReply, NodeConnector } from '../nodes/node-endpoint.ts';
 import { errors } from '../status.ts';
 import type { ResourceHandlers, ResourceRequest } from './resources.ts';
 
@@ -113,7 +115,7 @@ function forwardedHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
 function splitProxyUrl(url: string, namespaced: boolean): { prefix: string; path: string; query: string } {
   const [rawPath, query] = [url.split('?')[0]!, url.includes('?') ? url.slice(url.indexOf('?')) : ''];
   const segments = rawPath.split('/');
-  const prefix = segments.slice(0, segments.indexOf('proxy', namespaced ? 6 : 4) + 1).join('/');
+  const prefix = segments.slice(0, segments.indexOf('proxy', namespaced ? 7 : 5) + 1).join('/');
   return { prefix, path: rawPath.slice(prefix.length), query };
 }
 
@@ -181,10 +183,34 @@ export async function serveProxyUpgrade(core: ApiCore, resource: 'pods' | 'servi
   socket.pipe(upstream);
 }
 
-export function registerProxyRoutes(core: ApiCore, handlers: ResourceHandlers): void {
+/**
+ * `nodes/proxy`: a request to the node's kubelet endpoint, as kube-apiserver makes it on the kubelet's port. k2's nodes
+ * answer the kubelet's read-only paths (/healthz, /pods, /stats/summary, /metrics/resource); the server's own node in
+ * process, a remote agent on its HTTPS endpoint.
+ */
+async function nodeProxy(core: ApiCore, connector: NodeConnector, context: ResourceRequest): Promise<unknown> {
+  const { info, request, reply } = context;
+  const { prefix, path, query } = splitProxyUrl(request.url, false);
+  if (path === '') return reply.code(301).header('location', `${prefix}/${query}`).send();
+  const parsed = splitSchemeNamePort(info.name!);
+  if (!parsed) throw errors.badRequest(`invalid node request "${info.name}"`);
+  await core.storeFor('', 'nodes').get(undefined, parsed.name);
+  const endpoint = await connector.endpoint(parsed.name);
+  if (!endpoint) throw errors.serviceUnavailable(`error trying to reach service: node ${parsed.name} has no kubelet endpoint`);
+  let answer: KubeletReply;
+  try {
+    answer = await endpoint.kubeletRead(request.method, path);
+  } catch (error) {
+    throw errors.serviceUnavailable(`error trying to reach service: ${(error as Error).message}`);
+  }
+  return reply.code(answer.status).header('content-type', answer.contentType).send(request.method === 'HEAD' ? undefined : answer.body);
+}
+
+export function registerProxyRoutes(core: ApiCore, handlers: ResourceHandlers, nodes: NodeConnector): void {
   for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) {
     handlers.addHandler('', 'pods', 'proxy', method, (context) => proxy(core, context, (namespace, id) => podLocation(core, namespace, id)));
     handlers.addHandler('', 'services', 'proxy', method, (context) => proxy(core, context, (namespace, id) => serviceLocation(core, namespace, id)));
+    handlers.addHandler('', 'nodes', 'proxy', method, (context) => nodeProxy(core, nodes, context));
   }
 }
 

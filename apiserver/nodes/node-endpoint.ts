@@ -38,8 +38,20 @@ export interface NodeEndpoint {
   serveUpgrade(kind: StreamKind, pod: PodRef, container: string, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
   /** PodMetrics items (metrics.k8s.io/v1beta1) of every pod on the node. */
   podMetrics(): Promise<Record<string, any>[]>;
+  /**
+   * A GET of one of the kubelet's read-only paths (`nodes/proxy`): /healthz, /pods, /stats/summary and
+   * /metrics/resource; anything else is the kubelet's 404.
+   */
+  kubeletRead(method: string, path: string): Promise<KubeletReply>;
   /** The node's own NodeMetrics usage (cpu, memory), or undefined when not measured yet. */
   nodeMetrics(): Promise<{ timestamp: string; window: string; usage: { cpu: string; memory: string } } | undefined>;
+}
+
+/** What the node answered on one of its kubelet paths. */
+export interface KubeletReply {
+  status: number;
+  contentType: string;
+  body: string;
 }
 
 /** Finds the endpoint of a node by name (and its Node object, for remote ones). */

@@ -8,7 +8,7 @@ import type { Duplex, Writable } from 'node:stream';
 import { connect } from 'node:tls';
 import type { KubeObject } from '../registry/types.ts';
 import { StreamTargetError } from '../streaming/target.ts';
-import { type ContainerLogRequest, type NodeConnector, type NodeEndpoint, type PodRef, type StreamKind } from './node-endpoint.ts';
+import { type ContainerLogRequest, type KubeletReply, type NodeConnector, type NodeEndpoint, type PodRef, type StreamKind } from './node-endpoint.ts';
 
 type Json = Record<string, any>;
 
@@ -43,9 +43,9 @@ export class RemoteNodeEndpoint implements NodeEndpoint {
     private readonly tls: NodeClientTls,
   ) {}
 
-  private get(path: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  private get(path: string, signal?: AbortSignal, method = 'GET'): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const req = request({ host: this.host, port: this.port, path, method: 'GET', ca: this.tls.caPem, cert: this.tls.certPem, key: this.tls.keyPem, signal, timeout: 10_000 }, resolve);
+      const req = request({ host: this.host, port: this.port, path, method, ca: this.tls.caPem, cert: this.tls.certPem, key: this.tls.keyPem, signal, timeout: 10_000 }, resolve);
       req.on('timeout', () => req.destroy(new StreamTargetError(`node ${this.host}:${this.port} does not answer`, 503, 'ServiceUnavailable')));
       req.on('error', (error) => reject(error instanceof StreamTargetError ? error : new StreamTargetError(`cannot reach the node at ${this.host}:${this.port}: ${error.message}`, 502, 'InternalError')));
       req.end();
@@ -111,6 +111,11 @@ export class RemoteNodeEndpoint implements NodeEndpoint {
     const text = await readAll(response);
     if (response.statusCode !== 200) throw failure(response.statusCode ?? 502, text);
     return (JSON.parse(text) as { items: Json[] }).items;
+  }
+
+  async kubeletRead(method: string, path: string): Promise<KubeletReply> {
+    const response = await this.get(`/${path.replace(/^\/+/, '')}`, undefined, method);
+    return { status: response.statusCode ?? 502, contentType: response.headers['content-type'] ?? 'text/plain; charset=utf-8', body: await readAll(response) };
   }
 
   async nodeMetrics() {

@@ -495,7 +495,7 @@ export function parseJsonPathTemplate(template: string): JsonPath {
 }
 
 /** Go's %v of a float64 (%g with the shortest digits): exponent form below 1e-4 and from 1e6 on. */
-function goFloatText(value: number): string {
+export function goFloatText(value: number): string {
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
   const [digits, exponentText] = value.toExponential().split('e') as [string, string];
   const exponent = Number(exponentText);

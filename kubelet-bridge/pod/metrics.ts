@@ -8,6 +8,20 @@ export interface ContainerUsage {
   name: string;
   cpuNanoCores: number;
   memoryWorkingSetBytes: number;
+  /** The runtime's own figures, for the Summary API (stats/summary) and the kubelet's resource metrics. */
+  stats: {
+    cpuAt: number;
+    cpuCoreNanoSeconds: number;
+    memoryAt: number;
+    memoryUsageBytes?: number;
+    memoryRssBytes?: number;
+    pageFaults?: number;
+    majorPageFaults?: number;
+    /** The writable layer. */
+    rootfsAt: number;
+    rootfsUsedBytes?: number;
+    rootfsInodesUsed?: number;
+  };
 }
 
 export interface PodUsage {
@@ -61,7 +75,25 @@ export class PodMetricsCollector {
         windowMs: windowMs || 0,
         containers: [],
       };
-      pod.containers.push({ name, cpuNanoCores: Math.round(cpuNanoCores), memoryWorkingSetBytes: stat.memory?.workingSetBytes?.value ?? 0 });
+      const memory = stat.memory;
+      const layer = stat.writableLayer;
+      pod.containers.push({
+        name,
+        cpuNanoCores: Math.round(cpuNanoCores),
+        memoryWorkingSetBytes: memory?.workingSetBytes?.value ?? 0,
+        stats: {
+          cpuAt: at,
+          cpuCoreNanoSeconds: cumulative,
+          memoryAt: (memory?.timestamp ?? 0) / 1e6 || at,
+          memoryUsageBytes: memory?.usageBytes?.value,
+          memoryRssBytes: memory?.rssBytes?.value,
+          pageFaults: memory?.pageFaults?.value,
+          majorPageFaults: memory?.majorPageFaults?.value,
+          rootfsAt: (layer?.timestamp ?? 0) / 1e6 || at,
+          rootfsUsedBytes: layer?.usedBytes?.value,
+          rootfsInodesUsed: layer?.inodesUsed?.value,
+        },
+      });
       pods.set(uid, pod);
     }
     for (const id of this.previous.keys()) if (!seen.has(id)) this.previous.delete(id);

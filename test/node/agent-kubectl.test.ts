@@ -411,3 +411,67 @@ describe('service networking on the node', () => {
     }
   }, 120_000);
 });
+
+describe("the node's kubelet paths through nodes/proxy", () => {
+  const ns = 'kubelet-paths';
+  const raw = (path: string) => server.kubectl(['get', '--raw', `/api/v1/nodes/${server.nodeName}/proxy${path}`]);
+
+  beforeAll(async () => {
+    await ok(['create', 'namespace', ns]);
+    await ok(['-n', ns, 'apply', '-f', '-'], { input: server.pod('measured', { containers: [{ name: 'busy', image: busyboxImage, command: ['sh', '-c', 'while true; do :; done'], resources: { limits: { memory: '64Mi' } } }] }) });
+    await ok(['-n', ns, 'wait', '--for=condition=Ready', 'pod/measured', '--timeout=60s']);
+  }, 90_000);
+
+  it('answers /healthz and lists the pods bound to the node', async () => {
+    expect(await raw('/healthz')).toMatchObject({ code: 0, stdout: 'ok' });
+    const pods = JSON.parse((await raw('/pods')).stdout) as { kind: string; items: { metadata: { name: string; namespace: string }; spec: { nodeName: string } }[] };
+    expect(pods.kind).toBe('PodList');
+    expect(pods.items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toContain(`${ns}/measured`);
+    expect(new Set(pods.items.map((p) => p.spec.nodeName))).toEqual(new Set([server.nodeName]));
+  }, 30_000);
+
+  it('serves the Summary API (stats/summary): the node and each running container, measured', async () => {
+    const text = await server.waitFor(['get', '--raw', `/api/v1/nodes/${server.nodeName}/proxy/stats/summary`], (t) => {
+      const pod = (JSON.parse(t).pods as { podRef: { name: string } ; containers: { cpu: { usageCoreNanoSeconds: number } }[] }[]).find((p) => p.podRef.name === 'measured');
+      return (pod?.containers[0]?.cpu.usageCoreNanoSeconds ?? 0) > 0;
+    }, 30_000);
+    const summary = JSON.parse(text);
+    expect(summary.node).toMatchObject({ nodeName: server.nodeName, startTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) });
+    expect(summary.node.cpu.usageCoreNanoSeconds).toBeGreaterThan(0);
+    expect(summary.node.memory.workingSetBytes).toBeGreaterThan(0);
+    expect(summary.node.memory.availableBytes).toBeGreaterThan(0);
+    expect(summary.node.fs.capacityBytes).toBeGreaterThan(summary.node.fs.availableBytes);
+    // containerd counts its snapshots' usage every few seconds: right after a start it may still say 0.
+    expect(summary.node.runtime.imageFs).toMatchObject({ capacityBytes: summary.node.fs.capacityBytes, usedBytes: expect.any(Number) });
+    expect(summary.node.rlimit.maxpid).toBeGreaterThan(summary.node.rlimit.curproc);
+    const pod = summary.pods.find((p: { podRef: { name: string } }) => p.podRef.name === 'measured');
+    expect(pod.podRef).toMatchObject({ namespace: ns, uid: expect.any(String) });
+    const [container] = pod.containers;
+    expect(container.name).toBe('busy');
+    expect(container.memory.workingSetBytes).toBeGreaterThan(0);
+    // The limit less what the container uses.
+    expect(container.memory.availableBytes).toBe(64 * 1024 * 1024 - container.memory.workingSetBytes);
+    expect(pod.cpu.usageCoreNanoSeconds).toBe(container.cpu.usageCoreNanoSeconds);
+  }, 60_000);
+
+  it('serves the resource metrics Prometheus scrapes (metrics/resource)', async () => {
+    const { stdout } = await raw('/metrics/resource');
+    expect(stdout).toContain('# HELP container_cpu_usage_seconds_total [STABLE] Cumulative cpu time consumed by the container in core-seconds\n# TYPE container_cpu_usage_seconds_total counter\n');
+    expect(stdout).toMatch(new RegExp(`^container_cpu_usage_seconds_total\\{container="busy",namespace="${ns}",pod="measured"\\} [\\d.e+-]+ \\d{13}$`, 'm'));
+    expect(stdout).toMatch(new RegExp(`^container_memory_working_set_bytes\\{container="busy",namespace="${ns}",pod="measured"\\} [\\d.e+-]+ \\d{13}$`, 'm'));
+    expect(stdout).toMatch(new RegExp(`^pod_memory_working_set_bytes\\{namespace="${ns}",pod="measured"\\} `, 'm'));
+    expect(stdout).toMatch(/^node_cpu_usage_seconds_total [\d.e+-]+ \d{13}$/m);
+    expect(stdout).toMatch(/^resource_scrape_error 0$/m);
+  }, 30_000);
+
+  it('answers what it does not serve as the kubelet does, and a node that does not exist as Kubernetes does', async () => {
+    expect(await raw('/configz/nothing')).toMatchObject({ code: 1, stderr: expect.stringContaining('Error from server (NotFound)') });
+    const missing = await server.kubectl(['get', '--raw', '/api/v1/nodes/no-such-node/proxy/healthz']);
+    expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('nodes "no-such-node" not found') });
+    // A Node without a kubelet endpoint (registered by hand): nothing to reach.
+    await ok(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'paper-node' } }) });
+    const unreachable = await server.kubectl(['get', '--raw', '/api/v1/nodes/paper-node/proxy/healthz']);
+    expect(unreachable).toMatchObject({ code: 1, stderr: expect.stringContaining('ServiceUnavailable') });
+    await ok(['delete', 'node', 'paper-node']);
+  }, 30_000);
+});

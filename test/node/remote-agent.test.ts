@@ -107,6 +107,12 @@ describe('k2 agent', () => {
     const top = await server.waitFor(['top', 'pod', 'remote'], (text) => /remote\s+\d+m\s+\d+Mi/.test(text), 30_000);
     expect(top).toContain('remote');
     expect((await server.kubectl(['top', 'node'])).stdout).toContain(agentNode);
+    // nodes/proxy reaches the agent's kubelet paths on its own endpoint.
+    const summary = JSON.parse((await server.kubectl(['get', '--raw', `/api/v1/nodes/${agentNode}/proxy/stats/summary`])).stdout);
+    expect(summary.node.nodeName).toBe(agentNode);
+    expect(summary.pods.map((p: { podRef: { name: string } }) => p.podRef.name)).toContain('remote');
+    expect((await server.kubectl(['get', '--raw', `/api/v1/nodes/${agentNode}/proxy/metrics/resource`])).stdout).toMatch(/^container_memory_working_set_bytes\{container="c",namespace="default",pod="remote"\} /m);
+    expect(await server.kubectl(['get', '--raw', `/api/v1/nodes/${agentNode}/proxy/nothing-here`])).toMatchObject({ code: 1, stderr: expect.stringContaining('NotFound') });
   }, 120_000);
 
   it('deletes its pods gracefully, and stops renewing its Lease once killed', async () => {

@@ -1,0 +1,203 @@
+// The kubelet's Summary API (GET /stats/summary, stats/v1alpha1) and its resource metrics (GET /metrics/resource,
+// Prometheus text), which the API server serves through `nodes/proxy`: what `kubectl get --raw
+// /api/v1/nodes/<node>/proxy/stats/summary` and Prometheus' usual node scrape jobs read. The node's figures come
+// from /proc and statfs of the kubelet's directory, the containers' from the runtime's CRI stats. Not reported:
+// network, volumes, container logs and pods' ephemeral storage (the kubelet adds them; k2 does not measure them).
+import { readFileSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import type { KubeObject } from '../apiserver/registry/types.ts';
+import { goFloatText } from '../apiserver/tables/jsonpath.ts';
+import { bootTime, nodeCpuNanoSeconds, nodeMemory, type NodeUsageSampler } from './node-usage.ts';
+import type { ContainerUsage, PodUsage } from './pod/metrics.ts';
+import { bytes } from './pod/quantity.ts';
+
+type Json = Record<string, any>;
+
+export interface SummarySource {
+  nodeName: string;
+  /** The kubelet's own directory: its filesystem is the node's `fs`. */
+  dataDir: string;
+  usage: NodeUsageSampler;
+  /** The pods bound to the node, as the node has them. */
+  pods(): KubeObject[];
+  podUsage(): Promise<PodUsage[]>;
+  /** The runtime's image filesystem (CRI ImageFsInfo). */
+  imageFs(): Promise<{ mountpoint?: string; usedBytes?: number; inodesUsed?: number } | undefined>;
+}
+
+const time = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
+async function fsStats(path: string, at: number): Promise<Json | undefined> {
+  const fs = await statfs(path).catch(() => undefined);
+  if (!fs) return undefined;
+  return {
+    time: time(at),
+    availableBytes: fs.bavail * fs.bsize,
+    capacityBytes: fs.blocks * fs.bsize,
+    usedBytes: (fs.blocks - fs.bfree) * fs.bsize,
+    inodesFree: fs.ffree,
+    inodes: fs.files,
+    inodesUsed: fs.files - fs.ffree,
+  };
+}
+
+function processLimits(at: number): Json {
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const threads = Number(/^(?:\S+\s+){3}\d+\/(\d+)/.exec(read('/proc/loadavg'))?.[1] ?? 0);
+  return { time: time(at), maxpid: Number(read('/proc/sys/kernel/pid_max')) || 0, curproc: threads };
+}
+
+/** Present values only, as Go's omitempty leaves out nil pointers. */
+function defined(object: Json): Json {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+function containerStats(container: ContainerUsage, spec: Json | undefined, status: Json | undefined, podStart: string | undefined, imageFs: Json | undefined): Json {
+  const { stats } = container;
+  const limit = spec?.resources?.limits?.memory;
+  const limitBytes = limit === undefined ? undefined : bytes(limit);
+  return defined({
+    name: container.name,
+    startTime: status?.state?.running?.startedAt ?? podStart,
+    cpu: { time: time(stats.cpuAt), usageNanoCores: container.cpuNanoCores, usageCoreNanoSeconds: stats.cpuCoreNanoSeconds },
+    memory: defined({
+      time: time(stats.memoryAt),
+      availableBytes: limitBytes === undefined ? undefined : Math.max(0, limitBytes - container.memoryWorkingSetBytes),
+      usageBytes: stats.memoryUsageBytes,
+      workingSetBytes: container.memoryWorkingSetBytes,
+      rssBytes: stats.memoryRssBytes,
+      pageFaults: stats.pageFaults,
+      majorPageFaults: stats.majorPageFaults,
+    }),
+    rootfs:
+      stats.rootfsUsedBytes === undefined
+        ? undefined
+        : defined({
+            time: time(stats.rootfsAt),
+            availableBytes: imageFs?.availableBytes,
+            capacityBytes: imageFs?.capacityBytes,
+            usedBytes: stats.rootfsUsedBytes,
+            inodesFree: imageFs?.inodesFree,
+            inodes: imageFs?.inodes,
+            inodesUsed: stats.rootfsInodesUsed,
+          }),
+  });
+}
+
+function sum(values: (number | undefined)[]): number | undefined {
+  return values.some((v) => v === undefined) ? undefined : values.reduce<number>((total, v) => total + v!, 0);
+}
+
+function podStats(usage: PodUsage, pod: KubeObject | undefined, imageFs: Json | undefined): Json {
+  const spec = (pod?.spec as Json | undefined) ?? {};
+  const status = (pod?.status as Json | undefined) ?? {};
+  const containers = usage.containers.map((c) =>
+    containerStats(
+      c,
+      [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find((s: Json) => s.name === c.name),
+      [...(status.containerStatuses ?? []), ...(status.initContainerStatuses ?? [])].find((s: Json) => s.name === c.name),
+      status.startTime,
+      imageFs,
+    ),
+  );
+  const at = time(usage.timestamp);
+  return defined({
+    podRef: { name: usage.name, namespace: usage.namespace, uid: usage.uid },
+    startTime: status.startTime,
+    containers,
+    cpu: { time: at, usageNanoCores: sum(usage.containers.map((c) => c.cpuNanoCores)), usageCoreNanoSeconds: sum(usage.containers.map((c) => c.stats.cpuCoreNanoSeconds)) },
+    memory: defined({
+      time: at,
+      usageBytes: sum(usage.containers.map((c) => c.stats.memoryUsageBytes)),
+      workingSetBytes: sum(usage.containers.map((c) => c.memoryWorkingSetBytes)),
+      rssBytes: sum(usage.containers.map((c) => c.stats.memoryRssBytes)),
+      pageFaults: sum(usage.containers.map((c) => c.stats.pageFaults)),
+      majorPageFaults: sum(usage.containers.map((c) => c.stats.majorPageFaults)),
+    }),
+  });
+}
+
+/** GET /stats/summary: the node, then every pod with running containers. */
+export async function statsSummary(source: SummarySource): Promise<Json> {
+  const now = Date.now();
+  const [usage, imageFsUsage, nodeFs] = await Promise.all([source.podUsage(), source.imageFs().catch(() => undefined), fsStats(source.dataDir, now)]);
+  const imageFsCapacity = (imageFsUsage?.mountpoint && (await fsStats(imageFsUsage.mountpoint, now))) || nodeFs;
+  const imageFs = imageFsCapacity && defined({ ...imageFsCapacity, usedBytes: imageFsUsage?.usedBytes ?? imageFsCapacity.usedBytes, inodesUsed: imageFsUsage?.inodesUsed ?? imageFsCapacity.inodesUsed });
+  source.usage.sample();
+  const memory = nodeMemory();
+  const pods = new Map(source.pods().map((pod) => [pod.metadata.uid, pod]));
+  return {
+    node: defined({
+      nodeName: source.nodeName,
+      startTime: time(bootTime()),
+      cpu: defined({ time: time(now), usageNanoCores: source.usage.nanoCores, usageCoreNanoSeconds: nodeCpuNanoSeconds() }),
+      memory: {
+        time: time(now),
+        availableBytes: Math.max(0, memory.capacityBytes - memory.workingSetBytes),
+        usageBytes: memory.usageBytes,
+        workingSetBytes: memory.workingSetBytes,
+        rssBytes: memory.rssBytes,
+        pageFaults: memory.pageFaults,
+        majorPageFaults: memory.majorPageFaults,
+      },
+      fs: nodeFs,
+      runtime: imageFs ? { imageFs } : undefined,
+      rlimit: processLimits(now),
+    }),
+    pods: usage.filter((u) => u.containers.length).map((u) => podStats(u, pods.get(u.uid), imageFs)),
+  };
+}
+
+interface Family {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  samples: { labels?: Record<string, string>; value: number; at?: string }[];
+}
+
+const escapeLabel = (value: string) => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+
+/** GET /metrics/resource: the kubelet's STABLE resource metrics, in the Prometheus text format, from a summary. */
+export function resourceMetricsText(summary: Json): string {
+  const families: Family[] = [
+    { name: 'container_cpu_usage_seconds_total', help: 'Cumulative cpu time consumed by the container in core-seconds', type: 'counter', samples: [] },
+    { name: 'container_memory_working_set_bytes', help: 'Current working set of the container in bytes', type: 'gauge', samples: [] },
+    { name: 'container_start_time_seconds', help: 'Start time of the container since unix epoch in seconds', type: 'gauge', samples: [] },
+    { name: 'node_cpu_usage_seconds_total', help: 'Cumulative cpu time consumed by the node in core-seconds', type: 'counter', samples: [] },
+    { name: 'node_memory_working_set_bytes', help: 'Current working set of the node in bytes', type: 'gauge', samples: [] },
+    { name: 'pod_cpu_usage_seconds_total', help: 'Cumulative cpu time consumed by the pod in core-seconds', type: 'counter', samples: [] },
+    { name: 'pod_memory_working_set_bytes', help: 'Current working set of the pod in bytes', type: 'gauge', samples: [] },
+    { name: 'resource_scrape_error', help: '1 if there was an error while getting container metrics, 0 otherwise', type: 'gauge', samples: [{ value: 0 }] },
+  ];
+  const family = (name: string) => families.find((f) => f.name === name)!.samples;
+  const node = summary.node as Json;
+  if (node.cpu?.usageCoreNanoSeconds !== undefined) family('node_cpu_usage_seconds_total').push({ value: node.cpu.usageCoreNanoSeconds / 1e9, at: node.cpu.time });
+  if (node.memory?.workingSetBytes !== undefined) family('node_memory_working_set_bytes').push({ value: node.memory.workingSetBytes, at: node.memory.time });
+  for (const pod of summary.pods as Json[]) {
+    const { name, namespace } = pod.podRef as Json;
+    for (const container of pod.containers as Json[]) {
+      const labels = { container: container.name, namespace, pod: name };
+      if (container.startTime) family('container_start_time_seconds').push({ labels, value: Date.parse(container.startTime) / 1000 });
+      family('container_cpu_usage_seconds_total').push({ labels, value: container.cpu.usageCoreNanoSeconds / 1e9, at: container.cpu.time });
+      family('container_memory_working_set_bytes').push({ labels, value: container.memory.workingSetBytes, at: container.memory.time });
+    }
+    if (pod.cpu?.usageCoreNanoSeconds !== undefined) family('pod_cpu_usage_seconds_total').push({ labels: { namespace, pod: name }, value: pod.cpu.usageCoreNanoSeconds / 1e9, at: pod.cpu.time });
+    if (pod.memory?.workingSetBytes !== undefined) family('pod_memory_working_set_bytes').push({ labels: { namespace, pod: name }, value: pod.memory.workingSetBytes, at: pod.memory.time });
+  }
+  let text = '';
+  for (const { name, help, type, samples } of families) {
+    if (!samples.length) continue;
+    text += `# HELP ${name} [STABLE] ${help}\n# TYPE ${name} ${type}\n`;
+    for (const sample of samples) {
+      const labels = sample.labels ? `{${Object.entries(sample.labels).map(([key, value]) => `${key}="${escapeLabel(value)}"`).join(',')}}` : '';
+      text += `${name}${labels} ${goFloatText(sample.value)}${sample.at ? ` ${Date.parse(sample.at)}` : ''}\n`;
+    }
+  }
+  return text;
+}
