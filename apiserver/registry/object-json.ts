@@ -111,6 +111,9 @@ export function writtenJson(object: KubeObject): WrittenJson {
     stored,
     // Built from the stored form (which the cache keeps anyway, flat once the datastore has read it),
     // so the served form costs a few bytes, not a second copy of the object's text.
-    serve: (written, rv) => served.set(written, stored.slice(0, insertAt) + field(rv) + stored.slice(insertAt)),
+    // Once per object: the cache serves it as its event is applied, the writer after the datastore answered.
+    serve: (written, rv) => {
+      if (!served.has(written)) served.set(written, stored.slice(0, insertAt) + field(rv) + stored.slice(insertAt));
+    },
   };
 }

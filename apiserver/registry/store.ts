@@ -184,7 +184,7 @@ export class ResourceStore {
     checkObjectSize(json.stored);
     const value = this.hooks.encode ? this.hooks.encode(this.description, json.stored, key) : json.stored;
     const options = { ttlSeconds: this.description.ttlSeconds };
-    if (settled) this.cache.expectWrite(key, value, object);
+    if (settled) this.cache.expectWrite(key, value, object, json);
     try {
       const kv = revision === undefined ? await this.deps.datastore.create(key, value, options) : await this.deps.datastore.update(key, value, revision, options);
       this.cache.noteWrite(kv.modRevision);

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { Datastore, KeyValue, WatchEvent, WatchHandle } from '../../datastore/types.ts';
 import { errors } from '../status.ts';
+import type { WrittenJson } from './object-json.ts';
 import type { KubeObject } from './types.ts';
 
 export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -128,7 +129,7 @@ export class WatchCache {
   private failure: Error | undefined;
   private readonly decodeValue: ValueDecoder | undefined;
   /** Objects this server is writing, by key: their event is applied with the object itself, not by decoding the value again. */
-  private readonly writing = new Map<string, { value: string; object: KubeObject }>();
+  private readonly writing = new Map<string, { value: string; object: KubeObject; written?: WrittenJson }>();
 
   constructor(
     private readonly datastore: Datastore,
@@ -220,11 +221,12 @@ export class WatchCache {
 
   /**
    * Announces a write this server is about to make: when its event comes with exactly `value`, the
-   * cache keeps `object` (which must not change afterwards) instead of decoding the value.
+   * cache keeps `object` (which must not change afterwards) instead of decoding the value. `written` gives its served
+   * JSON once the revision is known, before watchers see the event (they would otherwise serialize it again).
    */
-  expectWrite(key: string, value: string, object: KubeObject): void {
+  expectWrite(key: string, value: string, object: KubeObject, written?: WrittenJson): void {
     if (this.writing.size >= 10_000) this.writing.clear(); // events that never came (a lost datastore watch)
-    this.writing.set(key, { value, object });
+    this.writing.set(key, { value, object, written });
   }
 
   /** The announced write failed. */
@@ -239,6 +241,7 @@ export class WatchCache {
     this.writing.delete(kv.key);
     this.undecodable.delete(kv.key);
     written.object.metadata.resourceVersion = String(kv.modRevision);
+    written.written?.serve(written.object, written.object.metadata.resourceVersion);
     return written.object;
   }
 
