@@ -121,7 +121,10 @@ export class Informer {
   }
 
   list(namespace?: string): KubeObject[] {
-    return [...this.core.cache.list(this.store.prefix(namespace))].map((entry) => entry.object);
+    // Handlers list owners on every event of a child (mostly none): one array, no intermediate copies.
+    const objects: KubeObject[] = [];
+    for (const entry of this.core.cache.list(this.store.prefix(namespace))) objects.push(entry.object);
+    return objects;
   }
 
   byIndex(name: string, value: string): KubeObject[] {

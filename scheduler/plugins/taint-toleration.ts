@@ -17,7 +17,9 @@ export const taintTolerationScore: ScorePlugin = {
   weight: 3,
   preScore(_state, nodes) {
     // Without PreferNoSchedule taints every node scores the same: nothing to add.
-    return nodes.some((n) => n.taints.some((t) => t.effect === 'PreferNoSchedule'));
+    // Loops, not closures: this runs for every scheduling cycle over every feasible node.
+    for (const node of nodes) for (const taint of node.taints) if (taint.effect === 'PreferNoSchedule') return true;
+    return false;
   },
   score(state, node) {
     let untolerated = 0;
