@@ -1,6 +1,7 @@
 // Watch responses: chunked JSON lines, one event per line, headers flushed at once (kubectl's
 // informers wait for them). Served from the watch cache; selectors are applied per event, so an
 // object that stops matching is reported DELETED and one that starts matching ADDED.
+import type { Socket } from 'node:net';
 import type { ApiCore } from '../core.ts';
 import { toServedVersion } from '../registry/conversion.ts';
 import { groupVersion } from '../registry/registry.ts';
@@ -20,6 +21,21 @@ const maxBufferedBytes = 32 * 1024 * 1024;
 
 /** Serialized event lines, shared by every watcher of the same version. */
 const lineCache = new WeakMap<CacheEvent, Map<string, string>>();
+/** The same lines framed as chunks of a chunked body. */
+const framedCache = new WeakMap<CacheEvent, Map<string, Buffer>>();
+
+function chunk(text: string): Buffer {
+  const body = Buffer.from(text);
+  return Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n')]);
+}
+
+function framedLine(event: CacheEvent, versionKey: string, line: string): Buffer {
+  let perVersion = framedCache.get(event);
+  if (!perVersion) framedCache.set(event, (perVersion = new Map()));
+  let framed = perVersion.get(versionKey);
+  if (!framed) perVersion.set(versionKey, (framed = chunk(line)));
+  return framed;
+}
 
 export async function serveWatch(core: ApiCore, context: ResourceRequest): Promise<void> {
   const { info, served, store, query, request, reply } = context;
@@ -65,19 +81,29 @@ export async function serveWatch(core: ApiCore, context: ResourceRequest): Promi
     return line;
   };
 
-  const write = (line: string) => {
+  // Once the headers are out, each line goes to the socket as one chunk of the chunked body, framed once per event
+  // and shared by every watcher: one write (one TLS record) per watcher, without ServerResponse's framing per write.
+  let socket: Socket | undefined;
+  const write = (line: string, framed?: Buffer) => {
     if (!open) return;
     if (!started) {
       pending.push(line);
       return;
     }
-    res.write(line);
-    if (res.writableLength > maxBufferedBytes) close(); // a watcher this far behind must relist
+    if (!socket) {
+      res.write(line);
+      if (res.writableLength > maxBufferedBytes) close(); // a watcher this far behind must relist
+      return;
+    }
+    socket.write(framed ?? chunk(line));
+    if (socket.writableLength > maxBufferedBytes) close();
   };
 
   const onEvent = (event: CacheEvent) => {
     if (!filtered) {
-      write(lineFor(event.type, event.object, event));
+      const line = lineFor(event.type, event.object, event);
+      // Table lines differ per watcher (column definitions go with a watcher's first event): framed per write.
+      write(line, socket && shape.shape !== 'table' ? framedLine(event, versionKey, line) : undefined);
       return;
     }
     const now = event.type !== 'DELETED' && matches(event.object);
@@ -129,11 +155,13 @@ export async function serveWatch(core: ApiCore, context: ResourceRequest): Promi
   });
   res.flushHeaders();
   started = true;
+  // HTTP/1.1 with the chunked encoding set above (k2 serves no HTTP/2); anything else keeps ServerResponse's writes.
+  if (request.raw.httpVersionMajor === 1 && (res as unknown as { chunkedEncoding?: boolean }).chunkedEncoding && res.socket) socket = res.socket;
   if (errorLine) {
     res.end(errorLine);
     return;
   }
-  if (pending.length) res.write(pending.join(''));
+  if (pending.length) write(pending.join(''));
   pending.length = 0;
   core.streams.add(close);
   res.on('close', close);
