@@ -10,16 +10,20 @@ import { parseExecQuery, StreamTargetError } from '../apiserver/streaming/target
 import type { NodeAgent } from './agent.ts';
 import { NodeUsageSampler } from './node-usage.ts';
 import type { Pod } from './pod/types.ts';
-import { resourceMetricsText, statsSummary, type SummarySource } from './stats-summary.ts';
+import { cadvisorMetricsText, kubeletMetricsText, resourceMetricsText, statsSummary } from './stats-summary.ts';
 
+type NodeSource = Parameters<typeof cadvisorMetricsText>[0];
 const json = (body: unknown): KubeletReply => ({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+const prometheus = (body: string): KubeletReply => ({ status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body });
 
 /** The kubelet's read-only paths k2 serves, by path (without the leading slash). */
-const kubeletPaths: Record<string, (source: SummarySource) => Promise<KubeletReply>> = {
+const kubeletPaths: Record<string, (source: NodeSource) => Promise<KubeletReply>> = {
   healthz: async () => ({ status: 200, contentType: 'text/plain; charset=utf-8', body: 'ok' }),
   pods: async (source) => json({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: source.pods() }),
   'stats/summary': async (source) => json(await statsSummary(source)),
-  'metrics/resource': async (source) => ({ status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: resourceMetricsText(await statsSummary(source)) }),
+  metrics: async (source) => prometheus(await kubeletMetricsText(source)),
+  'metrics/resource': async (source) => prometheus(resourceMetricsText(await statsSummary(source))),
+  'metrics/cadvisor': async (source) => prometheus(await cadvisorMetricsText(source)),
 };
 
 export class LocalNodeEndpoint implements NodeEndpoint {
@@ -67,6 +71,8 @@ export class LocalNodeEndpoint implements NodeEndpoint {
       pods: () => agent.pods.list(),
       podUsage: () => agent.node.metrics.collect(),
       imageFs: () => agent.imageFs(),
+      cgroupRoot: agent.node.pods.cgroupRoot,
+      machine: agent.node.machine,
     });
   }
 }

@@ -2,7 +2,7 @@
 // the cluster CA signed for the API server, for container logs, exec/attach/port-forward upgrades and metrics of
 // the node's pods. Paths follow the kubelet's: /containerLogs/<ns>/<pod>/<container>, /exec|attach/<ns>/<pod>/
 // <container>, /portForward/<ns>/<pod>, plus /metrics/pods and /metrics/node (metrics.k8s.io items), and the
-// kubelet's read-only paths the API server's `nodes/proxy` reaches (/pods, /stats/summary, /metrics/resource).
+// kubelet's read-only paths the API server's `nodes/proxy` reaches (/pods, /stats/summary, /metrics…).
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
@@ -112,7 +112,7 @@ export class NodeServer {
     }
     if (req.method === 'GET' && parts[0] === 'metrics' && parts[1] === 'pods') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ items: await endpoint.podMetrics() }));
     if (req.method === 'GET' && parts[0] === 'metrics' && parts[1] === 'node') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ usage: (await endpoint.nodeMetrics()) ?? null }));
-    // The kubelet's read-only paths (healthz, pods, stats/summary, metrics/resource), or its 404.
+    // The kubelet's read-only paths (pods, stats/summary, metrics, metrics/resource, metrics/cadvisor), or its 404.
     const reply = await endpoint.kubeletRead(req.method ?? 'GET', url.pathname);
     res.writeHead(reply.status, { 'content-type': reply.contentType }).end(req.method === 'HEAD' ? undefined : reply.body);
   }

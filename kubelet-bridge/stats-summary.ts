@@ -1,6 +1,6 @@
-// The kubelet's Summary API (GET /stats/summary, stats/v1alpha1) and its resource metrics (GET /metrics/resource,
-// Prometheus text), which the API server serves through `nodes/proxy`: what `kubectl get --raw
-// /api/v1/nodes/<node>/proxy/stats/summary` and Prometheus' usual node scrape jobs read. The node's figures come
+// The kubelet's Summary API (GET /stats/summary, stats/v1alpha1) and its metrics in the Prometheus text format (GET
+// /metrics/resource, /metrics/cadvisor, /metrics), which the API server serves through `nodes/proxy`: what `kubectl
+// get --raw /api/v1/nodes/<node>/proxy/stats/summary` and Prometheus' usual node scrape jobs read. The node's figures come
 // from /proc and statfs of the kubelet's directory, the containers' from the runtime's CRI stats. Not reported:
 // network, volumes, container logs and pods' ephemeral storage (the kubelet adds them; k2 does not measure them).
 import { readFileSync } from 'node:fs';
@@ -156,6 +156,7 @@ export async function statsSummary(source: SummarySource): Promise<Json> {
 
 interface Family {
   name: string;
+  /** With the stability level the kubelet's own metrics print first (`[STABLE] …`); cAdvisor's have none. */
   help: string;
   type: 'counter' | 'gauge';
   samples: { labels?: Record<string, string>; value: number; at?: string }[];
@@ -163,17 +164,31 @@ interface Family {
 
 const escapeLabel = (value: string) => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
+/** The Prometheus text format, as client_golang writes it: families in the order given, labels as given (sorted). */
+function prometheusText(families: Family[]): string {
+  let text = '';
+  for (const { name, help, type, samples } of families) {
+    if (!samples.length) continue;
+    text += `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`;
+    for (const sample of samples) {
+      const labels = sample.labels ? `{${Object.entries(sample.labels).map(([key, value]) => `${key}="${escapeLabel(value)}"`).join(',')}}` : '';
+      text += `${name}${labels} ${goFloatText(sample.value)}${sample.at ? ` ${Date.parse(sample.at)}` : ''}\n`;
+    }
+  }
+  return text;
+}
+
 /** GET /metrics/resource: the kubelet's STABLE resource metrics, in the Prometheus text format, from a summary. */
 export function resourceMetricsText(summary: Json): string {
   const families: Family[] = [
-    { name: 'container_cpu_usage_seconds_total', help: 'Cumulative cpu time consumed by the container in core-seconds', type: 'counter', samples: [] },
-    { name: 'container_memory_working_set_bytes', help: 'Current working set of the container in bytes', type: 'gauge', samples: [] },
-    { name: 'container_start_time_seconds', help: 'Start time of the container since unix epoch in seconds', type: 'gauge', samples: [] },
-    { name: 'node_cpu_usage_seconds_total', help: 'Cumulative cpu time consumed by the node in core-seconds', type: 'counter', samples: [] },
-    { name: 'node_memory_working_set_bytes', help: 'Current working set of the node in bytes', type: 'gauge', samples: [] },
-    { name: 'pod_cpu_usage_seconds_total', help: 'Cumulative cpu time consumed by the pod in core-seconds', type: 'counter', samples: [] },
-    { name: 'pod_memory_working_set_bytes', help: 'Current working set of the pod in bytes', type: 'gauge', samples: [] },
-    { name: 'resource_scrape_error', help: '1 if there was an error while getting container metrics, 0 otherwise', type: 'gauge', samples: [{ value: 0 }] },
+    { name: 'container_cpu_usage_seconds_total', help: '[STABLE] Cumulative cpu time consumed by the container in core-seconds', type: 'counter', samples: [] },
+    { name: 'container_memory_working_set_bytes', help: '[STABLE] Current working set of the container in bytes', type: 'gauge', samples: [] },
+    { name: 'container_start_time_seconds', help: '[STABLE] Start time of the container since unix epoch in seconds', type: 'gauge', samples: [] },
+    { name: 'node_cpu_usage_seconds_total', help: '[STABLE] Cumulative cpu time consumed by the node in core-seconds', type: 'counter', samples: [] },
+    { name: 'node_memory_working_set_bytes', help: '[STABLE] Current working set of the node in bytes', type: 'gauge', samples: [] },
+    { name: 'pod_cpu_usage_seconds_total', help: '[STABLE] Cumulative cpu time consumed by the pod in core-seconds', type: 'counter', samples: [] },
+    { name: 'pod_memory_working_set_bytes', help: '[STABLE] Current working set of the pod in bytes', type: 'gauge', samples: [] },
+    { name: 'resource_scrape_error', help: '[STABLE] 1 if there was an error while getting container metrics, 0 otherwise', type: 'gauge', samples: [{ value: 0 }] },
   ];
   const family = (name: string) => families.find((f) => f.name === name)!.samples;
   const node = summary.node as Json;
@@ -190,14 +205,70 @@ export function resourceMetricsText(summary: Json): string {
     if (pod.cpu?.usageCoreNanoSeconds !== undefined) family('pod_cpu_usage_seconds_total').push({ labels: { namespace, pod: name }, value: pod.cpu.usageCoreNanoSeconds / 1e9, at: pod.cpu.time });
     if (pod.memory?.workingSetBytes !== undefined) family('pod_memory_working_set_bytes').push({ labels: { namespace, pod: name }, value: pod.memory.workingSetBytes, at: pod.memory.time });
   }
-  let text = '';
-  for (const { name, help, type, samples } of families) {
-    if (!samples.length) continue;
-    text += `# HELP ${name} [STABLE] ${help}\n# TYPE ${name} ${type}\n`;
-    for (const sample of samples) {
-      const labels = sample.labels ? `{${Object.entries(sample.labels).map(([key, value]) => `${key}="${escapeLabel(value)}"`).join(',')}}` : '';
-      text += `${name}${labels} ${goFloatText(sample.value)}${sample.at ? ` ${Date.parse(sample.at)}` : ''}\n`;
+  return prometheusText(families);
+}
+
+/** GET /metrics: the kubelet's own gauges of what runs on the node. */
+export async function kubeletMetricsText(source: SummarySource): Promise<string> {
+  const usage = (await source.podUsage()).filter((u) => u.containers.length);
+  return prometheusText([
+    { name: 'kubelet_node_name', help: "[ALPHA] The node's name. The count is always 1.", type: 'gauge', samples: [{ labels: { node: source.nodeName }, value: 1 }] },
+    { name: 'kubelet_running_containers', help: '[ALPHA] Number of containers currently running', type: 'gauge', samples: [{ labels: { container_state: 'running' }, value: usage.reduce((n, u) => n + u.containers.length, 0) }] },
+    { name: 'kubelet_running_pods', help: '[ALPHA] Number of pods that have a running pod sandbox', type: 'gauge', samples: [{ value: usage.length }] },
+  ]);
+}
+
+function readId(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * GET /metrics/cadvisor: cAdvisor's container series that dashboards chart (cpu, memory, limits, start times), per
+ * running container, labelled as the kubelet labels them; and the machine's cores and memory.
+ */
+export async function cadvisorMetricsText(source: SummarySource & { cgroupRoot: string; machine: { cpuCores: number; memoryBytes: number } }): Promise<string> {
+  const usage = await source.podUsage();
+  const pods = new Map(source.pods().map((pod) => [pod.metadata.uid, pod]));
+  const family = (name: string, help: string, type: Family['type']): Family => ({ name, help, type, samples: [] });
+  const cpu = family('container_cpu_usage_seconds_total', 'Cumulative cpu time consumed in seconds.', 'counter');
+  const rss = family('container_memory_rss', 'Size of RSS in bytes.', 'gauge');
+  const memoryUsage = family('container_memory_usage_bytes', 'Current memory usage in bytes, including all memory regardless of when it was accessed', 'gauge');
+  const workingSet = family('container_memory_working_set_bytes', 'Current working set in bytes.', 'gauge');
+  const memoryLimit = family('container_spec_memory_limit_bytes', 'Memory limit for the container.', 'gauge');
+  const started = family('container_start_time_seconds', 'Start time of the container since unix epoch in seconds.', 'gauge');
+  for (const podUsage of usage) {
+    const pod = pods.get(podUsage.uid);
+    const spec = (pod?.spec as Json | undefined) ?? {};
+    const status = (pod?.status as Json | undefined) ?? {};
+    for (const container of podUsage.containers) {
+      const containerSpec = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find((c: Json) => c.name === container.name);
+      const containerStatus = [...(status.containerStatuses ?? []), ...(status.initContainerStatuses ?? [])].find((c: Json) => c.name === container.name);
+      const id = `${source.cgroupRoot.replace(/\/+$/, '')}/pod${podUsage.uid}/${container.id}`;
+      const labels = { container: container.name, id, image: containerStatus?.image ?? containerSpec?.image ?? '', name: container.id, namespace: podUsage.namespace, pod: podUsage.name };
+      const { stats } = container;
+      cpu.samples.push({ labels: { container: labels.container, cpu: 'total', id, image: labels.image, name: labels.name, namespace: labels.namespace, pod: labels.pod }, value: stats.cpuCoreNanoSeconds / 1e9, at: time(stats.cpuAt) });
+      if (stats.memoryRssBytes !== undefined) rss.samples.push({ labels, value: stats.memoryRssBytes, at: time(stats.memoryAt) });
+      if (stats.memoryUsageBytes !== undefined) memoryUsage.samples.push({ labels, value: stats.memoryUsageBytes, at: time(stats.memoryAt) });
+      workingSet.samples.push({ labels, value: container.memoryWorkingSetBytes, at: time(stats.memoryAt) });
+      const limit = containerSpec?.resources?.limits?.memory;
+      memoryLimit.samples.push({ labels, value: limit === undefined ? 0 : bytes(limit) });
+      const startedAt = containerStatus?.state?.running?.startedAt;
+      if (startedAt) started.samples.push({ labels, value: Date.parse(startedAt) / 1000 });
     }
   }
-  return text;
+  const machine = { boot_id: readId('/proc/sys/kernel/random/boot_id'), machine_id: readId('/etc/machine-id'), system_uuid: readId('/sys/class/dmi/id/product_uuid') };
+  return prometheusText([
+    cpu,
+    rss,
+    memoryUsage,
+    workingSet,
+    memoryLimit,
+    started,
+    { name: 'machine_cpu_cores', help: 'Number of logical CPU cores.', type: 'gauge', samples: [{ labels: machine, value: source.machine.cpuCores }] },
+    { name: 'machine_memory_bytes', help: 'Amount of memory installed on the machine.', type: 'gauge', samples: [{ labels: machine, value: source.machine.memoryBytes }] },
+  ]);
 }

@@ -39,8 +39,8 @@ export interface NodeEndpoint {
   /** PodMetrics items (metrics.k8s.io/v1beta1) of every pod on the node. */
   podMetrics(): Promise<Record<string, any>[]>;
   /**
-   * A GET of one of the kubelet's read-only paths (`nodes/proxy`): /healthz, /pods, /stats/summary and
-   * /metrics/resource; anything else is the kubelet's 404.
+   * A GET of one of the kubelet's read-only paths (`nodes/proxy`): /healthz, /pods, /stats/summary, /metrics,
+   * /metrics/resource and /metrics/cadvisor; anything else is the kubelet's 404.
    */
   kubeletRead(method: string, path: string): Promise<KubeletReply>;
   /** The node's own NodeMetrics usage (cpu, memory), or undefined when not measured yet. */

@@ -6,6 +6,8 @@ import { labels, managedByValue, nodeSelector } from './cri-config.ts';
 
 export interface ContainerUsage {
   name: string;
+  /** The runtime's container id. */
+  id: string;
   cpuNanoCores: number;
   memoryWorkingSetBytes: number;
   /** The runtime's own figures, for the Summary API (stats/summary) and the kubelet's resource metrics. */
@@ -79,6 +81,7 @@ export class PodMetricsCollector {
       const layer = stat.writableLayer;
       pod.containers.push({
         name,
+        id: attributes.id,
         cpuNanoCores: Math.round(cpuNanoCores),
         memoryWorkingSetBytes: memory?.workingSetBytes?.value ?? 0,
         stats: {

@@ -94,7 +94,8 @@ export class PodRuntime {
   private readonly cri: CriClient;
   private readonly states = new Map<string, PodState>();
   private readonly backoff: Backoff;
-  private readonly cgroupRoot: string;
+  /** Parent of the pods' cgroups. */
+  readonly cgroupRoot: string;
   private readonly log?: Logger;
   /** Container states at the last relist, for `relist()`. */
   private lastRelist = new Map<string, string>();

@@ -464,6 +464,22 @@ describe("the node's kubelet paths through nodes/proxy", () => {
     expect(stdout).toMatch(/^resource_scrape_error 0$/m);
   }, 30_000);
 
+  it('serves cAdvisor\'s container series and the kubelet\'s own gauges, for Prometheus\' usual node jobs', async () => {
+    const cadvisor = (await raw('/metrics/cadvisor')).stdout;
+    const uid = (await ok(['-n', ns, 'get', 'pod', 'measured', '-o', 'jsonpath={.metadata.uid}'])).trim();
+    const containerId = (await ok(['-n', ns, 'get', 'pod', 'measured', '-o', 'jsonpath={.status.containerStatuses[0].containerID}'])).replace('containerd://', '').trim();
+    const labels = `container="busy",id="/kubepods/pod${uid}/${containerId}",image="${busyboxImage}",name="${containerId}",namespace="${ns}",pod="measured"`;
+    expect(cadvisor).toContain('# HELP container_cpu_usage_seconds_total Cumulative cpu time consumed in seconds.\n# TYPE container_cpu_usage_seconds_total counter\n');
+    expect(cadvisor).toContain(`container_cpu_usage_seconds_total{${labels.replace(',id=', ',cpu="total",id=')}} `);
+    expect(cadvisor).toMatch(new RegExp(`^container_memory_working_set_bytes\\{${labels.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\} [\\d.e+-]+ \\d{13}$`, 'm'));
+    expect(cadvisor).toContain(`container_spec_memory_limit_bytes{${labels}} 6.7108864e+07\n`);
+    expect(cadvisor).toMatch(/^machine_cpu_cores\{boot_id="[^"]+",machine_id="[^"]*",system_uuid="[^"]*"\} [1-9]\d*$/m);
+    const kubelet = (await raw('/metrics')).stdout;
+    expect(kubelet).toContain(`kubelet_node_name{node="${server.nodeName}"} 1\n`);
+    expect(kubelet).toMatch(/^kubelet_running_pods [1-9]\d*$/m);
+    expect(kubelet).toMatch(/^kubelet_running_containers\{container_state="running"\} [1-9]\d*$/m);
+  }, 30_000);
+
   it('answers what it does not serve as the kubelet does, and a node that does not exist as Kubernetes does', async () => {
     expect(await raw('/configz/nothing')).toMatchObject({ code: 1, stderr: expect.stringContaining('Error from server (NotFound)') });
     const missing = await server.kubectl(['get', '--raw', '/api/v1/nodes/no-such-node/proxy/healthz']);
