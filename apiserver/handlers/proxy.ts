@@ -2,26 +2,30 @@
 // of a Service's port, as kube-apiserver does for URLs such as
 // /api/v1/namespaces/<ns>/services/[https:]<name>[:<port>]/proxy/<path> (what `kubectl proxy` users open). The
 // server reaches pods over the pod network, as kube-apiserver does: the pods of its own node, and those of nodes
-// whose pod addresses it can route to. Upgrades (WebSocket) are passed through both ways once the pod answers. Not
-// done: rewriting the links inside proxied HTML pages (redirects are rewritten). `nodes/proxy` reaches the kubelet
-// paths of a node.
+// whose pod addresses it can route to. Upgrades (WebSocket) are passed through both ways once the pod answers; links to
+// the pod's own paths in redirects and HTML pages are moved under the proxy path (proxy-rewrite.ts). `nodes/proxy`
+// reaches the kubelet paths of a node.
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect as tcpConnect, isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
+import { posix } from 'node:path';
 import type { ApiCore } from '../core.ts';
 import type { KubeletReply, NodeConnector } from '../nodes/node-endpoint.ts';
 import { errors } from '../status.ts';
+import { rewriteHtmlBody, rewriteProxyUrl, type ProxyUrlContext } from './proxy-rewrite.ts';
 import type { ResourceHandlers, ResourceRequest } from './resources.ts';
 
 type Json = Record<string, any>;
 
+/** CORS headers of the pod's answers, which kube-apiserver's proxy removes (the API server's own CORS policy applies). */
+const corsHeaders = ['access-control-allow-credentials', 'access-control-allow-headers', 'access-control-allow-methods', 'access-control-allow-origin'];
 /** Hop-by-hop headers, and the caller's credentials, which stay with the API server. */
 const droppedRequestHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'authorization', 'content-length']);
 /** How long reaching the pod may take (kube-apiserver's proxy dialer: 30 s). */
 const dialTimeoutMs = 30_000;
-const droppedResponseHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
+const droppedResponseHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', ...corsHeaders]);
 
 /** `[scheme:]name[:port]`, as Kubernetes' SplitSchemeNamePort reads it; undefined when malformed. */
 export function splitSchemeNamePort(id: string): { scheme: string; name: string; port: string } | undefined {
@@ -128,25 +132,44 @@ async function proxy(core: ApiCore, context: ResourceRequest, locate: (namespace
   const target = await locate(info.namespace!, info.name!);
   const body = Buffer.isBuffer(request.body) ? request.body : typeof request.body === 'string' ? Buffer.from(request.body) : undefined;
   const send = target.scheme === 'https' ? httpsRequest : httpRequest;
+  const port = Number(target.port ?? (target.scheme === 'https' ? 443 : 80));
+  const where = `${isIP(target.host) === 6 ? `[${target.host}]` : target.host}:${port}`;
   const headers = forwardedHeaders(request.headers);
   if (body?.length) headers['content-length'] = body.length;
+  // As kube-apiserver's proxy transport: the pod sees its own address as Host, and where the client asked.
+  headers.host = where;
+  headers['x-forwarded-uri'] = posix.join(prefix, path); // keeps the path's trailing slash, as kube-apiserver does
+  const links: ProxyUrlContext = { prefix, targetHost: where, requestHost: request.headers.host ?? '' };
   return new Promise<unknown>((resolve, reject) => {
-    const outgoing = send(
-      { host: target.host, port: target.port ? Number(target.port) : undefined, method: request.method, path: `${path}${rawQuery}`, headers, rejectUnauthorized: false },
-      (response) => {
-        // The time limit is for reaching the pod; an answer may stream for as long as it likes.
-        outgoing.setTimeout(0);
-        reply.code(response.statusCode ?? 502);
-        for (const [name, value] of Object.entries(response.headers)) {
-          if (value === undefined || droppedResponseHeaders.has(name)) continue;
-          // A redirect to the pod's own paths stays within the proxy.
-          reply.header(name, name === 'location' && typeof value === 'string' && value.startsWith('/') ? `${prefix}${value}` : value);
+    const outgoing = send({ host: target.host, port, method: request.method, path: `${path}${rawQuery}`, headers, rejectUnauthorized: false }, (response) => {
+      // The time limit is for reaching the pod; an answer may stream for as long as it likes.
+      outgoing.setTimeout(0);
+      reply.code(response.statusCode ?? 502);
+      const location = response.headers.location;
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value === undefined || droppedResponseHeaders.has(name)) continue;
+        // A redirect to the pod's own paths stays within the proxy.
+        reply.header(name, name === 'location' && typeof value === 'string' ? rewriteProxyUrl(value, links) : value);
+      }
+      request.raw.once('close', () => response.destroy());
+      const html = !location && response.headers['content-type']?.split(';')[0]!.trim().toLowerCase() === 'text/html';
+      if (!html) return resolve(reply.send(response));
+      // A page's links to the pod's own paths are moved under the proxy path too: the page is read whole first.
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        const original = Buffer.concat(chunks);
+        let page: Buffer | undefined;
+        try {
+          page = rewriteHtmlBody(original, response.headers['content-encoding'], (url) => rewriteProxyUrl(url, links));
+        } catch (error) {
+          core.log.debug({ err: error, target: where }, 'could not rewrite the links of a proxied page');
         }
-        request.raw.once('close', () => response.destroy());
-        resolve(reply.send(response));
-      },
-    );
-    const where = `${target.host}${target.port ? `:${target.port}` : ''}`;
+        reply.header('content-length', (page ?? original).length);
+        resolve(reply.send(page ?? original));
+      });
+    });
     outgoing.setTimeout(dialTimeoutMs, () => outgoing.destroy(new Error(`dial tcp ${where}: i/o timeout`)));
     outgoing.on('error', (error: NodeJS.ErrnoException) => {
       const reason = error.code === 'ECONNREFUSED' ? `dial tcp ${where}: connect: connection refused` : error.message;

@@ -343,7 +343,7 @@ describe('service networking on the node', () => {
 
   it('proxies HTTP and upgrades to a pod and to a Service (pods/proxy, services/proxy), also through kubectl proxy', async () => {
     await kc(['apply', '-f', '-'], server.pod('site', {
-      containers: [{ name: 'c', image: busyboxImage, ports: [{ containerPort: 8080 }], command: ['sh', '-c', 'mkdir -p /www/sub && echo home > /www/index.html && echo deep > /www/sub/page.txt && httpd -f -p 8080 -h /www'] }],
+      containers: [{ name: 'c', image: busyboxImage, ports: [{ containerPort: 8080 }], command: ['sh', '-c', 'mkdir -p /www/sub && echo home > /www/index.html && echo deep > /www/sub/page.txt && echo \'<a href="/sub/page.txt">deep</a> <a href=rel.txt>r</a>\' > /www/links.html && httpd -f -p 8080 -h /www'] }],
     }, { labels: { app: 'site' } }));
     await kc(['create', 'service', 'clusterip', 'site', '--tcp=80:8080']);
     await kc(['wait', '--for=condition=Ready', 'pod/site', '--timeout=60s']);
@@ -403,6 +403,9 @@ describe('service networking on the node', () => {
       });
       const page = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces/${ns}/services/site:80/proxy/sub/page.txt`);
       expect([page.status, await page.text()]).toEqual([200, 'deep\n']);
+      // An HTML page's links to the pod's own paths lead back through the proxy; relative ones already do.
+      const links = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces/${ns}/services/site:80/proxy/links.html`);
+      expect(await links.text()).toBe(`<a href="/api/v1/namespaces/${ns}/services/site:80/proxy/sub/page.txt">deep</a> <a href=rel.txt>r</a>\n`);
       // The proxy root without its slash is redirected to it, as kube-apiserver does.
       const root = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces/${ns}/services/site:80/proxy`, { redirect: 'manual' });
       expect([root.status, root.headers.get('location')]).toEqual([301, `/api/v1/namespaces/${ns}/services/site:80/proxy/`]);
