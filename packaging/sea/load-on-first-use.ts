@@ -2,7 +2,8 @@
 // (string-width builds an Intl.Segmenter and regular expressions over large Unicode sets, only needed to print
 // help), CEL (protobuf descriptors of the CEL spec, needed once a webhook or admission policy has an expression),
 // X.509 (an ASN.1 schema stack, needed for the first CertificateSigningRequest), pino-pretty (--log-format text),
-// protobufjs (protobuf OpenAPI, CRI, etcd), semver (fastify's plugin version checks) and the http2 and readline
+// protobufjs (protobuf OpenAPI, CRI, etcd), semver (fastify's plugin version checks), htmlparser2 (the first HTML
+// page through pods/proxy or services/proxy; its entity tables are large) and the http2 and readline
 // built-ins. In the bundle each import of one of them gets a stand-in that loads the real module the first time one
 // of its exports is read; code that uses them stays synchronous. NODE_DEBUG=k2 logs each such load.
 //
@@ -25,6 +26,7 @@ export const modulesLoadedOnFirstUse = [
   'pino-pretty',
   'protobufjs',
   'semver',
+  'htmlparser2',
   'node:http2',
   'node:readline',
 ];
