@@ -16,7 +16,7 @@ import { apiserverUser, bootstrapCluster } from '../apiserver/bootstrap.ts';
 import type { ApiCore } from '../apiserver/core.ts';
 import { createHttpServer } from '../apiserver/http-server.ts';
 import { ApiMetrics } from '../apiserver/metrics.ts';
-import { advertiseAddress } from '../controllers/apiserver-endpoints.ts';
+import { advertiseAddress, ApiserverEndpointsController, datastoreMasterLeases } from '../controllers/apiserver-endpoints.ts';
 import { ApiserverIdentity } from '../controllers/apiserver-identity.ts';
 import { ApiClient } from '../apiserver/client.ts';
 import { registerComponentStatuses } from '../apiserver/handlers/component-statuses.ts';
@@ -93,7 +93,8 @@ export class K2Server {
     /** The controllers and the scheduler, each while this server holds its Lease. */
     private readonly controllers: LeaderElected,
     private readonly scheduler: LeaderElected,
-    private readonly identity: ApiserverIdentity,
+    /** This server's identity Lease and master lease (the kubernetes Service's endpoints). */
+    private readonly apiserverControllers: { stop(): Promise<unknown> },
     readonly security: ApiSecurity,
     private readonly audit: AuditLog | undefined,
   ) {}
@@ -203,7 +204,6 @@ export class K2Server {
         storageDir: resolve(dataDir, 'storage'),
         simulatedNodes: options.simulatedNodes,
         nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs,
-        apiserver: { address: advertiseAddress(options.bindAddress), port },
         clusterCidr: options.clusterCidr,
         ca: pki.ca,
         tokens: security.tokens,
@@ -223,10 +223,18 @@ export class K2Server {
     }, election('kube-scheduler', defaultSchedulerName, schedulerUser));
     controllers.run();
     scheduler.run();
-    // Every server publishes its own identity Lease, leading or not.
-    const identity = new ApiserverIdentity(new ApiClient(core, apiserverUser, 'kube-apiserver'), nodeName);
-    identity.setup();
-    identity.start(log);
+    // Every server, leading or not, publishes its own identity Lease and its address in the kubernetes Service's endpoints.
+    const apiserverClient = new ApiClient(core, apiserverUser, 'kube-apiserver');
+    const apiserverInformers = new InformerFactory(core);
+    const ownControllers = [
+      new ApiserverIdentity(apiserverClient, nodeName),
+      new ApiserverEndpointsController(apiserverInformers, apiserverClient, options.advertiseAddress ?? advertiseAddress(options.bindAddress), port, datastoreMasterLeases(datastore)),
+    ];
+    for (const controller of ownControllers) {
+      controller.setup();
+      controller.start(log);
+    }
+    const apiserverControllers = { stop: () => Promise.all(ownControllers.map((c) => c.stop())).finally(() => apiserverInformers.shutdown()) };
     // Values written before encryption was enabled or a key rotated are sealed anew.
     if (encryption.configured) void encryption.reencrypt(datastore).catch((error: Error) => log.error({ err: error }, 're-encryption failed'));
     // Alone on its datastore, the server takes both Leases at once: it is ready with its controllers running.
@@ -266,7 +274,7 @@ export class K2Server {
     const kubeconfigFailure = await kubeconfigWritten;
     if (kubeconfigFailure) throw kubeconfigFailure;
     modulesStarted = true;
-    const server = new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers, scheduler, identity, security, audit);
+    const server = new K2Server(options, log, http, url, kubeconfigPath, datastore, closeDatastore, core, controllers, scheduler, apiserverControllers, security, audit);
     if (!listeningEarly) {
       await listen().catch(async (error: Error) => {
         await server.stop();
@@ -288,7 +296,8 @@ export class K2Server {
     await (await this.agent)?.stop();
     await this.scheduler.stop();
     await this.controllers.stop();
-    await this.identity.stop();
+    // Before the API closes: its address leaves the kubernetes Service's endpoints.
+    await this.apiserverControllers.stop();
     this.security.stop();
     this.core.stop(); // ends watches and other streams so that in-flight requests can finish
     await this.http.close();

@@ -17,6 +17,7 @@ import { cidr, ipv4, nodeFlags, toNodeFlags, type NodeFlags } from './node-optio
 export interface ServerOptions {
   dataDir: string;
   bindAddress: string;
+  advertiseAddress?: string;
   httpsListenPort: number;
   tlsSan: string[];
   writeKubeconfig?: string;
@@ -215,6 +216,7 @@ export function serverOptionsBuilder<T>(y: Argv<T>) {
     .options({
       'data-dir': { type: 'string', default: defaultDataDir(), describe: 'Folder for the datastore, certificates and kubeconfig', group: 'Server:' },
       'bind-address': { type: 'string', default: '0.0.0.0', describe: 'Address the API server listens on', group: 'Server:' },
+      'advertise-address': { type: 'string', coerce: (v: unknown) => (v === undefined || v === '' ? undefined : ipv4(v)), describe: "Address the cluster's pods reach this API server on (the kubernetes Service's endpoints) [default: --bind-address when it is one address, else the machine's first IPv4 address]", group: 'Server:' },
       'https-listen-port': { type: 'string', default: 6443, coerce: port, describe: 'HTTPS port of the API server (0 picks a free one)', group: 'Server:' },
       'tls-san': { type: 'string', array: true, default: [] as string[], describe: 'Extra host name or IP for the serving certificate (repeatable)', group: 'Server:' },
       'write-kubeconfig': { alias: 'o', type: 'string', describe: 'Write the admin kubeconfig here [default: <data-dir>/kubeconfig.yaml]', group: 'Server:' },
@@ -278,6 +280,7 @@ export function toServerOptions(argv: Record<string, unknown>): ServerOptions {
   return {
     dataDir: argv['data-dir'] as string,
     bindAddress: argv['bind-address'] as string,
+    advertiseAddress: argv['advertise-address'] as string | undefined,
     httpsListenPort: argv['https-listen-port'] as number,
     tlsSan: listFlag(argv['tls-san']),
     writeKubeconfig: argv['write-kubeconfig'] as string | undefined,

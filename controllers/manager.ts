@@ -33,7 +33,6 @@ import { TtlAfterFinishedController } from './ttl-after-finished.ts';
 import { ApiServiceRegistration } from './apiservice-registration.ts';
 import { VolumeProtectionController } from './volume-protection.ts';
 import { hostname } from 'node:os';
-import { ApiserverEndpointsController } from './apiserver-endpoints.ts';
 import { EndpointSliceController } from './endpoint-slices.ts';
 import { EndpointsController } from './endpoints.ts';
 import { LocalPathProvisioner } from './local-path-provisioner.ts';
@@ -52,7 +51,6 @@ export interface ControllerManagerOptions {
   /** How long a node may be silent before it is NotReady (--node-monitor-grace-period). */
   nodeMonitorGracePeriodMs?: number;
   /** The API server's address and port, for the `kubernetes` Service's endpoints. */
-  apiserver?: { address: string; port: number };
   /** How long pods of a missing node wait before the pod GC deletes them (40 s, as Kubernetes; tests shorten it). */
   orphanPodQuarantineMs?: number;
   /** Pod metrics for the HorizontalPodAutoscaler (metrics.k8s.io); none means HPAs report ScalingActive=False. */
@@ -121,10 +119,9 @@ export class ControllerManager {
       new VolumeProtectionController(this.informers, { claims: client('pvc-protection-controller'), volumes: client('pv-protection-controller') }),
       new ClusterRoleAggregationController(this.informers, client('clusterrole-aggregation-controller')),
     );
-    // As in kube-apiserver, the local APIServices and the kubernetes Service's endpoints are the API server's own writes.
+    // As in kube-apiserver, the local APIServices are the API server's own writes.
     const apiserverClient = new ApiClient(core, apiserverUser, 'kube-apiserver');
     this.controllers.push(new ApiServiceRegistration(core, this.informers, apiserverClient));
-    if (options.apiserver) this.controllers.push(new ApiserverEndpointsController(this.informers, apiserverClient, options.apiserver.address, options.apiserver.port));
     if (options.storageDir) this.controllers.push(new LocalPathProvisioner(this.informers, client('local-path-provisioner', 'local-path-provisioner'), recorder('local-path-provisioner', 'rancher.io/local-path', 'local-path-provisioner'), options.storageDir));
     if (options.simulatedNodes) {
       this.simulatedNodes = new SimulatedNodes(this.informers, client('simulated-nodes', 'kubelet'), { count: options.simulatedNodes, gracePeriodMs: options.nodeMonitorGracePeriodMs });

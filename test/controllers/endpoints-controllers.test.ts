@@ -3,6 +3,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deepEqual } from '../../apiserver/registry/object-meta.ts';
 import type { KubeObject } from '../../apiserver/registry/types.ts';
+import { pino } from 'pino';
+import { ApiserverEndpointsController, datastoreMasterLeases } from '../../controllers/apiserver-endpoints.ts';
 import { markRunning, testCluster, waitFor, type TestCluster } from '../scheduler/cluster.ts';
 
 type Json = Record<string, any>;
@@ -10,7 +12,7 @@ type Json = Record<string, any>;
 describe('Endpoints and EndpointSlices', () => {
   let cluster: TestCluster;
   beforeEach(async () => {
-    cluster = await testCluster({ scheduler: false, apiserver: { address: '192.0.2.10', port: 6443 } });
+    cluster = await testCluster({ scheduler: false });
     await cluster.addNode('n1', { labels: { 'topology.kubernetes.io/zone': 'zone-a' } });
   });
   afterEach(() => cluster.close());
@@ -90,14 +92,32 @@ describe('Endpoints and EndpointSlices', () => {
     await waitFor(async () => !(await endpoints('many')) && (await slices('many')).length === 0, 5000, 'the endpoints to go');
   });
 
-  it('keeps the kubernetes Service pointing at the API server', async () => {
-    await waitFor(async () => Boolean(await endpoints('kubernetes')), 5000, 'the kubernetes endpoints');
-    expect((await endpoints('kubernetes'))!.subsets).toEqual([{ addresses: [{ ip: '192.0.2.10' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }]);
-    const slice = (await cluster.get('discovery.k8s.io', 'endpointslices', 'default', 'kubernetes')) as KubeObject;
-    expect(slice).toMatchObject({ addressType: 'IPv4', endpoints: [{ addresses: ['192.0.2.10'], conditions: { ready: true } }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] });
-    expect(slice.metadata.labels).toEqual({ 'kubernetes.io/service-name': 'kubernetes' });
-    // Someone breaks them: they are put back.
-    await cluster.client.resource('', 'endpoints').delete('default', 'kubernetes');
-    await waitFor(async () => Boolean(await endpoints('kubernetes')), 5000, 'the endpoints to come back');
+  it('keeps the kubernetes Service pointing at every API server: each adds its address, one that stops removes it', async () => {
+    const leases = datastoreMasterLeases(cluster.api.datastore);
+    const servers = ['192.0.2.11', '192.0.2.10'].map((address) => new ApiserverEndpointsController(cluster.manager.informers, cluster.client, address, 6443, leases));
+    const ports = [{ name: 'https', port: 6443, protocol: 'TCP' }];
+    const addresses = async () => ((await endpoints('kubernetes'))?.subsets as Json[] | undefined)?.[0]?.addresses?.map((a: Json) => a.ip);
+    try {
+      servers[0]!.setup();
+      servers[0]!.start(pino({ level: 'silent' }));
+      await waitFor(async () => deepEqual(await addresses(), ['192.0.2.11']), 5000, 'the first server in the kubernetes endpoints');
+      servers[1]!.setup();
+      servers[1]!.start(pino({ level: 'silent' }));
+      await waitFor(async () => deepEqual(await addresses(), ['192.0.2.10', '192.0.2.11']), 5000, 'both servers');
+      expect((await endpoints('kubernetes'))!.subsets).toEqual([{ addresses: [{ ip: '192.0.2.10' }, { ip: '192.0.2.11' }], ports }]);
+      const slice = (await cluster.get('discovery.k8s.io', 'endpointslices', 'default', 'kubernetes')) as KubeObject;
+      expect(slice).toMatchObject({ addressType: 'IPv4', endpoints: [{ addresses: ['192.0.2.10'], conditions: { ready: true } }, { addresses: ['192.0.2.11'], conditions: { ready: true } }], ports });
+      expect(slice.metadata.labels).toEqual({ 'kubernetes.io/service-name': 'kubernetes' });
+      expect((await endpoints('kubernetes'))!.metadata.labels).toEqual({ 'endpointslice.kubernetes.io/skip-mirror': 'true' });
+      // Someone breaks them: they are put back.
+      await cluster.client.resource('', 'endpoints').delete('default', 'kubernetes');
+      await waitFor(async () => deepEqual(await addresses(), ['192.0.2.10', '192.0.2.11']), 5000, 'the endpoints to come back');
+      // A server that stops takes its address out (its lease goes with it).
+      await servers[0]!.stop();
+      await waitFor(async () => deepEqual(await addresses(), ['192.0.2.10']), 5000, 'the stopped server to leave');
+      expect(await leases.addresses()).toEqual(['192.0.2.10']);
+    } finally {
+      for (const server of servers) await server.stop();
+    }
   });
 });

@@ -4,6 +4,7 @@ import { cpSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { deepEqual } from '../../apiserver/registry/object-meta.ts';
 import { identityLeaseName } from '../../controllers/apiserver-identity.ts';
 import { eventually } from '../controllers/fixture.ts';
 import { startEtcd, type EtcdServer } from '../datastore/etcd-server.ts';
@@ -39,6 +40,12 @@ function leadership(server: TestServer): Map<string, string> {
     held.set(entry.lease.replace('kube-system/', ''), entry.identity);
   }
   return held;
+}
+
+/** The addresses of the kubernetes Service's endpoints. */
+async function apiserverAddresses(server: TestServer): Promise<string[]> {
+  const endpoints = (await server.request('GET', '/api/v1/namespaces/default/endpoints/kubernetes')).json as { subsets?: { addresses?: { ip: string }[] }[] };
+  return (endpoints.subsets?.[0]?.addresses ?? []).map((address) => address.ip);
 }
 
 async function podsOf(server: TestServer, app: string): Promise<{ metadata: { name: string }; spec: { nodeName?: string }; status: { phase?: string } }[]> {
@@ -106,7 +113,7 @@ describe('leader election', () => {
   it('two servers on one etcd take turns: one runs the controllers and the scheduler, the other takes over when it dies or stops', async () => {
     etcd = await startEtcd();
     const args = ['--datastore-endpoint', etcd.endpoint, '--disable-snapshots', '--simulated-nodes', '2', '--leader-elect-lease-duration', '6s', '--leader-elect-renew-deadline', '4s', '--leader-elect-retry-period', '500ms'];
-    const a = await startServer({ args: [...args, '--node-name', 'server-a'] });
+    const a = await startServer({ args: [...args, '--node-name', 'server-a', '--advertise-address', '127.0.0.11'] });
     servers.push(a);
     await eventually(() => leadership(a).size === 2, 10_000, 'server A to lead');
     // Another server gets the first one's certificates and keys (README: the datastore), then shares the cluster.
@@ -116,7 +123,7 @@ describe('leader election', () => {
       cpSync(join(first.dataDir, 'tls'), join(dataDir, 'tls'), { recursive: true });
       return dataDir;
     };
-    const b = await startServer({ dataDir: withCertificatesOf(a), args: [...args, '--node-name', 'server-b'] });
+    const b = await startServer({ dataDir: withCertificatesOf(a), args: [...args, '--node-name', 'server-b', '--advertise-address', '127.0.0.12'] });
     servers.push(b);
     // One kubeconfig and one service-account token work on both.
     expect((await runKubectl(a.kubeconfig, ['--server', b.url, 'get', 'namespace', 'default', '-o', 'name'])).stdout.trim()).toBe('namespace/default');
@@ -130,6 +137,9 @@ describe('leader election', () => {
       [identityLeaseName('server-a'), 'server-a'],
       [identityLeaseName('server-b'), 'server-b'],
     ]);
+
+    // Every server is an endpoint of the kubernetes Service, whoever leads.
+    await eventually(async () => deepEqual(await apiserverAddresses(b), ['127.0.0.11', '127.0.0.12']), 15_000, 'both servers in the kubernetes endpoints');
 
     // Work created through B is done once, by A's controllers and scheduler.
     expect((await b.kubectl(['create', 'deployment', 'web', '--image=busybox', '--replicas=4'])).code).toBe(0);
@@ -154,14 +164,18 @@ describe('leader election', () => {
     expect((await b.kubectl(['scale', 'deployment/web', '--replicas=6'])).code).toBe(0);
     await eventually(async () => (await podsOf(b, 'web')).filter((pod) => pod.status.phase === 'Running').length === 6, 30_000, 'six running pods');
     expect(await podsOf(b, 'web')).toHaveLength(6);
+    // A's master lease expires (15 s), and B takes its address out of the endpoints.
+    await eventually(async () => deepEqual(await apiserverAddresses(b), ['127.0.0.12']), 30_000, 'the dead server to leave the kubernetes endpoints');
 
     // A stopped server hands its Leases back: the waiting one takes them well within the lease duration.
-    const c = await startServer({ dataDir: withCertificatesOf(b), args: [...args, '--node-name', 'server-c'] });
+    const c = await startServer({ dataDir: withCertificatesOf(b), args: [...args, '--node-name', 'server-c', '--advertise-address', '127.0.0.13'] });
     servers.push(c);
     await b.stop();
     const stoppedAt = Date.now();
     expect(b.logs()).not.toContain('could not release the leader lease');
     await eventually(() => leadership(c).size === 2, 10_000, 'server C to take over');
+    // A stopping server takes its own address out.
+    await eventually(async () => deepEqual(await apiserverAddresses(c), ['127.0.0.13']), 5_000, 'the stopped server to leave the kubernetes endpoints');
     // Released, not expired: well within the 6 s lease duration.
     expect(Date.now() - stoppedAt).toBeLessThan(4_000);
     const spec = (await lease(c, 'kube-scheduler')).spec;
