@@ -50,7 +50,11 @@ export function sealedKeyName(value: string): string | undefined {
 }
 
 /** Whether a resource entry names a storage resource (`secrets`, `deployments.apps`, `*.apps`, `*.*`). */
+/** Keys under /registry/ that hold no resource: kube-apiserver's master leases (the kubernetes Service's endpoints). */
+const notResources = new Set(['masterleases']);
+
 function entryMatches(entry: ResourceEncryption, segment: string): boolean {
+  if (notResources.has(segment)) return false;
   const dot = segment.indexOf('.');
   const group = dot < 0 ? '' : segment.slice(dot + 1);
   return entry.resources.some((r) => r === segment || r === '*.*' || (group && r === `*.${group}`) || (!group && r === '*.'));
@@ -172,7 +176,9 @@ export class SecretsEncryption {
       const wanted = this.plan(resourceSegment(kv.key)).key?.name;
       if (sealedKeyName(kv.value) === wanted) continue;
       try {
-        await datastore.update(kv.key, this.encode(this.decode(kv.key, kv.value), kv.key), kv.modRevision);
+        // A key with a TTL (Events) keeps what is left of it.
+        const ttlSeconds = kv.expiresAt ? Math.max(1, kv.expiresAt - Math.floor(Date.now() / 1000)) : undefined;
+        await datastore.update(kv.key, this.encode(this.decode(kv.key, kv.value), kv.key), kv.modRevision, ttlSeconds ? { ttlSeconds } : undefined);
         rewritten++;
       } catch (error) {
         // Written meanwhile (with the current key) or deleted: nothing left to do for it.
