@@ -152,7 +152,9 @@ async function proxy(core: ApiCore, context: ResourceRequest, locate: (namespace
         reply.header(name, name === 'location' && typeof value === 'string' ? rewriteProxyUrl(value, links) : value);
       }
       request.raw.once('close', () => response.destroy());
-      const html = !location && response.headers['content-type']?.split(';')[0]!.trim().toLowerCase() === 'text/html';
+      // Answers without a body (HEAD, 204, 304) keep their headers as they are.
+      const bodyless = request.method === 'HEAD' || response.statusCode === 204 || response.statusCode === 304;
+      const html = !location && !bodyless && response.headers['content-type']?.split(';')[0]!.trim().toLowerCase() === 'text/html';
       if (!html) return resolve(reply.send(response));
       // A page's links to the pod's own paths are moved under the proxy path too: the page is read whole first.
       const chunks: Buffer[] = [];
