@@ -107,13 +107,16 @@ export function writtenJson(object: KubeObject): WrittenJson {
     insertAt = at;
     field = (rv) => `"resourceVersion":${JSON.stringify(rv)}`;
   }
+  let servedOnce = false;
   return {
     stored,
     // Built from the stored form (which the cache keeps anyway, flat once the datastore has read it),
     // so the served form costs a few bytes, not a second copy of the object's text.
-    // Once per object: the cache serves it as its event is applied, the writer after the datastore answered.
+    // Once per write: the cache serves the object as its event is applied, the writer after the datastore answered.
     serve: (written, rv) => {
-      if (!served.has(written)) served.set(written, stored.slice(0, insertAt) + field(rv) + stored.slice(insertAt));
+      if (servedOnce) return;
+      servedOnce = true;
+      served.set(written, stored.slice(0, insertAt) + field(rv) + stored.slice(insertAt));
     },
   };
 }

@@ -28,6 +28,19 @@ describe('the stored and served JSON of a write', () => {
     expect(JSON.parse(served).metadata.resourceVersion).toBe('12345');
   });
 
+  it('serves a write once, from its revision on, even when the object was served before it was written', () => {
+    const object: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', resourceVersion: '3' } };
+    expect(JSON.parse(objectJson(object)).metadata.resourceVersion).toBe('3');
+    const json = writtenJson(object);
+    object.metadata.resourceVersion = '9';
+    // The watch cache serves it as the event is applied; the writer's own serve afterwards changes nothing.
+    json.serve(object, '9');
+    const served = objectJson(object);
+    json.serve(object, '9');
+    expect(objectJson(object)).toBe(served);
+    expect(JSON.parse(served).metadata.resourceVersion).toBe('9');
+  });
+
   it('keeps the object as it was and text that looks like the placeholder is data', () => {
     const object: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', annotations: { x: '"resourceVersion":"\u0000k2-"' } } };
     const json = writtenJson(object);
