@@ -17,6 +17,7 @@ import { NodeStatusReporter } from './node-status.ts';
 import { machineFacts, startNodeRuntime, type NodeRuntime } from './node-runtime.ts';
 import { streamContainerLog, type LogOptions } from './pod/logs.ts';
 import { podMetricsItem, type PodUsage } from './pod/metrics.ts';
+import { nodeSelector } from './pod/cri-config.ts';
 import { PodSyncLoop } from './pod/sync-loop.ts';
 import type { Pod, PodStatus } from './pod/types.ts';
 import type { BackoffPolicy } from './pod/backoff.ts';
@@ -224,6 +225,25 @@ export class NodeAgent {
     const { imageFilesystems } = await this.node.runtime.cri.call('ImageFsInfo', {});
     const fs = imageFilesystems[0];
     return fs && { mountpoint: fs.fsId?.mountpoint || undefined, usedBytes: fs.usedBytes?.value, inodesUsed: fs.inodesUsed?.value };
+  }
+
+  /** The pid of each ready pod sandbox on this node (its network namespace's), by pod uid. */
+  async sandboxPids(): Promise<Map<string, number>> {
+    const cri = this.node.runtime.cri;
+    const { items } = await cri.call('ListPodSandbox', { filter: { state: { state: 'SANDBOX_READY' }, labelSelector: nodeSelector(this.nodeName) } });
+    const pids = new Map<string, number>();
+    await Promise.all(
+      items.map(async (sandbox) => {
+        const { info } = await cri.call('PodSandboxStatus', { podSandboxId: sandbox.id, verbose: true }).catch(() => ({ info: {} as Record<string, string> }));
+        try {
+          const pid = (JSON.parse(info.info ?? '{}') as { pid?: number }).pid;
+          if (pid && sandbox.metadata?.uid) pids.set(sandbox.metadata.uid, pid);
+        } catch {
+          // a runtime without verbose sandbox info: no network figures
+        }
+      }),
+    );
+    return pids;
   }
 
   /** metrics.k8s.io PodMetrics of this node's pods. */

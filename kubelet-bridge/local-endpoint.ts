@@ -71,6 +71,7 @@ export class LocalNodeEndpoint implements NodeEndpoint {
       pods: () => agent.pods.list(),
       podUsage: () => agent.node.metrics.collect(),
       imageFs: () => agent.imageFs(),
+      sandboxPids: () => agent.sandboxPids(),
       cgroupRoot: agent.node.pods.cgroupRoot,
       machine: agent.node.machine,
     });

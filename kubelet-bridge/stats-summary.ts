@@ -1,12 +1,14 @@
 // The kubelet's Summary API (GET /stats/summary, stats/v1alpha1) and its metrics in the Prometheus text format (GET
 // /metrics/resource, /metrics/cadvisor, /metrics), which the API server serves through `nodes/proxy`: what `kubectl
 // get --raw /api/v1/nodes/<node>/proxy/stats/summary` and Prometheus' usual node scrape jobs read. The node's figures come
-// from /proc and statfs of the kubelet's directory, the containers' from the runtime's CRI stats. Not reported:
-// network, volumes, container logs and pods' ephemeral storage (the kubelet adds them; k2 does not measure them).
+// from /proc and statfs of the kubelet's directory, the containers' from the runtime's CRI stats, networks from
+// /proc/<pid>/net/dev. Not reported: volumes, container logs and pods' ephemeral storage (the kubelet adds them; k2
+// does not measure them).
 import { readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { goFloatText } from '../apiserver/tables/jsonpath.ts';
+import { nodeNetwork, podNetwork } from './network-stats.ts';
 import { bootTime, nodeCpuNanoSeconds, nodeMemory, type NodeUsageSampler } from './node-usage.ts';
 import type { ContainerUsage, PodUsage } from './pod/metrics.ts';
 import { bytes } from './pod/quantity.ts';
@@ -23,6 +25,8 @@ export interface SummarySource {
   podUsage(): Promise<PodUsage[]>;
   /** The runtime's image filesystem (CRI ImageFsInfo). */
   imageFs(): Promise<{ mountpoint?: string; usedBytes?: number; inodesUsed?: number } | undefined>;
+  /** A process in each pod's network namespace (its sandbox), by pod uid. */
+  sandboxPids(): Promise<Map<string, number>>;
 }
 
 const time = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -94,7 +98,7 @@ function sum(values: (number | undefined)[]): number | undefined {
   return values.some((v) => v === undefined) ? undefined : values.reduce<number>((total, v) => total + v!, 0);
 }
 
-function podStats(usage: PodUsage, pod: KubeObject | undefined, imageFs: Json | undefined): Json {
+function podStats(usage: PodUsage, pod: KubeObject | undefined, imageFs: Json | undefined, network: Json | undefined): Json {
   const spec = (pod?.spec as Json | undefined) ?? {};
   const status = (pod?.status as Json | undefined) ?? {};
   const containers = usage.containers.map((c) =>
@@ -120,18 +124,32 @@ function podStats(usage: PodUsage, pod: KubeObject | undefined, imageFs: Json | 
       pageFaults: sum(usage.containers.map((c) => c.stats.pageFaults)),
       majorPageFaults: sum(usage.containers.map((c) => c.stats.majorPageFaults)),
     }),
+    network,
   });
 }
 
 /** GET /stats/summary: the node, then every pod with running containers. */
 export async function statsSummary(source: SummarySource): Promise<Json> {
   const now = Date.now();
-  const [usage, imageFsUsage, nodeFs] = await Promise.all([source.podUsage(), source.imageFs().catch(() => undefined), fsStats(source.dataDir, now)]);
+  const [usage, imageFsUsage, nodeFs, pids, network] = await Promise.all([
+    source.podUsage(),
+    source.imageFs().catch(() => undefined),
+    fsStats(source.dataDir, now),
+    source.sandboxPids().catch(() => new Map<string, number>()),
+    nodeNetwork(time(now)).catch(() => undefined),
+  ]);
   const imageFsCapacity = (imageFsUsage?.mountpoint && (await fsStats(imageFsUsage.mountpoint, now))) || nodeFs;
   const imageFs = imageFsCapacity && defined({ ...imageFsCapacity, usedBytes: imageFsUsage?.usedBytes ?? imageFsCapacity.usedBytes, inodesUsed: imageFsUsage?.inodesUsed ?? imageFsCapacity.inodesUsed });
   source.usage.sample();
   const memory = nodeMemory();
   const pods = new Map(source.pods().map((pod) => [pod.metadata.uid, pod]));
+  // A pod on the host's network has no network of its own to report.
+  const podNetworkOf = async (uid: string) => {
+    const pid = pids.get(uid);
+    return pid && !(pods.get(uid)?.spec as Json | undefined)?.hostNetwork ? podNetwork(pid, time(now)) : undefined;
+  };
+  const measured = usage.filter((u) => u.containers.length);
+  const networks = await Promise.all(measured.map((u) => podNetworkOf(u.uid)));
   return {
     node: defined({
       nodeName: source.nodeName,
@@ -146,11 +164,12 @@ export async function statsSummary(source: SummarySource): Promise<Json> {
         pageFaults: memory.pageFaults,
         majorPageFaults: memory.majorPageFaults,
       },
+      network,
       fs: nodeFs,
       runtime: imageFs ? { imageFs } : undefined,
       rlimit: processLimits(now),
     }),
-    pods: usage.filter((u) => u.containers.length).map((u) => podStats(u, pods.get(u.uid), imageFs)),
+    pods: measured.map((u, i) => podStats(u, pods.get(u.uid), imageFs, networks[i])),
   };
 }
 

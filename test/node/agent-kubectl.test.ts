@@ -455,6 +455,12 @@ describe("the node's kubelet paths through nodes/proxy", () => {
     // The limit less what the container uses.
     expect(container.memory.availableBytes).toBe(64 * 1024 * 1024 - container.memory.workingSetBytes);
     expect(pod.cpu.usageCoreNanoSeconds).toBe(container.cpu.usageCoreNanoSeconds);
+    // The pod's own network (its eth0), and the node's default-route interface.
+    expect(pod.network).toMatchObject({ name: 'eth0', rxBytes: expect.any(Number), txBytes: expect.any(Number), interfaces: [expect.objectContaining({ name: 'eth0' })] });
+    expect(summary.node.network.interfaces.map((i: { name: string }) => i.name)).toContain(summary.node.network.name);
+    // The pod's namespace, not the node's: the node has the pods' bridge, the pod does not.
+    expect(summary.node.network.interfaces.map((i: { name: string }) => i.name)).toContain('k2-cni0');
+    expect(pod.network.interfaces.map((i: { name: string }) => i.name)).not.toContain('k2-cni0');
   }, 60_000);
 
   it('serves the resource metrics Prometheus scrapes (metrics/resource)', async () => {
