@@ -72,6 +72,7 @@ export class LocalNodeEndpoint implements NodeEndpoint {
       podUsage: () => agent.node.metrics.collect(),
       imageFs: () => agent.imageFs(),
       sandboxPids: () => agent.sandboxPids(),
+      volumePaths: (uid) => agent.node.pods.volumePaths(uid),
       cgroupRoot: agent.node.pods.cgroupRoot,
       machine: agent.node.machine,
     });

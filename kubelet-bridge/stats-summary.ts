@@ -2,8 +2,8 @@
 // /metrics/resource, /metrics/cadvisor, /metrics), which the API server serves through `nodes/proxy`: what `kubectl
 // get --raw /api/v1/nodes/<node>/proxy/stats/summary` and Prometheus' usual node scrape jobs read. The node's figures come
 // from /proc and statfs of the kubelet's directory, the containers' from the runtime's CRI stats, networks from
-// /proc/<pid>/net/dev. Not reported: volumes, container logs and pods' ephemeral storage (the kubelet adds them; k2
-// does not measure them).
+// /proc/<pid>/net/dev, volumes from statfs and a count of their folders. Not reported: container logs and pods'
+// ephemeral storage (the kubelet adds them; k2 does not measure them).
 import { readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import type { KubeObject } from '../apiserver/registry/types.ts';
@@ -12,6 +12,7 @@ import { nodeNetwork, podNetwork } from './network-stats.ts';
 import { bootTime, nodeCpuNanoSeconds, nodeMemory, type NodeUsageSampler } from './node-usage.ts';
 import type { ContainerUsage, PodUsage } from './pod/metrics.ts';
 import { bytes } from './pod/quantity.ts';
+import { volumeUsage } from './volume-usage.ts';
 
 type Json = Record<string, any>;
 
@@ -27,6 +28,8 @@ export interface SummarySource {
   imageFs(): Promise<{ mountpoint?: string; usedBytes?: number; inodesUsed?: number } | undefined>;
   /** A process in each pod's network namespace (its sandbox), by pod uid. */
   sandboxPids(): Promise<Map<string, number>>;
+  /** The folders of a pod's volumes on the node, by volume name. */
+  volumePaths(uid: string): Map<string, string>;
 }
 
 const time = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -98,7 +101,26 @@ function sum(values: (number | undefined)[]): number | undefined {
   return values.some((v) => v === undefined) ? undefined : values.reduce<number>((total, v) => total + v!, 0);
 }
 
-function podStats(usage: PodUsage, pod: KubeObject | undefined, imageFs: Json | undefined, network: Json | undefined): Json {
+/**
+ * The pod's volumes the kubelet measures (not hostPath ones): their filesystem and what their folder holds, with the
+ * claim of a PersistentVolumeClaim volume.
+ */
+async function volumeStats(pod: KubeObject | undefined, paths: Map<string, string>, at: string): Promise<Json[] | undefined> {
+  const volumes = ((pod?.spec as Json | undefined)?.volumes ?? []) as Json[];
+  const measured = await Promise.all(
+    volumes.map(async (volume) => {
+      const path = paths.get(volume.name);
+      if (!path || volume.hostPath) return undefined;
+      const usage = await volumeUsage(path);
+      const claim = volume.persistentVolumeClaim?.claimName;
+      return usage && { time: at, ...usage, name: volume.name, ...(claim ? { pvcRef: { name: claim, namespace: pod!.metadata.namespace } } : {}) };
+    }),
+  );
+  const present = measured.filter((v) => v !== undefined);
+  return present.length ? present : undefined;
+}
+
+function podStats(usage: PodUsage, pod: KubeObject | undefined, imageFs: Json | undefined, network: Json | undefined, volume: Json[] | undefined): Json {
   const spec = (pod?.spec as Json | undefined) ?? {};
   const status = (pod?.status as Json | undefined) ?? {};
   const containers = usage.containers.map((c) =>
@@ -125,6 +147,7 @@ function podStats(usage: PodUsage, pod: KubeObject | undefined, imageFs: Json | 
       majorPageFaults: sum(usage.containers.map((c) => c.stats.majorPageFaults)),
     }),
     network,
+    volume,
   });
 }
 
@@ -150,6 +173,7 @@ export async function statsSummary(source: SummarySource): Promise<Json> {
   };
   const measured = usage.filter((u) => u.containers.length);
   const networks = await Promise.all(measured.map((u) => podNetworkOf(u.uid)));
+  const volumes = await Promise.all(measured.map((u) => volumeStats(pods.get(u.uid), source.volumePaths(u.uid), time(now))));
   return {
     node: defined({
       nodeName: source.nodeName,
@@ -169,7 +193,7 @@ export async function statsSummary(source: SummarySource): Promise<Json> {
       runtime: imageFs ? { imageFs } : undefined,
       rlimit: processLimits(now),
     }),
-    pods: measured.map((u, i) => podStats(u, pods.get(u.uid), imageFs, networks[i])),
+    pods: measured.map((u, i) => podStats(u, pods.get(u.uid), imageFs, networks[i], volumes[i])),
   };
 }
 
@@ -227,13 +251,27 @@ export function resourceMetricsText(summary: Json): string {
   return prometheusText(families);
 }
 
-/** GET /metrics: the kubelet's own gauges of what runs on the node. */
+/** GET /metrics: the kubelet's own gauges of what runs on the node, and how full its pods' claims are. */
 export async function kubeletMetricsText(source: SummarySource): Promise<string> {
-  const usage = (await source.podUsage()).filter((u) => u.containers.length);
+  const summary = await statsSummary(source);
+  const pods = summary.pods as Json[];
+  const claims = pods.flatMap((pod) => ((pod.volume ?? []) as Json[]).filter((v) => v.pvcRef));
+  const claimGauge = (name: string, help: string, field: string): Family => ({
+    name: `kubelet_volume_stats_${name}`,
+    help: `[ALPHA] ${help}`,
+    type: 'gauge',
+    samples: claims.map((v) => ({ labels: { namespace: v.pvcRef.namespace, persistentvolumeclaim: v.pvcRef.name }, value: v[field] })),
+  });
   return prometheusText([
     { name: 'kubelet_node_name', help: "[ALPHA] The node's name. The count is always 1.", type: 'gauge', samples: [{ labels: { node: source.nodeName }, value: 1 }] },
-    { name: 'kubelet_running_containers', help: '[ALPHA] Number of containers currently running', type: 'gauge', samples: [{ labels: { container_state: 'running' }, value: usage.reduce((n, u) => n + u.containers.length, 0) }] },
-    { name: 'kubelet_running_pods', help: '[ALPHA] Number of pods that have a running pod sandbox', type: 'gauge', samples: [{ value: usage.length }] },
+    { name: 'kubelet_running_containers', help: '[ALPHA] Number of containers currently running', type: 'gauge', samples: [{ labels: { container_state: 'running' }, value: pods.reduce((n, p) => n + (p.containers as Json[]).length, 0) }] },
+    { name: 'kubelet_running_pods', help: '[ALPHA] Number of pods that have a running pod sandbox', type: 'gauge', samples: [{ value: pods.length }] },
+    claimGauge('available_bytes', 'Number of available bytes in the volume', 'availableBytes'),
+    claimGauge('capacity_bytes', 'Capacity in bytes of the volume', 'capacityBytes'),
+    claimGauge('inodes', 'Maximum number of inodes in the volume', 'inodes'),
+    claimGauge('inodes_free', 'Number of free inodes in the volume', 'inodesFree'),
+    claimGauge('inodes_used', 'Number of used inodes in the volume', 'inodesUsed'),
+    claimGauge('used_bytes', 'Number of used bytes in the volume', 'usedBytes'),
   ]);
 }
 

@@ -107,6 +107,11 @@ export class PodRuntime {
     this.log = options.log;
   }
 
+  /** The folders of a pod's prepared volumes, by volume name (none before the pod's first sync here). */
+  volumePaths(uid: string): Map<string, string> {
+    return new Map([...(this.states.get(uid)?.volumes.prepared ?? [])].map(([name, volume]) => [name, volume.hostPath]));
+  }
+
   podDir(uid: string): string {
     return join(this.options.dataDir, 'agent', 'pods', uid);
   }

@@ -122,10 +122,14 @@ export class PodVolumes {
     private readonly node: NodeFacts,
   ) {}
 
+  /** What the last setup prepared (the volumes' folders, for their usage figures). */
+  prepared: ReadonlyMap<string, PreparedVolume> = new Map();
+
   /** Prepares every volume of the pod; returns each volume's folder on the host. */
   async setup(pod: Pod, podIPs: string[]): Promise<Map<string, PreparedVolume>> {
     const prepared = new Map<string, PreparedVolume>();
     for (const volume of pod.spec.volumes ?? []) prepared.set(volume.name, await this.setupVolume(pod, volume, podIPs));
+    this.prepared = prepared;
     return prepared;
   }
 

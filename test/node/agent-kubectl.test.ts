@@ -246,6 +246,17 @@ describe('pod lifecycle on the node', () => {
     await kc(['wait', '--for=condition=Ready', 'pod/keeper-0', '--timeout=60s']);
     // The new pod found the file the first one wrote, and left it as it was.
     expect((await kc(['exec', 'keeper-0', '--', 'cat', '/data/first'])).trim()).toBe(written);
+    // The node reports how full the claim is: in the Summary API, and as the kubelet's volume gauges.
+    await kc(['exec', 'keeper-0', '--', 'sh', '-c', 'head -c 1048576 /dev/zero > /data/mib']);
+    const summary = JSON.parse(await ok(['get', '--raw', `/api/v1/nodes/${server.nodeName}/proxy/stats/summary`]));
+    const keeper = summary.pods.find((p: { podRef: { name: string; namespace: string } }) => p.podRef.name === 'keeper-0' && p.podRef.namespace === ns);
+    const data = keeper.volume.find((v: { name: string }) => v.name === 'data');
+    expect(data).toMatchObject({ pvcRef: { name: 'data-keeper-0', namespace: ns }, capacityBytes: expect.any(Number), availableBytes: expect.any(Number), inodesUsed: 3 });
+    expect(data.usedBytes).toBeGreaterThanOrEqual(1048576);
+    const gauges = await ok(['get', '--raw', `/api/v1/nodes/${server.nodeName}/proxy/metrics`]);
+    expect(gauges).toContain('# HELP kubelet_volume_stats_used_bytes [ALPHA] Number of used bytes in the volume\n# TYPE kubelet_volume_stats_used_bytes gauge\n');
+    expect(gauges).toMatch(new RegExp(`^kubelet_volume_stats_used_bytes\\{namespace="${ns}",persistentvolumeclaim="data-keeper-0"\\} \\d`, 'm'));
+    expect(gauges).toMatch(new RegExp(`^kubelet_volume_stats_capacity_bytes\\{namespace="${ns}",persistentvolumeclaim="data-keeper-0"\\} `, 'm'));
     await kc(['delete', 'statefulset', 'keeper', '--wait=false']);
   }, 200_000);
 
