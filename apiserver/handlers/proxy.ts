@@ -210,8 +210,8 @@ export async function serveProxyUpgrade(core: ApiCore, resource: 'pods' | 'servi
 
 /**
  * `nodes/proxy`: a request to the node's kubelet endpoint, as kube-apiserver makes it on the kubelet's port. k2's nodes
- * answer the kubelet's read-only paths (/healthz, /pods, /stats/summary, /metrics, /metrics/resource, /metrics/cadvisor); the server's own node in
- * process, a remote agent on its HTTPS endpoint.
+ * answer the kubelet's read-only paths (/healthz, /pods, /stats/summary, /metrics, /metrics/resource,
+ * /metrics/cadvisor): the server's own node in process, a remote agent on its HTTPS endpoint.
  */
 async function nodeProxy(core: ApiCore, connector: NodeConnector, context: ResourceRequest): Promise<unknown> {
   const { info, request, reply } = context;
