@@ -37,7 +37,8 @@ export interface NodeRegistration {
 /** Whatever makes the node NotReady, or undefined when it is ready. */
 export type ReadinessCheck = () => Promise<string | undefined>;
 
-function readText(path: string): string {
+/** A small /proc or /sys file, trimmed; empty when it cannot be read. */
+export function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8').trim();
   } catch {
@@ -57,12 +58,19 @@ interface Pressure {
   storageBytes: number;
 }
 
+/** The highest pid the kernel hands out, and the tasks running now (what PID pressure and the Summary API's rlimit read). */
+export function processCounts(): { pidMax: number; threads: number } {
+  return {
+    pidMax: Number(readText('/proc/sys/kernel/pid_max')) || 32768,
+    threads: Number(/^(?:\S+\s+){3}\d+\/(\d+)/.exec(readText('/proc/loadavg'))?.[1] ?? 0),
+  };
+}
+
 async function measurePressure(dataDir: string): Promise<Pressure> {
   const available = memInfoBytes('MemAvailable') ?? Infinity;
   const fs = await statfs(dataDir).catch(() => undefined);
   const disk = fs ? fs.bavail / fs.blocks < diskPressureFraction : false;
-  const pidMax = Number(readText('/proc/sys/kernel/pid_max')) || 32768;
-  const threads = Number(/^(?:\S+\s+){3}\d+\/(\d+)/.exec(readText('/proc/loadavg'))?.[1] ?? 0);
+  const { pidMax, threads } = processCounts();
   return { memory: available < memoryPressureBytes, disk, pid: (pidMax - threads) / pidMax < pidPressureFraction, storageBytes: fs ? fs.blocks * fs.bsize : 0 };
 }
 

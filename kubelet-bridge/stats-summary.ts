@@ -4,11 +4,11 @@
 // from /proc and statfs of the kubelet's directory, the containers' from the runtime's CRI stats, networks from
 // /proc/<pid>/net/dev, volumes from statfs and a count of their folders. Not reported: container logs and pods'
 // ephemeral storage (the kubelet adds them; k2 does not measure them).
-import { readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { goFloatText } from '../apiserver/tables/jsonpath.ts';
 import { nodeNetwork, podNetwork } from './network-stats.ts';
+import { processCounts, readText } from './node-status.ts';
 import { bootTime, nodeCpuNanoSeconds, nodeMemory, type NodeUsageSampler } from './node-usage.ts';
 import type { ContainerUsage, PodUsage } from './pod/metrics.ts';
 import { bytes } from './pod/quantity.ts';
@@ -49,15 +49,8 @@ async function fsStats(path: string, at: number): Promise<Json | undefined> {
 }
 
 function processLimits(at: number): Json {
-  const read = (path: string) => {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch {
-      return '';
-    }
-  };
-  const threads = Number(/^(?:\S+\s+){3}\d+\/(\d+)/.exec(read('/proc/loadavg'))?.[1] ?? 0);
-  return { time: time(at), maxpid: Number(read('/proc/sys/kernel/pid_max')) || 0, curproc: threads };
+  const { pidMax, threads } = processCounts();
+  return { time: time(at), maxpid: pidMax, curproc: threads };
 }
 
 /** Present values only, as Go's omitempty leaves out nil pointers. */
@@ -275,14 +268,6 @@ export async function kubeletMetricsText(source: SummarySource): Promise<string>
   ]);
 }
 
-function readId(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
 /**
  * GET /metrics/cadvisor: cAdvisor's container series that dashboards chart (cpu, memory, limits, start times), per
  * running container, labelled as the kubelet labels them; and the machine's cores and memory.
@@ -317,7 +302,7 @@ export async function cadvisorMetricsText(source: SummarySource & { cgroupRoot: 
       if (startedAt) started.samples.push({ labels, value: Date.parse(startedAt) / 1000 });
     }
   }
-  const machine = { boot_id: readId('/proc/sys/kernel/random/boot_id'), machine_id: readId('/etc/machine-id'), system_uuid: readId('/sys/class/dmi/id/product_uuid') };
+  const machine = { boot_id: readText('/proc/sys/kernel/random/boot_id'), machine_id: readText('/etc/machine-id'), system_uuid: readText('/sys/class/dmi/id/product_uuid') };
   return prometheusText([
     cpu,
     rss,
