@@ -52,6 +52,12 @@ export interface ListResult {
 export interface WriteOptions {
   /** Expire the key after this many seconds (Kubernetes Events: 1 h). */
   ttlSeconds?: number;
+  /**
+   * Updates only: the value the key holds at `expectedModRevision`, when the caller has it (the watch cache does). A
+   * backend may give it as the event's prevKv value instead of reading the row again; it is used only when the
+   * compare-and-swap succeeds, that is when it is the value of that very revision.
+   */
+  previousValue?: string;
 }
 
 export interface WatchHandle {

@@ -186,7 +186,13 @@ export class ResourceStore {
     const options = { ttlSeconds: this.description.ttlSeconds };
     if (settled) this.cache.expectWrite(key, value, object, json);
     try {
-      const kv = revision === undefined ? await this.deps.datastore.create(key, value, options) : await this.deps.datastore.update(key, value, revision, options);
+      let kv: KeyValue;
+      if (revision === undefined) kv = await this.deps.datastore.create(key, value, options);
+      else {
+        // The value being replaced, as the cache holds it, spares the datastore reading it again for the event.
+        const replaced = this.cache.get(key);
+        kv = await this.deps.datastore.update(key, value, revision, replaced?.revision === revision ? { ...options, previousValue: replaced.value } : options);
+      }
       this.cache.noteWrite(kv.modRevision);
       object.metadata.resourceVersion = String(kv.modRevision);
       if (settled) json.serve(object, object.metadata.resourceVersion);

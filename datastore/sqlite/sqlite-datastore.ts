@@ -61,7 +61,7 @@ type ReplayRow = [...Row, prevValue: string | null, prevCreateRevision: number |
 
 type Write =
   | { op: 'create'; key: string; value: string; expiresAt: number }
-  | { op: 'update'; key: string; value: string; expected: number; expiresAt: number }
+  | { op: 'update'; key: string; value: string; expected: number; expiresAt: number; previousValue?: string }
   | { op: 'delete'; key: string; expected?: number };
 
 interface PendingWrite {
@@ -215,6 +215,8 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
   private prepare(db: Database.Database) {
     return {
       current: db.prepare(`SELECT ${rowColumns} FROM kv WHERE key = ? AND superseded IS NULL`).raw(),
+      // The current row without its value, for an update whose caller gave the value it replaces.
+      currentMeta: db.prepare(`SELECT revision, key, NULL, create_revision, prev_revision, expires_at FROM kv WHERE key = ? AND superseded IS NULL`).raw(),
       insert: db.prepare('INSERT INTO kv (revision, key, value, create_revision, prev_revision, superseded, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       supersede: db.prepare('UPDATE kv SET superseded = ? WHERE revision = ?'),
       getAt: db.prepare(`SELECT ${rowColumns} FROM kv WHERE key = ? AND revision <= ? ORDER BY revision DESC LIMIT 1`).raw(),
@@ -332,7 +334,7 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
   }
 
   update(key: string, value: string, expectedModRevision: number, options?: WriteOptions): Promise<KeyValue> {
-    return this.enqueue(() => ({ op: 'update', key, value, expected: expectedModRevision, expiresAt: expiryFor(options) }));
+    return this.enqueue(() => ({ op: 'update', key, value, expected: expectedModRevision, expiresAt: expiryFor(options), previousValue: options?.previousValue }));
   }
 
   delete(key: string, expectedModRevision?: number): Promise<DeletedKeyValue> {
@@ -496,8 +498,14 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       events.push({ type: 'create', key, revision, kv });
       return kv;
     }
-    const current = stmt.current.get(key) as Row | undefined;
+    // Reading a value back costs more than the rest of an update: one the caller gave for the expected revision is used.
+    const known = write.op === 'update' && write.previousValue !== undefined;
+    let current = (known ? stmt.currentMeta : stmt.current).get(key) as Row | undefined;
     if (!current) throw new KeyNotFoundError(key);
+    if (known) {
+      if (current[0] === write.expected) current[2] = write.previousValue!;
+      else current = stmt.current.get(key) as Row;
+    }
     const prevKv = toKeyValue(current);
     const [currentRevision, , , createRevision] = current;
     if (write.expected !== undefined && currentRevision !== write.expected) throw new ConflictError(key, prevKv);

@@ -191,6 +191,18 @@ describe.each(backends)('datastore conformance: $name', (backend) => {
     expect(await store.list('/registry/', { revision: current + 100 }).catch((error: unknown) => error)).toBeInstanceOf(FutureRevisionError);
   });
 
+  it('takes the value an update replaces from its caller only when the compare-and-swap holds', async () => {
+    const prefix = '/registry/configmaps/known/';
+    const key = `${prefix}a`;
+    const created = await store.create(key, 'one');
+    const watching = collect(store, prefix, await store.currentRevision(), (seen) => seen.length >= 1);
+    const updated = await store.update(key, 'two', created.modRevision, { previousValue: 'one' });
+    expect((await watching)[0]).toMatchObject({ type: 'update', kv: { value: 'two' }, prevKv: { value: 'one', modRevision: created.modRevision } });
+    const stale = await store.update(key, 'three', created.modRevision, { previousValue: 'one' }).catch((error: unknown) => error);
+    expect(stale).toBeInstanceOf(ConflictError);
+    expect((stale as ConflictError).current).toMatchObject({ value: 'two', modRevision: updated.modRevision });
+  });
+
   it('replays history then delivers live events in revision order, with previous values', async () => {
     const prefix = '/registry/pods/watch/';
     const start = await store.currentRevision();
