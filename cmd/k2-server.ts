@@ -44,10 +44,11 @@ import type { Logger } from './logging.ts';
 import { defaultKubeconfig } from './paths.ts';
 import type { ServerOptions } from './server-options.ts';
 
-/** The host names and addresses every serving certificate carries, plus --tls-san. */
+/** The host names and addresses every serving certificate carries, plus --advertise-address and --tls-san. */
 function servingSans(options: ServerOptions): string[] {
   const sans = new Set(['localhost', '127.0.0.1', '::1', hostname(), 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local']);
   if (!['0.0.0.0', '::'].includes(options.bindAddress)) sans.add(options.bindAddress);
+  if (options.advertiseAddress) sans.add(options.advertiseAddress);
   for (const san of options.tlsSan) sans.add(san);
   return [...sans];
 }

@@ -1,6 +1,7 @@
 // The controllers and the scheduler run only on the server holding their Lease in kube-system, as
 // kube-controller-manager and kube-scheduler do: two servers sharing one etcd take turns and never both act.
-import { cpSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -138,6 +139,8 @@ describe('leader election', () => {
       [identityLeaseName('server-b'), 'server-b'],
     ]);
 
+    // Each serving certificate carries its server's advertised address.
+    expect(new X509Certificate(readFileSync(join(b.dataDir, 'tls', 'serving.crt'))).subjectAltName).toContain('IP Address:127.0.0.12');
     // Every server is an endpoint of the kubernetes Service, whoever leads.
     await eventually(async () => deepEqual(await apiserverAddresses(b), ['127.0.0.11', '127.0.0.12']), 15_000, 'both servers in the kubernetes endpoints');
 
