@@ -29,11 +29,15 @@ function chunk(text: string): Buffer {
   return Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n')]);
 }
 
+/** The event's line framed as a chunk; the cached text gives way to it (events stay cached for the watch window). */
 function framedLine(event: CacheEvent, versionKey: string, line: string): Buffer {
   let perVersion = framedCache.get(event);
   if (!perVersion) framedCache.set(event, (perVersion = new Map()));
   let framed = perVersion.get(versionKey);
-  if (!framed) perVersion.set(versionKey, (framed = chunk(line)));
+  if (!framed) {
+    perVersion.set(versionKey, (framed = chunk(line)));
+    lineCache.get(event)?.delete(versionKey);
+  }
   return framed;
 }
 
@@ -101,8 +105,10 @@ export async function serveWatch(core: ApiCore, context: ResourceRequest): Promi
 
   const onEvent = (event: CacheEvent) => {
     if (!filtered) {
-      const line = lineFor(event.type, event.object, event);
       // Table lines differ per watcher (column definitions go with a watcher's first event): framed per write.
+      const framed = socket && shape.shape !== 'table' ? framedCache.get(event)?.get(versionKey) : undefined;
+      if (framed) return write('', framed);
+      const line = lineFor(event.type, event.object, event);
       write(line, socket && shape.shape !== 'table' ? framedLine(event, versionKey, line) : undefined);
       return;
     }
