@@ -46,13 +46,16 @@ function requestInfoOf(request: FastifyRequest): RequestInfo | undefined {
 }
 
 /** Releases a slot once, when the response ends or the connection drops. */
-function onDone(reply: FastifyReply, release: () => void): void {
+function onDone(reply: FastifyReply, release: () => void, options: { atEnd?: boolean } = {}): void {
   let released = false;
   const once = () => {
     if (released) return;
     released = true;
     release();
   };
+  // `atEnd`: as the server ends the response ('prefinish'). A watch client that has read the end may open its next
+  // watch before the last write's completion ('finish') is seen here, and must find its slot free.
+  if (options.atEnd) reply.raw.once('prefinish', once);
   reply.raw.once('finish', once);
   reply.raw.once('close', once);
 }
@@ -86,11 +89,15 @@ export function requestLimitsFilter(limits: RequestLimits): RequestFilter {
       const open = watches.get(user) ?? 0;
       if (open >= limits.maxWatchesPerUser) throw errors.tooManyRequests(`too many watches are open for user "${user}" (at most ${limits.maxWatchesPerUser}); close some and retry`, 1);
       watches.set(user, open + 1);
-      onDone(reply, () => {
-        const left = (watches.get(user) ?? 1) - 1;
-        if (left > 0) watches.set(user, left);
-        else watches.delete(user);
-      });
+      onDone(
+        reply,
+        () => {
+          const left = (watches.get(user) ?? 1) - 1;
+          if (left > 0) watches.set(user, left);
+          else watches.delete(user);
+        },
+        { atEnd: true },
+      );
       return;
     }
     if (isLongRunning(request, info)) return;
