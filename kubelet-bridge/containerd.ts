@@ -114,6 +114,8 @@ export class ContainerdSupervisor implements ContainerRuntime {
   readonly cri: CriClient;
   private child?: ChildProcess;
   private logStream?: WriteStream;
+  /** The child's output has all been read ('close' comes after 'exit', once stdout and stderr have ended). */
+  private outputDone: Promise<void> = Promise.resolve();
   private stopping = false;
   private restartDelayMs = 500;
   private restartTimer?: NodeJS.Timeout;
@@ -143,6 +145,8 @@ export class ContainerdSupervisor implements ContainerRuntime {
     await mkdir(layout.cniConfDir, { recursive: true });
     await writeFile(layout.configFile, containerdConfig(layout, { sandboxImage: options.sandboxImage ?? defaultSandboxImage, cniBinDir }));
     supervisor.logStream = createWriteStream(layout.logFile, { flags: 'a' });
+    // A log that cannot be written (disk full) is reported, never a crash of the server.
+    supervisor.logStream.on('error', (error) => options.log.warn({ err: error, file: layout.logFile }, "cannot write containerd's log"));
     try {
       await supervisor.launch();
     } catch (error) {
@@ -163,6 +167,7 @@ export class ContainerdSupervisor implements ContainerRuntime {
     this.starts++;
     child.stdout!.pipe(this.logStream!, { end: false });
     child.stderr!.pipe(this.logStream!, { end: false });
+    this.outputDone = new Promise((resolve) => child.once('close', () => resolve()));
     const exited = new Promise<string>((resolve) =>
       child.once('exit', (code, signal) => resolve(`containerd exited (${signal ?? `code ${code}`}); its log is ${this.layout.logFile}`)),
     );
@@ -213,6 +218,11 @@ export class ContainerdSupervisor implements ContainerRuntime {
       await exited;
       clearTimeout(timer);
     }
+    // The log ends once containerd's last output is in it: ending it at 'exit' let buffered output be written after
+    // its end (an uncaught error). A stuck pipe does not hold the stop up for long.
+    await Promise.race([this.outputDone, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    child?.stdout?.unpipe(this.logStream);
+    child?.stderr?.unpipe(this.logStream);
     await new Promise((resolve) => (this.logStream ? this.logStream.end(resolve) : resolve(undefined)));
   }
 }
