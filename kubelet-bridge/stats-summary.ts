@@ -5,6 +5,7 @@
 // /proc/<pid>/net/dev, volumes from statfs and a count of their folders. Not reported: container logs and pods'
 // ephemeral storage (the kubelet adds them; k2 does not measure them).
 import { statfs } from 'node:fs/promises';
+import { timestamp } from '../apiserver/registry/object-meta.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import { goFloatText } from '../apiserver/tables/jsonpath.ts';
 import { nodeNetwork, podNetwork } from './network-stats.ts';
@@ -32,7 +33,17 @@ export interface SummarySource {
   volumePaths(uid: string): Map<string, string>;
 }
 
-const time = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+const time = (ms: number) => timestamp(new Date(ms));
+
+/** A container's spec and status in its pod (regular or init). */
+function containerOf(pod: KubeObject | undefined, name: string): { spec?: Json; status?: Json } {
+  const spec = (pod?.spec as Json | undefined) ?? {};
+  const status = (pod?.status as Json | undefined) ?? {};
+  return {
+    spec: [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find((c: Json) => c.name === name),
+    status: [...(status.containerStatuses ?? []), ...(status.initContainerStatuses ?? [])].find((c: Json) => c.name === name),
+  };
+}
 
 async function fsStats(path: string, at: number): Promise<Json | undefined> {
   const fs = await statfs(path).catch(() => undefined);
@@ -114,17 +125,11 @@ async function volumeStats(pod: KubeObject | undefined, paths: Map<string, strin
 }
 
 function podStats(usage: PodUsage, pod: KubeObject | undefined, imageFs: Json | undefined, network: Json | undefined, volume: Json[] | undefined): Json {
-  const spec = (pod?.spec as Json | undefined) ?? {};
   const status = (pod?.status as Json | undefined) ?? {};
-  const containers = usage.containers.map((c) =>
-    containerStats(
-      c,
-      [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find((s: Json) => s.name === c.name),
-      [...(status.containerStatuses ?? []), ...(status.initContainerStatuses ?? [])].find((s: Json) => s.name === c.name),
-      status.startTime,
-      imageFs,
-    ),
-  );
+  const containers = usage.containers.map((c) => {
+    const { spec, status: containerStatus } = containerOf(pod, c.name);
+    return containerStats(c, spec, containerStatus, status.startTime, imageFs);
+  });
   const at = time(usage.timestamp);
   return defined({
     podRef: { name: usage.name, namespace: usage.namespace, uid: usage.uid },
@@ -284,11 +289,8 @@ export async function cadvisorMetricsText(source: SummarySource & { cgroupRoot: 
   const started = family('container_start_time_seconds', 'Start time of the container since unix epoch in seconds.', 'gauge');
   for (const podUsage of usage) {
     const pod = pods.get(podUsage.uid);
-    const spec = (pod?.spec as Json | undefined) ?? {};
-    const status = (pod?.status as Json | undefined) ?? {};
     for (const container of podUsage.containers) {
-      const containerSpec = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find((c: Json) => c.name === container.name);
-      const containerStatus = [...(status.containerStatuses ?? []), ...(status.initContainerStatuses ?? [])].find((c: Json) => c.name === container.name);
+      const { spec: containerSpec, status: containerStatus } = containerOf(pod, container.name);
       const id = `${source.cgroupRoot.replace(/\/+$/, '')}/pod${podUsage.uid}/${container.id}`;
       const labels = { container: container.name, id, image: containerStatus?.image ?? containerSpec?.image ?? '', name: container.id, namespace: podUsage.namespace, pod: podUsage.name };
       const { stats } = container;
