@@ -3,8 +3,8 @@
 // supersedes it. Current reads use a partial index over current rows (O(result)); reads at a past
 // revision and watch replay read the retained history. Concurrent writes are grouped into one
 // transaction, so one fsync (synchronous=FULL) makes a whole batch durable before any of it is
-// acknowledged or published on the event bus.
-import { closeSync, fdatasync, fstatSync, mkdirSync, openSync } from 'node:fs';
+// acknowledged or published on the event bus. A server commits on a thread of its own (commit-thread.ts).
+import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
@@ -29,6 +29,7 @@ import {
   type WatchHandle,
   type WriteOptions,
 } from '../types.ts';
+import { CommitThread, EventLoopCommitter, type BatchRows, type Committer, type InsertRow } from './commit-thread.ts';
 import { claimDatastore } from './owner.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
 import { openSqliteFile, readStoredRevisions } from './schema.ts';
@@ -38,7 +39,10 @@ export interface SqliteDatastoreOptions {
   path: string;
   /** better-sqlite3's addon from `sqliteNativeBinding()` (the single executable), else undefined. */
   nativeBinding?: object;
-  /** The addon's file (`sqliteAddonFile()`): a server checkpoints its WAL on a thread that loads it. Without it, on the event loop. */
+  /**
+   * The addon's file (`sqliteAddonFile()`): a server commits and checkpoints its WAL on threads that load it.
+   * Without it, on the event loop.
+   */
   addonFile?: () => string;
   /** The WAL size at which it is checkpointed (default 8 MiB). */
   walCheckpointBytes?: number;
@@ -55,6 +59,30 @@ export interface SqliteDatastoreOptions {
  * less than objects when a list returns thousands of rows.
  */
 type Row = [revision: number, key: string, value: string | null, createRevision: number, prevRevision: number, expiresAt: number];
+
+/** One batch of writes: its rows, the revision before it, and its newest one. */
+class Batch implements BatchRows {
+  readonly supersedes: number[] = [];
+  readonly inserts: InsertRow[] = [];
+  revision: number;
+
+  constructor(
+    readonly before: number,
+    /** Batches decided after a failed commit belong to the next epoch. */
+    readonly epoch: number,
+  ) {
+    this.revision = before;
+  }
+}
+
+/** The newest version of a key written by a batch on its way to disk. */
+interface StagedVersion {
+  revision: number;
+  /** Undefined: the batch deleted the key. */
+  row?: Row;
+  insert: InsertRow;
+  batch: Batch;
+}
 
 /** A replayed row, with the version it replaced. */
 type ReplayRow = [...Row, prevValue: string | null, prevCreateRevision: number | null, prevExpiresAt: number | null];
@@ -74,10 +102,14 @@ interface PendingWrite {
 const walCheckpointBytes = 8 * 1024 * 1024;
 /** Writes grouped into one transaction at most; bounds the latency a batch adds. */
 const maxBatch = 2000;
+/** Batches given to the committer and not yet on disk, at most: one being committed, the next one queued. */
+const maxBatchesInFlight = 2;
 /** Rows read per step of a watch replay or a snapshot, and deleted per step of a purge. */
 const chunkRows = 1000;
 
 const rowColumns = 'revision, key, value, create_revision, prev_revision, expires_at';
+const purgeSql = 'DELETE FROM kv WHERE revision IN (SELECT revision FROM kv WHERE superseded <= ? LIMIT ?)';
+const setMetaSql = 'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value';
 
 function toKeyValue(row: Row | ReplayRow): KeyValue {
   return { key: row[1], value: row[2]!, createRevision: row[3], modRevision: row[0], expiresAt: row[5] };
@@ -123,24 +155,23 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
   readonly path: string;
   private db?: Database.Database;
   private statements?: ReturnType<SqliteDatastore['prepare']>;
-  private commitBatch?: (batch: PendingWrite[], outcomes: (KeyValue | Error)[], events: WatchEvent[]) => void;
+  private committer?: Committer;
+  /** Batches on their way to disk. */
+  private inFlight = 0;
+  /** What the batches on their way wrote: writes are decided on it and on what is committed. */
+  private readonly staged = new Map<string, StagedVersion>();
+  private epoch = 0;
+  /** The newest revision given to a write (acknowledged or on its way). */
   private revision = 0;
   private compacted = 0;
   private purgedTo = 0;
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
-  /** close() waiting for the queued writes to be committed. */
+  /** close() waiting for the queued writes to be committed and answered. */
   private drained: (() => void)[] = [];
   private commitFailure?: Error;
-  /**
-   * A server commits without waiting for the disk (synchronous=OFF) and then syncs the WAL on libuv's
-   * thread pool before it acknowledges or publishes a batch: the same durability as synchronous=FULL,
-   * but the event loop keeps serving while the disk works, and the next batch forms meanwhile.
-   */
-  private readonly syncOffThread: boolean;
+  /** The WAL, open for its size: a server checkpoints it itself (checkpointIfLarge). */
   private walFd: number | undefined;
-  /** Batches whose WAL sync is in flight, oldest first: acknowledged in commit order. */
-  private syncing: Promise<void> = Promise.resolve();
   private batchesSinceCheckpointCheck = 0;
   /** Checkpoints off the event loop (see wal-checkpointer.ts); undefined until the WAL first grows large. */
   private checkpointer?: WalCheckpointer;
@@ -163,7 +194,6 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     this.log = options.log ?? silentLog;
     this.compaction = options.compaction ?? defaultCompactionPolicy;
     this.bus = new EventBus((error) => this.log.error({ err: error }, 'a datastore watcher failed while handling events'));
-    this.syncOffThread = options.background === true;
   }
 
   async start(): Promise<void> {
@@ -179,28 +209,27 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       throw error;
     }
     this.db = db;
-    if (this.syncOffThread) {
-      // Durability comes from syncWal(); checkpoints run in checkpointIfLarge() with FULL syncs.
-      db.pragma('synchronous = OFF');
-      db.pragma('wal_autocheckpoint = 0');
-      // A restarted log is cut back to nothing, so the file's size tells how much log there is.
-      db.pragma('journal_size_limit = 0');
-    }
     const stored = readStoredRevisions(db);
     this.revision = stored.revision;
     this.published = stored.revision;
     this.compacted = stored.compacted;
     this.statements = this.prepare(db);
-    this.commitBatch = db.transaction((batch: PendingWrite[], outcomes: (KeyValue | Error)[], events: WatchEvent[]) => {
-      for (let i = 0; i < batch.length; i++) {
-        try {
-          outcomes[i] = this.apply(batch[i]!.write, events);
-        } catch (error) {
-          if (!(error instanceof DatastoreError)) throw error; // a database failure: roll the whole batch back
-          outcomes[i] = error;
-        }
+    if (this.options.background && this.options.addonFile) {
+      try {
+        this.committer = new CommitThread(this.path, this.options.addonFile());
+      } catch (error) {
+        db.close();
+        this.db = undefined;
+        this.releaseOwnership?.();
+        throw error;
       }
-    });
+      // The commit thread commits with syncs and leaves checkpoints to checkpointIfLarge() (FULL syncs too).
+      db.pragma('wal_autocheckpoint = 0');
+      // A restarted log is cut back to nothing, so the file's size tells how much log there is.
+      db.pragma('journal_size_limit = 0');
+    } else {
+      this.committer = new EventLoopCommitter(db);
+    }
     if (this.options.background) {
       const { intervalMs } = this.compaction;
       if (intervalMs > 0) this.timers.push(setInterval(() => this.compactOnSchedule(), intervalMs));
@@ -217,8 +246,6 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       current: db.prepare(`SELECT ${rowColumns} FROM kv WHERE key = ? AND superseded IS NULL`).raw(),
       // The current row without its value, for an update whose caller gave the value it replaces.
       currentMeta: db.prepare(`SELECT revision, key, NULL, create_revision, prev_revision, expires_at FROM kv WHERE key = ? AND superseded IS NULL`).raw(),
-      insert: db.prepare('INSERT INTO kv (revision, key, value, create_revision, prev_revision, superseded, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      supersede: db.prepare('UPDATE kv SET superseded = ? WHERE revision = ?'),
       getAt: db.prepare(`SELECT ${rowColumns} FROM kv WHERE key = ? AND revision <= ? ORDER BY revision DESC LIMIT 1`).raw(),
       listCurrent: new RangeStatement(db, `SELECT ${rowColumns} FROM kv WHERE key >= @from {end} AND superseded IS NULL ORDER BY key LIMIT @limit`, { raw: true }),
       listAt: new RangeStatement(
@@ -237,12 +264,10 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
         `SELECT c.revision, c.key, c.value, c.create_revision, c.prev_revision, c.expires_at,
                 p.value AS prev_value, p.create_revision AS prev_create_revision, p.expires_at AS prev_expires_at
          FROM kv c LEFT JOIN kv p ON p.revision = c.prev_revision
-         WHERE c.revision > @after AND +c.key >= @from {end} ORDER BY c.revision LIMIT @limit`,
+         WHERE c.revision > @after AND c.revision <= @upto AND +c.key >= @from {end} ORDER BY c.revision LIMIT @limit`,
         { keyColumn: '+c.key', raw: true },
       ),
       expired: db.prepare('SELECT key, revision FROM kv WHERE superseded IS NULL AND expires_at > 0 AND expires_at <= ? ORDER BY expires_at LIMIT ?'),
-      purge: db.prepare('DELETE FROM kv WHERE revision IN (SELECT revision FROM kv WHERE superseded <= ? LIMIT ?)'),
-      setMeta: db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
     };
   }
 
@@ -259,12 +284,11 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     }
     for (const timer of this.timers) clearInterval(timer);
     // Writes already accepted are committed, synced and answered before the file closes.
-    while (this.flushScheduled) await new Promise<void>((done) => this.drained.push(done));
-    await this.syncing;
+    while (this.pending.length || this.inFlight) await new Promise<void>((done) => this.drained.push(done));
     this.closed = true;
     await this.purging;
     await this.checkpointer?.close().catch(() => {});
-    if (this.syncOffThread) this.db.pragma('synchronous = FULL'); // closing checkpoints: with syncs
+    await this.committer?.close();
     this.db.close();
     if (this.walFd !== undefined) closeSync(this.walFd);
     this.releaseOwnership?.();
@@ -285,18 +309,26 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     return this.compacted;
   }
 
-  /** The revision to read at, after checking it is inside the retained history. */
+  /** The revision to read at (the newest acknowledged), after checking it is inside the retained history. */
   private readRevision(requested: number | undefined): number {
-    if (!requested) return this.revision;
+    if (!requested) return this.published;
     if (requested < this.compacted) throw new CompactedError(requested, this.compacted);
-    if (requested > this.revision) throw new FutureRevisionError(requested, this.revision);
+    if (requested > this.published) throw new FutureRevisionError(requested, this.published);
     return requested;
+  }
+
+  /**
+   * Whether a read at `revision` may read the current rows. While batches are on their way, the file may hold them
+   * or not: reads then read the history at the acknowledged revision, which later commits do not change.
+   */
+  private readsCurrent(revision: number): boolean {
+    return revision === this.published && this.inFlight === 0;
   }
 
   async get(key: string, options: { revision?: number } = {}): Promise<{ kv?: KeyValue; revision: number }> {
     const stmt = this.open();
     const revision = this.readRevision(options.revision);
-    if (revision === this.revision) {
+    if (this.readsCurrent(revision)) {
       const row = stmt.current.get(key) as Row | undefined;
       return { kv: row && toKeyValue(row), revision };
     }
@@ -307,7 +339,7 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
     const stmt = this.open();
     const revision = this.readRevision(options.revision);
-    const current = revision === this.revision;
+    const current = this.readsCurrent(revision);
     const end = prefixEnd(prefix);
     const from = options.startKey && options.startKey > prefix ? options.startKey : prefix;
     const limit = options.limit && options.limit > 0 ? options.limit : 0;
@@ -325,8 +357,11 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
   }
 
   async count(prefix: string): Promise<{ count: number; revision: number }> {
-    const { n } = this.open().countCurrent.get<{ n: number }>({ from: prefix, end: prefixEnd(prefix) });
-    return { count: n, revision: this.revision };
+    const stmt = this.open();
+    const revision = this.published;
+    const range = { from: prefix, end: prefixEnd(prefix), at: revision };
+    const { n } = (this.readsCurrent(revision) ? stmt.countCurrent : stmt.countAt).get<{ n: number }>(range);
+    return { count: n, revision };
   }
 
   create(key: string, value: string, options?: WriteOptions): Promise<KeyValue> {
@@ -348,90 +383,102 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       if (typeof write.key !== 'string' || write.key === '') throw new DatastoreError('a key must be a non-empty string');
       if ('value' in write && typeof write.value !== 'string') throw new DatastoreError(`the value of ${write.key} must be a string`);
       this.pending.push({ write, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // Everything that arrives before the next turn of the event loop joins this batch.
-        setImmediate(() => this.flush());
-      }
+      this.scheduleFlush();
+    });
+  }
+
+  /** Everything that arrives before the next turn of the event loop joins the next batch. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.pending.length === 0 || this.inFlight >= maxBatchesInFlight) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
     });
   }
 
   private flush(): void {
+    if (this.closed) return;
     if (this.walCopied) {
       this.walCopied = false;
       this.restartWal();
     }
-    const batch = this.pending.length > maxBatch ? this.pending.splice(0, maxBatch) : this.pending;
-    if (batch === this.pending) this.pending = [];
-    const outcomes: (KeyValue | Error)[] = new Array(batch.length);
+    const writes = this.pending.length > maxBatch ? this.pending.splice(0, maxBatch) : this.pending;
+    if (writes === this.pending) this.pending = [];
+    const outcomes: (KeyValue | Error)[] = new Array(writes.length);
     const events: WatchEvent[] = [];
-    const before = this.revision;
+    const batch = new Batch(this.revision, this.epoch);
+    let committed: Promise<void>;
     try {
-      this.commitBatch!(batch, outcomes, events);
-      this.commitFailure = undefined;
+      for (let i = 0; i < writes.length; i++) {
+        try {
+          outcomes[i] = this.apply(writes[i]!.write, events, batch);
+        } catch (error) {
+          if (!(error instanceof DatastoreError)) throw error; // a database failure: the whole batch fails
+          outcomes[i] = error;
+        }
+      }
+      // A batch of failed compare-and-swaps writes nothing, but is answered in its turn.
+      committed = batch.inserts.length ? this.committer!.commitRows(batch) : Promise.resolve();
     } catch (error) {
-      this.revision = before;
-      this.commitFailure = error as Error;
-      this.log.error({ err: error, writes: batch.length }, 'a datastore commit failed');
-      for (const pending of batch) pending.reject(error as Error);
-      this.afterFlush();
-      return;
+      committed = Promise.reject(error as Error);
     }
-    const committed = this.revision;
     const acknowledge = () => {
-      if (committed > this.published) this.published = committed;
+      this.commitFailure = undefined;
+      if (batch.revision > this.published) this.published = batch.revision;
+      this.unstage(batch);
       this.bus.publish(events);
-      for (let i = 0; i < batch.length; i++) {
+      for (let i = 0; i < writes.length; i++) {
         const outcome = outcomes[i]!;
-        if (outcome instanceof Error) batch[i]!.reject(outcome);
-        else batch[i]!.resolve(outcome);
+        if (outcome instanceof Error) writes[i]!.reject(outcome);
+        else writes[i]!.resolve(outcome);
       }
     };
-    if (!this.syncOffThread || events.length === 0) {
-      // Synchronous commits are on disk already; a batch of failed compare-and-swaps wrote nothing.
-      this.syncing = this.syncing.then(acknowledge);
-      if (this.options.background && this.revision - this.compacted > 2 * this.compaction.retain) this.compactOnSchedule();
-      this.afterFlush();
-      return;
-    }
-    // One batch on its way to disk at a time: writes arriving meanwhile form the next batch, so the
-    // batch size grows with the load instead of the number of syncs.
-    this.syncing = this.syncWal().then(acknowledge, (error: Error) => {
-      this.commitFailure = error;
-      this.log.error({ err: error, writes: batch.length }, 'syncing the datastore WAL failed; writes are not acknowledged');
-      for (const pending of batch) pending.reject(error);
+    const fail = (error: Error) => {
+      // The batches after this one were decided on it: the committer refused them, and they fail too (in the
+      // same epoch). Writes from now on are decided on what is committed.
+      if (batch.epoch === this.epoch) {
+        this.epoch++;
+        this.revision = batch.before;
+        this.staged.clear();
+        this.committer!.restart();
+        this.commitFailure = error;
+        this.log.error({ err: error, writes: writes.length }, 'a datastore commit failed; its writes are not acknowledged');
+      }
+      for (const pending of writes) pending.reject(error);
+    };
+    this.inFlight++;
+    void committed.then(acknowledge, fail).then(() => {
+      this.inFlight--;
+      if (batch.inserts.length && this.committer instanceof CommitThread) this.checkpointIfLarge();
+      if (this.options.background && this.published - this.compacted > 2 * this.compaction.retain) this.compactOnSchedule();
+      this.scheduleFlush();
+      if (this.pending.length === 0 && this.inFlight === 0) for (const done of this.drained.splice(0)) done();
     });
-    void this.syncing.then(() => {
-      if (this.options.background && this.revision - this.compacted > 2 * this.compaction.retain) this.compactOnSchedule();
-      this.afterFlush();
-    });
+    this.scheduleFlush();
   }
 
-  /** fdatasync of the WAL on the thread pool: every frame written so far is on disk when it resolves. */
-  private syncWal(): Promise<void> {
-    this.walFd ??= openSync(`${this.path}-wal`, 'r');
-    const fd = this.walFd;
-    return new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve()))).then(() => this.checkpointIfLarge());
+  /** A batch is on disk: reads of its keys go to the file again, unless a later batch wrote them. */
+  private unstage(batch: Batch): void {
+    for (const row of batch.inserts) {
+      const key = row[1];
+      if (this.staged.get(key)?.revision === row[0]) this.staged.delete(key);
+    }
   }
 
   /** Moves the WAL into the database file once it has grown (the WAL then restarts empty). */
   private checkpointIfLarge(): void {
     if (++this.batchesSinceCheckpointCheck < 8 || this.closed || !this.db) return;
     this.batchesSinceCheckpointCheck = 0;
-    if (fstatSync(this.walFd!).size < (this.options.walCheckpointBytes ?? walCheckpointBytes)) return;
+    this.walFd ??= openSync(`${this.path}-wal`, 'r');
+    if (fstatSync(this.walFd).size < (this.options.walCheckpointBytes ?? walCheckpointBytes)) return;
     if (this.checkpointOffThread()) return;
-    this.checkpointWithSyncs('TRUNCATE');
+    this.checkpointHere('TRUNCATE');
   }
 
-  /** A checkpoint on this connection, with syncs (its commits run without: syncWal() makes them durable). */
-  private checkpointWithSyncs(mode: 'TRUNCATE' | 'PASSIVE'): void {
-    const db = this.db!;
-    db.pragma('synchronous = FULL');
-    try {
-      db.pragma(`wal_checkpoint(${mode})`);
-    } finally {
-      db.pragma('synchronous = OFF');
-    }
+  /** A checkpoint on this connection (synchronous=FULL: with syncs). */
+  private checkpointHere(mode: 'TRUNCATE' | 'PASSIVE'): void {
+    this.db!.pragma(`wal_checkpoint(${mode})`);
   }
 
   /** Starts the checkpointer's copy, unless it is busy; false when there is no checkpointer thread. */
@@ -464,63 +511,69 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
    */
   private restartWal(): void {
     try {
-      this.checkpointWithSyncs('PASSIVE');
+      this.checkpointHere('PASSIVE');
     } catch (error) {
       this.log.warn({ err: error }, 'a datastore WAL checkpoint failed');
     }
   }
 
-  private afterFlush(): void {
-    if (this.pending.length) {
-      setImmediate(() => this.flush());
-      return;
-    }
-    this.flushScheduled = false;
-    for (const done of this.drained.splice(0)) done();
-  }
-
-  /** Applies one write inside the batch transaction; a DatastoreError leaves the database untouched. */
-  private apply(write: Write, events: WatchEvent[]): KeyValue | DeletedKeyValue {
+  /**
+   * Decides one write of a batch from what is committed and what the batches on their way wrote, staging its rows;
+   * a DatastoreError stages nothing.
+   */
+  private apply(write: Write, events: WatchEvent[], batch: Batch): KeyValue | DeletedKeyValue {
     const stmt = this.statements!;
     const { key } = write;
+    const staged = this.staged.get(key);
     if (write.op === 'create') {
-      // No lookup first: kv_current (unique on current keys) refuses a key that exists, and only then is it read.
-      const revision = this.revision + 1;
-      try {
-        stmt.insert.run(revision, key, write.value, revision, 0, null, write.expiresAt);
-      } catch (error) {
-        const current = (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' ? (stmt.current.get(key) as Row | undefined) : undefined;
-        if (current) throw new KeyExistsError(key, toKeyValue(current));
-        throw error;
-      }
-      this.revision = revision;
+      const exists = staged ? staged.row !== undefined : stmt.currentMeta.get(key) !== undefined;
+      if (exists) throw new KeyExistsError(key, toKeyValue(staged?.row ?? (stmt.current.get(key) as Row)));
+      const revision = ++this.revision;
+      this.stage(batch, [revision, key, write.value, revision, 0, null, write.expiresAt], 0);
       const kv = { key, value: write.value, createRevision: revision, modRevision: revision, expiresAt: write.expiresAt };
       events.push({ type: 'create', key, revision, kv });
       return kv;
     }
-    // Reading a value back costs more than the rest of an update: one the caller gave for the expected revision is used.
-    const known = write.op === 'update' && write.previousValue !== undefined;
-    let current = (known ? stmt.currentMeta : stmt.current).get(key) as Row | undefined;
+    let current: Row | undefined;
+    if (staged) current = staged.row;
+    else if (write.op === 'update' && write.previousValue !== undefined) {
+      // Reading a value back costs more than the rest of an update: one the caller gave for the expected revision is used.
+      current = stmt.currentMeta.get(key) as Row | undefined;
+      if (current) {
+        if (current[0] === write.expected) current[2] = write.previousValue;
+        else current = stmt.current.get(key) as Row;
+      }
+    } else current = stmt.current.get(key) as Row | undefined;
     if (!current) throw new KeyNotFoundError(key);
-    if (known) {
-      if (current[0] === write.expected) current[2] = write.previousValue!;
-      else current = stmt.current.get(key) as Row;
-    }
     const prevKv = toKeyValue(current);
     const [currentRevision, , , createRevision] = current;
     if (write.expected !== undefined && currentRevision !== write.expected) throw new ConflictError(key, prevKv);
     const revision = ++this.revision;
-    stmt.supersede.run(revision, currentRevision);
     if (write.op === 'delete') {
       // A deletion is superseded at once: it is history, never a current row.
-      stmt.insert.run(revision, key, null, createRevision, currentRevision, revision, 0);
+      this.stage(batch, [revision, key, null, createRevision, currentRevision, revision, 0], currentRevision);
       events.push({ type: 'delete', key, revision, prevKv });
       return { ...prevKv!, deleteRevision: revision };
     }
-    stmt.insert.run(revision, key, write.value, createRevision, currentRevision, null, write.expiresAt);
+    this.stage(batch, [revision, key, write.value, createRevision, currentRevision, null, write.expiresAt], currentRevision);
     const kv = { key, value: write.value, createRevision, modRevision: revision, expiresAt: write.expiresAt };
     events.push({ type: 'update', key, revision, kv, prevKv });
     return kv;
+  }
+
+  /** Adds a version of a key to the batch; `replaces` is the revision it supersedes (0 for none). */
+  private stage(batch: Batch, insert: InsertRow, replaces: number): void {
+    const [revision, key, value, createRevision, prevRevision, , expiresAt] = insert;
+    if (replaces) {
+      const staged = this.staged.get(key);
+      // A version this batch wrote is inserted superseded; one of an earlier batch is updated.
+      if (staged?.batch === batch && staged.revision === replaces) staged.insert[5] = revision;
+      else batch.supersedes.push(revision, replaces);
+    }
+    batch.inserts.push(insert);
+    batch.revision = revision;
+    const row: Row | undefined = value === null ? undefined : [revision, key, value, createRevision, prevRevision, expiresAt];
+    this.staged.set(key, { revision, row, insert, batch });
   }
 
   watch(prefix: string, fromRevision: number, callbacks: WatchCallbacks): WatchHandle {
@@ -554,7 +607,8 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       if (this.closed) return fail(new DatastoreError('the datastore is closed'));
       if (delivered < this.compacted) return fail(new CompactedError(fromRevision, this.compacted));
       try {
-        const rows = this.statements!.replay.all<ReplayRow>({ after: delivered, from: prefix, end, limit: chunkRows });
+        // Up to the acknowledged revision: the batches on their way are delivered once they are published.
+        const rows = this.statements!.replay.all<ReplayRow>({ after: delivered, upto: this.published, from: prefix, end, limit: chunkRows });
         if (rows.length) deliver(rows.map(replayEvent));
         if (ended) return;
         if (rows.length === chunkRows) {
@@ -588,16 +642,17 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
   }
 
   async compact(revision: number): Promise<void> {
-    const stmt = this.open();
-    if (revision > this.revision) throw new FutureRevisionError(revision, this.revision);
+    this.open();
+    if (revision > this.published) throw new FutureRevisionError(revision, this.published);
+    if (revision <= this.compacted) return;
+    await this.committer!.run(setMetaSql, ['compacted_revision', revision]);
     if (revision <= this.compacted) return;
     this.compacted = revision;
-    stmt.setMeta.run('compacted_revision', revision);
     this.schedulePurge();
   }
 
   private compactOnSchedule(): void {
-    const target = compactionTarget(this.revision, this.compacted, this.compaction);
+    const target = compactionTarget(this.published, this.compacted, this.compaction);
     if (target === undefined || this.closed) return;
     this.compact(target).catch((error) => this.log.warn({ err: error }, 'datastore compaction failed'));
   }
@@ -618,7 +673,8 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     let removed = 0;
     while (!this.closed) {
       const target = this.compacted;
-      const { changes } = this.statements!.purge.run(target, chunkRows);
+      // On the committer: this connection would wait for the commit thread's lock.
+      const changes = await this.committer!.run(purgeSql, [target, chunkRows]);
       removed += changes;
       if (changes < chunkRows) {
         this.purgedTo = target;
@@ -633,7 +689,7 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       const pages = db.pragma('page_count', { simple: true }) as number;
       // Free pages are reused by later writes; give them back only when they are a large share.
       if (free < 1024 || free < pages / 4) break;
-      db.pragma('incremental_vacuum(1024)');
+      await this.committer!.run('PRAGMA incremental_vacuum(1024)', []);
       vacuumed += 1024;
       await nextTurn();
     }

@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdDatastore } from '../../datastore/etcd/etcd-datastore.ts';
+import { sqliteAddonFile } from '../../datastore/sqlite/native-addon.ts';
 import { SqliteDatastore } from '../../datastore/sqlite/sqlite-datastore.ts';
 import {
   CompactedError,
@@ -23,15 +24,19 @@ interface Backend {
 }
 
 const backends: Backend[] = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = tempDir('k2-conformance-');
-      const store = new SqliteDatastore({ path: join(dir, 'state.db'), background: true, expiryIntervalMs: 200, compaction: { intervalMs: 0, retain: 1_000_000 } });
-      await store.start();
-      return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
+  // A server's SQLite commits on a thread of its own; without the addon's file, commits run on the event loop.
+  ...[true, false].map(
+    (thread): Backend => ({
+      name: thread ? 'sqlite' : 'sqlite, commits on the event loop',
+      async open() {
+        const dir = tempDir('k2-conformance-');
+        const addonFile = thread ? () => sqliteAddonFile('') : undefined;
+        const store = new SqliteDatastore({ path: join(dir, 'state.db'), background: true, addonFile, expiryIntervalMs: 200, compaction: { intervalMs: 0, retain: 1_000_000 } });
+        await store.start();
+        return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+      },
+    }),
+  ),
   {
     name: 'etcd',
     async open() {

@@ -1,0 +1,203 @@
+// Where a datastore's writes are committed. The event loop decides every write of a batch (compare-and-swap,
+// revision, watch event) from what is committed and from the batches still on their way; what is left is SQLite's
+// part: changing the B-trees, writing the log and syncing it. A server does that on a thread of its own (a seventh
+// of a busy server's event loop), with the next batch already queued behind the one being synced: the event loop
+// only waits for a commit when two are on their way. Commands commit on the event loop.
+//
+// Like the WAL checkpointer, the thread runs from source text and loads better-sqlite3's addon itself, so it works
+// alike from source, from a bundle and inside the single executable.
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+
+/** The values of one `kv` row to insert, in the column order of `insertRowSql`. */
+export type InsertRow = [revision: number, key: string, value: string | null, createRevision: number, prevRevision: number, superseded: number | null, expiresAt: number];
+
+export interface BatchRows {
+  /** Pairs of (superseding revision, superseded revision), for rows of earlier batches. */
+  supersedes: number[];
+  inserts: InsertRow[];
+}
+
+export const insertRowSql = 'INSERT INTO kv (revision, key, value, create_revision, prev_revision, superseded, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
+export const supersedeSql = 'UPDATE kv SET superseded = ? WHERE revision = ?';
+
+export interface Committer {
+  /** Commits a batch's rows in one transaction; resolves once they are on disk, in the order they were given. */
+  commitRows(rows: BatchRows): Promise<void>;
+  /** Runs one writing statement (compaction's) in its own transaction, after the commits given before it; resolves to its changes. */
+  run(sql: string, params: (string | number)[]): Promise<number>;
+  /**
+   * After a failed commit: the commits given since were refused (they were decided on the failed one); the ones
+   * given from now on are decided on what is committed.
+   */
+  restart(): void;
+  close(): Promise<void>;
+}
+
+/** Commits on the event loop, on the datastore's own connection. */
+export class EventLoopCommitter implements Committer {
+  private readonly commitHere: (rows: BatchRows) => void;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {
+    const supersede = db.prepare(supersedeSql);
+    const insert = db.prepare(insertRowSql);
+    this.commitHere = db.transaction((rows: BatchRows) => {
+      for (let i = 0; i < rows.supersedes.length; i += 2) supersede.run(rows.supersedes[i], rows.supersedes[i + 1]);
+      for (const row of rows.inserts) insert.run(...row);
+    });
+  }
+
+  commitRows(rows: BatchRows): Promise<void> {
+    try {
+      this.commitHere(rows);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  run(sql: string, params: (string | number)[]): Promise<number> {
+    try {
+      let statement = this.statements.get(sql);
+      if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+      return Promise.resolve(statement.run(...params).changes);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  restart(): void {}
+
+  async close(): Promise<void> {}
+}
+
+const workerSource = `
+const { parentPort, workerData } = require('node:worker_threads');
+const addon = { exports: {} };
+process.dlopen(addon, workerData.addonFile);
+const sqlite = addon.exports;
+if (!sqlite.isInitialized) {
+  sqlite.setErrorConstructor(Error);
+  sqlite.isInitialized = true;
+}
+const { path } = workerData;
+// (filename, filenameGiven, anonymous, readonly, fileMustExist, busy timeout ms, verbose, buffer)
+const db = new sqlite.Database(path, path, false, false, true, 5000, null, null);
+// FULL: a commit is on disk before it is answered. The event loop has the log checkpointed (wal_autocheckpoint
+// off), and a log that starts over is cut back to nothing (its size tells the event loop how much log there is).
+db.exec('PRAGMA synchronous = FULL');
+db.exec('PRAGMA wal_autocheckpoint = 0');
+db.exec('PRAGMA journal_size_limit = 0');
+const statements = new Map();
+const prepared = (sql) => {
+  let statement = statements.get(sql);
+  if (!statement) statements.set(sql, (statement = db.prepare(sql, {}, false)));
+  return statement;
+};
+const supersede = prepared(workerData.supersedeSql);
+const insert = prepared(workerData.insertRowSql);
+// After a failure, what was queued behind it is refused until the event loop restarts the queue.
+let failed = false;
+parentPort.on('message', (message) => {
+  if (message === 'close') {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  if (message === 'restart') {
+    failed = false;
+    return;
+  }
+  if (failed) {
+    parentPort.postMessage({ error: 'refused: an earlier commit failed' });
+    return;
+  }
+  try {
+    if (message.sql !== undefined) {
+      parentPort.postMessage({ changes: prepared(message.sql).run(...message.params).changes });
+      return;
+    }
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const { supersedes, inserts } = message;
+      for (let i = 0; i < supersedes.length; i += 2) supersede.run(supersedes[i], supersedes[i + 1]);
+      for (let i = 0; i < inserts.length; i++) insert.run(...inserts[i]);
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+    parentPort.postMessage({ changes: message.inserts.length });
+  } catch (error) {
+    failed = true;
+    parentPort.postMessage({ error: String((error && error.message) || error) });
+  }
+});
+`;
+
+type Answer = { changes: number } | { error: string };
+
+/** A thread with its own connection that commits one database file's batches, in order. */
+export class CommitThread implements Committer {
+  private readonly worker: Worker;
+  /** Commits given and not answered yet, oldest first. */
+  private readonly waiting: { resolve(changes: number): void; reject(error: Error): void }[] = [];
+  private failure?: Error;
+
+  constructor(path: string, addonFile: string) {
+    // What the thread allocates (a batch as it arrives) is garbage once committed: a small young generation holds it,
+    // instead of the tens of MB a full-size one keeps resident.
+    this.worker = new Worker(workerSource, {
+      eval: true,
+      workerData: { path, addonFile, insertRowSql, supersedeSql },
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+      stdout: false,
+      stderr: false,
+    });
+    // Only commits on their way keep the process alive.
+    this.worker.unref();
+    this.worker.on('message', (answer: Answer) => {
+      const waiting = this.waiting.shift();
+      if (this.waiting.length === 0) this.worker.unref();
+      if ('error' in answer) waiting?.reject(new Error(`the datastore commit failed: ${answer.error}`));
+      else waiting?.resolve(answer.changes);
+    });
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) => this.fail(new Error(`the datastore commit thread exited (code ${code})`)));
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const waiting of this.waiting.splice(0)) waiting.reject(error);
+  }
+
+  private send(message: BatchRows | { sql: string; params: (string | number)[] }): Promise<number> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      if (this.waiting.length === 1) this.worker.ref();
+      this.worker.postMessage(message);
+    });
+  }
+
+  async commitRows(rows: BatchRows): Promise<void> {
+    await this.send(rows);
+  }
+
+  run(sql: string, params: (string | number)[]): Promise<number> {
+    return this.send({ sql, params });
+  }
+
+  restart(): void {
+    if (!this.failure) this.worker.postMessage('restart');
+  }
+
+  /** Closes the thread's connection (after the commits on their way) and ends the thread. */
+  async close(): Promise<void> {
+    if (this.failure) return;
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage('close');
+    await exited;
+  }
+}
