@@ -24,7 +24,10 @@ export const supersedeSql = 'UPDATE kv SET superseded = ? WHERE revision = ?';
 export interface Committer {
   /** Commits a batch's rows in one transaction; resolves once they are on disk, in the order they were given. */
   commitRows(rows: BatchRows): Promise<void>;
-  /** Runs one writing statement (compaction's) in its own transaction, after the commits given before it; resolves to its changes. */
+  /**
+   * Runs one statement of compaction or checkpointing in its own transaction, after the commits given before it;
+   * resolves to the rows it changed. Its failure fails nothing else.
+   */
   run(sql: string, params: (string | number)[]): Promise<number>;
   /**
    * After a failed commit: the commits given since were refused (they were decided on the failed one); the ones
@@ -61,7 +64,7 @@ export class EventLoopCommitter implements Committer {
     try {
       let statement = this.statements.get(sql);
       if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
-      return Promise.resolve(statement.run(...params).changes);
+      return Promise.resolve(statement.reader ? (statement.all(...params), 0) : statement.run(...params).changes);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -113,11 +116,18 @@ parentPort.on('message', (message) => {
     parentPort.postMessage({ error: 'refused: an earlier commit failed' });
     return;
   }
-  try {
-    if (message.sql !== undefined) {
-      parentPort.postMessage({ changes: prepared(message.sql).run(...message.params).changes });
-      return;
+  if (message.sql !== undefined) {
+    try {
+      const statement = prepared(message.sql);
+      // A checkpoint answers with a row; what is asked for is its effect.
+      const changes = statement.reader ? (statement.all(...message.params), 0) : statement.run(...message.params).changes;
+      parentPort.postMessage({ changes });
+    } catch (error) {
+      parentPort.postMessage({ error: String((error && error.message) || error) });
     }
+    return;
+  }
+  try {
     db.exec('BEGIN IMMEDIATE');
     try {
       const { supersedes, inserts } = message;

@@ -75,13 +75,13 @@ class Batch implements BatchRows {
   }
 }
 
-/** The newest version of a key written by a batch on its way to disk. */
-interface StagedVersion {
+/** The current version of a key. */
+interface Version {
   revision: number;
-  /** Undefined: the batch deleted the key. */
-  row?: Row;
-  insert: InsertRow;
-  batch: Batch;
+  createRevision: number;
+  expiresAt: number;
+  /** While the batch that wrote it is on its way to disk: its value, its row and the batch. */
+  staged?: { value: string; insert: InsertRow; batch: Batch };
 }
 
 /** A replayed row, with the version it replaced. */
@@ -158,8 +158,11 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
   private committer?: Committer;
   /** Batches on their way to disk. */
   private inFlight = 0;
-  /** What the batches on their way wrote: writes are decided on it and on what is committed. */
-  private readonly staged = new Map<string, StagedVersion>();
+  /**
+   * The current version of every key, with what the batches on their way wrote: writes are decided on it without
+   * reading the file (which only gives the values of committed versions).
+   */
+  private readonly versions = new Map<string, Version>();
   private epoch = 0;
   /** The newest revision given to a write (acknowledged or on its way). */
   private revision = 0;
@@ -214,6 +217,7 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     this.published = stored.revision;
     this.compacted = stored.compacted;
     this.statements = this.prepare(db);
+    this.loadVersions();
     if (this.options.background && this.options.addonFile) {
       try {
         this.committer = new CommitThread(this.path, this.options.addonFile());
@@ -245,7 +249,8 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     return {
       current: db.prepare(`SELECT ${rowColumns} FROM kv WHERE key = ? AND superseded IS NULL`).raw(),
       // The current row without its value, for an update whose caller gave the value it replaces.
-      currentMeta: db.prepare(`SELECT revision, key, NULL, create_revision, prev_revision, expires_at FROM kv WHERE key = ? AND superseded IS NULL`).raw(),
+      valueAt: db.prepare('SELECT value FROM kv WHERE revision = ?').pluck(),
+      versions: db.prepare('SELECT key, revision, create_revision, expires_at FROM kv WHERE superseded IS NULL').raw(),
       getAt: db.prepare(`SELECT ${rowColumns} FROM kv WHERE key = ? AND revision <= ? ORDER BY revision DESC LIMIT 1`).raw(),
       listCurrent: new RangeStatement(db, `SELECT ${rowColumns} FROM kv WHERE key >= @from {end} AND superseded IS NULL ORDER BY key LIMIT @limit`, { raw: true }),
       listAt: new RangeStatement(
@@ -440,7 +445,8 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       if (batch.epoch === this.epoch) {
         this.epoch++;
         this.revision = batch.before;
-        this.staged.clear();
+        // The file holds exactly what was acknowledged: the batches after this one were refused.
+        this.loadVersions();
         this.committer!.restart();
         this.commitFailure = error;
         this.log.error({ err: error, writes: writes.length }, 'a datastore commit failed; its writes are not acknowledged');
@@ -458,12 +464,25 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     this.scheduleFlush();
   }
 
-  /** A batch is on disk: reads of its keys go to the file again, unless a later batch wrote them. */
+  /** A batch is on disk: the values of its keys are read from the file again, unless a later batch wrote them. */
   private unstage(batch: Batch): void {
     for (const row of batch.inserts) {
-      const key = row[1];
-      if (this.staged.get(key)?.revision === row[0]) this.staged.delete(key);
+      const version = this.versions.get(row[1]);
+      if (version?.staged?.batch === batch) version.staged = undefined;
     }
+  }
+
+  private loadVersions(): void {
+    this.versions.clear();
+    for (const [key, revision, createRevision, expiresAt] of this.statements!.versions.iterate() as IterableIterator<[string, number, number, number]>) {
+      this.versions.set(key, { revision, createRevision, expiresAt });
+    }
+  }
+
+  /** A current version with its value. */
+  private keyValue(key: string, version: Version): KeyValue {
+    const value = version.staged?.value ?? (this.statements!.valueAt.get(version.revision) as string);
+    return { key, value, createRevision: version.createRevision, modRevision: version.revision, expiresAt: version.expiresAt };
   }
 
   /** Moves the WAL into the database file once it has grown (the WAL then restarts empty). */
@@ -473,12 +492,12 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     this.walFd ??= openSync(`${this.path}-wal`, 'r');
     if (fstatSync(this.walFd).size < (this.options.walCheckpointBytes ?? walCheckpointBytes)) return;
     if (this.checkpointOffThread()) return;
-    this.checkpointHere('TRUNCATE');
+    this.checkpoint('TRUNCATE');
   }
 
-  /** A checkpoint on this connection (synchronous=FULL: with syncs). */
-  private checkpointHere(mode: 'TRUNCATE' | 'PASSIVE'): void {
-    this.db!.pragma(`wal_checkpoint(${mode})`);
+  /** A checkpoint by the committer, with syncs, between two commits. */
+  private checkpoint(mode: 'TRUNCATE' | 'PASSIVE'): void {
+    this.committer!.run(`PRAGMA wal_checkpoint(${mode})`, []).catch((error: Error) => this.log.warn({ err: error }, 'a datastore WAL checkpoint failed'));
   }
 
   /** Starts the checkpointer's copy, unless it is busy; false when there is no checkpointer thread. */
@@ -506,15 +525,11 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
   }
 
   /**
-   * After the checkpointer's copy: copies the few commits made since (with syncs, a fraction of a millisecond),
-   * so that the next commit starts the log over.
+   * After the checkpointer's copy: copies the few commits made since, with syncs, so that the next commit starts the
+   * log over. On the commit thread, before that commit.
    */
   private restartWal(): void {
-    try {
-      this.checkpointHere('PASSIVE');
-    } catch (error) {
-      this.log.warn({ err: error }, 'a datastore WAL checkpoint failed');
-    }
+    this.checkpoint('PASSIVE');
   }
 
   /**
@@ -522,58 +537,49 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
    * a DatastoreError stages nothing.
    */
   private apply(write: Write, events: WatchEvent[], batch: Batch): KeyValue | DeletedKeyValue {
-    const stmt = this.statements!;
     const { key } = write;
-    const staged = this.staged.get(key);
+    const current = this.versions.get(key);
     if (write.op === 'create') {
-      const exists = staged ? staged.row !== undefined : stmt.currentMeta.get(key) !== undefined;
-      if (exists) throw new KeyExistsError(key, toKeyValue(staged?.row ?? (stmt.current.get(key) as Row)));
+      if (current) throw new KeyExistsError(key, this.keyValue(key, current));
       const revision = ++this.revision;
-      this.stage(batch, [revision, key, write.value, revision, 0, null, write.expiresAt], 0);
+      this.stage(batch, [revision, key, write.value, revision, 0, null, write.expiresAt], undefined);
       const kv = { key, value: write.value, createRevision: revision, modRevision: revision, expiresAt: write.expiresAt };
       events.push({ type: 'create', key, revision, kv });
       return kv;
     }
-    let current: Row | undefined;
-    if (staged) current = staged.row;
-    else if (write.op === 'update' && write.previousValue !== undefined) {
-      // Reading a value back costs more than the rest of an update: one the caller gave for the expected revision is used.
-      current = stmt.currentMeta.get(key) as Row | undefined;
-      if (current) {
-        if (current[0] === write.expected) current[2] = write.previousValue;
-        else current = stmt.current.get(key) as Row;
-      }
-    } else current = stmt.current.get(key) as Row | undefined;
     if (!current) throw new KeyNotFoundError(key);
-    const prevKv = toKeyValue(current);
-    const [currentRevision, , , createRevision] = current;
-    if (write.expected !== undefined && currentRevision !== write.expected) throw new ConflictError(key, prevKv);
+    if (write.expected !== undefined && current.revision !== write.expected) throw new ConflictError(key, this.keyValue(key, current));
+    // Reading a value back costs more than the rest of an update: one the caller gave for the expected revision is used.
+    const prevKv =
+      write.op === 'update' && write.previousValue !== undefined
+        ? { key, value: write.previousValue, createRevision: current.createRevision, modRevision: current.revision, expiresAt: current.expiresAt }
+        : this.keyValue(key, current);
+    const { createRevision } = current;
     const revision = ++this.revision;
     if (write.op === 'delete') {
       // A deletion is superseded at once: it is history, never a current row.
-      this.stage(batch, [revision, key, null, createRevision, currentRevision, revision, 0], currentRevision);
+      this.stage(batch, [revision, key, null, createRevision, current.revision, revision, 0], current);
       events.push({ type: 'delete', key, revision, prevKv });
-      return { ...prevKv!, deleteRevision: revision };
+      return { ...prevKv, deleteRevision: revision };
     }
-    this.stage(batch, [revision, key, write.value, createRevision, currentRevision, null, write.expiresAt], currentRevision);
+    this.stage(batch, [revision, key, write.value, createRevision, current.revision, null, write.expiresAt], current);
     const kv = { key, value: write.value, createRevision, modRevision: revision, expiresAt: write.expiresAt };
     events.push({ type: 'update', key, revision, kv, prevKv });
     return kv;
   }
 
-  /** Adds a version of a key to the batch; `replaces` is the revision it supersedes (0 for none). */
-  private stage(batch: Batch, insert: InsertRow, replaces: number): void {
-    const [revision, key, value, createRevision, prevRevision, , expiresAt] = insert;
+  /** Adds a version of a key to the batch, superseding `replaces` (undefined for a creation). */
+  private stage(batch: Batch, insert: InsertRow, replaces: Version | undefined): void {
+    const [revision, key, value, createRevision, , , expiresAt] = insert;
     if (replaces) {
-      const staged = this.staged.get(key);
       // A version this batch wrote is inserted superseded; one of an earlier batch is updated.
-      if (staged?.batch === batch && staged.revision === replaces) staged.insert[5] = revision;
-      else batch.supersedes.push(revision, replaces);
+      if (replaces.staged?.batch === batch) replaces.staged.insert[5] = revision;
+      else batch.supersedes.push(revision, replaces.revision);
     }
     batch.inserts.push(insert);
     batch.revision = revision;
-    const row: Row | undefined = value === null ? undefined : [revision, key, value, createRevision, prevRevision, expiresAt];
-    this.staged.set(key, { revision, row, insert, batch });
+    if (value === null) this.versions.delete(key);
+    else this.versions.set(key, { revision, createRevision, expiresAt, staged: { value, insert, batch } });
   }
 
   watch(prefix: string, fromRevision: number, callbacks: WatchCallbacks): WatchHandle {
