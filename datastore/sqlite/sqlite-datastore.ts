@@ -231,6 +231,9 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       db.pragma('wal_autocheckpoint = 0');
       // A restarted log is cut back to nothing, so the file's size tells how much log there is.
       db.pragma('journal_size_limit = 0');
+      // The B-tree pages writes touch are the commit thread's to cache; this connection reads what the watch cache
+      // does not serve (history, watch replays).
+      db.pragma('cache_size = -2048');
     } else {
       this.committer = new EventLoopCommitter(db);
     }
