@@ -1,8 +1,8 @@
 // Where a datastore's writes are committed. The event loop decides every write of a batch (compare-and-swap,
 // revision, watch event) from what is committed and from the batches still on their way; what is left is SQLite's
 // part: changing the B-trees, writing the log and syncing it. A server does that on a thread of its own (a seventh
-// of a busy server's event loop), with the next batch already queued behind the one being synced: the event loop
-// only waits for a commit when two are on their way. Commands commit on the event loop.
+// of a busy server's event loop). The event loop gives it each batch as soon as it is decided; the batches that
+// arrive while a commit syncs are committed together, with one sync. Commands commit on the event loop.
 //
 // Like the WAL checkpointer, the thread runs from source text and loads better-sqlite3's addon itself, so it works
 // alike from source, from a bundle and inside the single executable.
@@ -76,7 +76,7 @@ export class EventLoopCommitter implements Committer {
 }
 
 const workerSource = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
 const addon = { exports: {} };
 process.dlopen(addon, workerData.addonFile);
 const sqlite = addon.exports;
@@ -100,48 +100,75 @@ const prepared = (sql) => {
 };
 const supersede = prepared(workerData.supersedeSql);
 const insert = prepared(workerData.insertRowSql);
-// After a failure, what was queued behind it is refused until the event loop restarts the queue.
+// After a failure, the batches queued behind it are refused until the event loop restarts the queue.
 let failed = false;
-parentPort.on('message', (message) => {
-  if (message === 'close') {
-    db.close();
-    parentPort.close();
-    return;
-  }
-  if (message === 'restart') {
-    failed = false;
-    return;
-  }
-  if (failed) {
-    parentPort.postMessage({ error: 'refused: an earlier commit failed' });
-    return;
-  }
-  if (message.sql !== undefined) {
-    try {
-      const statement = prepared(message.sql);
-      // A checkpoint answers with a row; what is asked for is its effect.
-      const changes = statement.reader ? (statement.all(...message.params), 0) : statement.run(...message.params).changes;
-      parentPort.postMessage({ changes });
-    } catch (error) {
-      parentPort.postMessage({ error: String((error && error.message) || error) });
-    }
-    return;
-  }
+const errorText = (error) => String((error && error.message) || error);
+const run = (message) => {
   try {
-    db.exec('BEGIN IMMEDIATE');
+    const statement = prepared(message.sql);
+    // A checkpoint answers with a row; what is asked for is its effect.
+    const changes = statement.reader ? (statement.all(...message.params), 0) : statement.run(...message.params).changes;
+    parentPort.postMessage({ changes });
+  } catch (error) {
+    parentPort.postMessage({ error: errorText(error) });
+  }
+};
+// Batches queued while the last commit was syncing are committed together: one sync for all of them. Each is a
+// savepoint of its own, so a batch that fails leaves the ones before it committed.
+const commit = (batches) => {
+  let done = 0;
+  let failure;
+  if (failed) failure = 'refused: an earlier commit failed';
+  else {
     try {
-      const { supersedes, inserts } = message;
-      for (let i = 0; i < supersedes.length; i += 2) supersede.run(supersedes[i], supersedes[i + 1]);
-      for (let i = 0; i < inserts.length; i++) insert.run(...inserts[i]);
+      db.exec('BEGIN IMMEDIATE');
+      for (const { supersedes, inserts } of batches) {
+        db.exec('SAVEPOINT batch');
+        try {
+          for (let i = 0; i < supersedes.length; i += 2) supersede.run(supersedes[i], supersedes[i + 1]);
+          for (let i = 0; i < inserts.length; i++) insert.run(...inserts[i]);
+          db.exec('RELEASE batch');
+          done++;
+        } catch (error) {
+          db.exec('ROLLBACK TO batch');
+          db.exec('RELEASE batch');
+          failure = errorText(error);
+          break;
+        }
+      }
       db.exec('COMMIT');
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');
-      throw error;
+      done = 0;
+      failure = errorText(error);
     }
-    parentPort.postMessage({ changes: message.inserts.length });
-  } catch (error) {
-    failed = true;
-    parentPort.postMessage({ error: String((error && error.message) || error) });
+  }
+  for (let i = 0; i < batches.length; i++) {
+    if (i < done) parentPort.postMessage({ changes: batches[i].inserts.length });
+    else parentPort.postMessage({ error: i === done ? failure : 'refused: an earlier commit failed' });
+  }
+  if (failure !== undefined) failed = true;
+};
+parentPort.on('message', (first) => {
+  const queue = [first];
+  for (let next; (next = receiveMessageOnPort(parentPort)); ) queue.push(next.message);
+  for (let i = 0; i < queue.length; ) {
+    const message = queue[i];
+    if (message === 'close') {
+      db.close();
+      parentPort.close();
+      return;
+    }
+    if (message === 'restart') failed = false;
+    else if (message.sql !== undefined) run(message);
+    else {
+      let end = i + 1;
+      while (end < queue.length && queue[end].inserts !== undefined) end++;
+      commit(queue.slice(i, end));
+      i = end;
+      continue;
+    }
+    i++;
   }
 });
 `;

@@ -102,8 +102,11 @@ interface PendingWrite {
 const walCheckpointBytes = 8 * 1024 * 1024;
 /** Writes grouped into one transaction at most; bounds the latency a batch adds. */
 const maxBatch = 2000;
-/** Batches given to the committer and not yet on disk, at most: one being committed, the next one queued. */
-const maxBatchesInFlight = 2;
+/**
+ * Batches given to the committer and not yet on disk, at most. A batch is given as soon as its turn of the event loop
+ * ends; those that queue up while a commit syncs are committed together (commit-thread.ts).
+ */
+const maxBatchesInFlight = 8;
 /** Rows read per step of a watch replay or a snapshot, and deleted per step of a purge. */
 const chunkRows = 1000;
 
