@@ -86,8 +86,14 @@ export async function serveWatch(core: ApiCore, context: ResourceRequest): Promi
   };
 
   // Once the headers are out, each line goes to the socket as one chunk of the chunked body, framed once per event
-  // and shared by every watcher: one write (one TLS record) per watcher, without ServerResponse's framing per write.
+  // and shared by every watcher, without ServerResponse's framing per write. The events of one commit arrive in one
+  // turn of the event loop: the socket is corked until the turn ends, so they leave in one write.
   let socket: Socket | undefined;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket?.uncork();
+  };
   const write = (line: string, framed?: Buffer) => {
     if (!open) return;
     if (!started) {
@@ -98,6 +104,11 @@ export async function serveWatch(core: ApiCore, context: ResourceRequest): Promi
       res.write(line);
       if (res.writableLength > maxBufferedBytes) close(); // a watcher this far behind must relist
       return;
+    }
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
     }
     socket.write(framed ?? chunk(line));
     if (socket.writableLength > maxBufferedBytes) close();
