@@ -64,6 +64,8 @@ type Row = [revision: number, key: string, value: string | null, createRevision:
 class Batch implements BatchRows {
   readonly supersedes: number[] = [];
   readonly inserts: InsertRow[] = [];
+  /** The versions its writes replaced in the index, in order (undefined: none), to undo a batch never committed. */
+  readonly replaced: [key: string, version: Version | undefined][] = [];
   revision: number;
 
   constructor(
@@ -419,7 +421,6 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     const outcomes: (KeyValue | Error)[] = new Array(writes.length);
     const events: WatchEvent[] = [];
     const batch = new Batch(this.revision, this.epoch);
-    let committed: Promise<void>;
     try {
       for (let i = 0; i < writes.length; i++) {
         try {
@@ -429,11 +430,21 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
           outcomes[i] = error;
         }
       }
-      // A batch of failed compare-and-swaps writes nothing, but is answered in its turn.
-      committed = batch.inserts.length ? this.committer!.commitRows(batch) : Promise.resolve();
     } catch (error) {
-      committed = Promise.reject(error as Error);
+      // Reading a value back failed: this batch is undone, the ones on their way stand.
+      for (let i = batch.replaced.length - 1; i >= 0; i--) {
+        const [key, version] = batch.replaced[i]!;
+        if (version) this.versions.set(key, version);
+        else this.versions.delete(key);
+      }
+      this.revision = batch.before;
+      this.log.error({ err: error, writes: writes.length }, 'deciding a datastore batch failed; its writes are not acknowledged');
+      for (const pending of writes) pending.reject(error as Error);
+      this.afterBatch();
+      return;
     }
+    // A batch of failed compare-and-swaps writes nothing, but is answered in its turn.
+    const committed = batch.inserts.length ? this.committer!.commitRows(batch) : Promise.resolve();
     const acknowledge = () => {
       this.commitFailure = undefined;
       if (batch.revision > this.published) this.published = batch.revision;
@@ -464,10 +475,14 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       this.inFlight--;
       if (batch.inserts.length && this.committer instanceof CommitThread) this.checkpointIfLarge();
       if (this.options.background && this.published - this.compacted > 2 * this.compaction.retain) this.compactOnSchedule();
-      this.scheduleFlush();
-      if (this.pending.length === 0 && this.inFlight === 0) for (const done of this.drained.splice(0)) done();
+      this.afterBatch();
     });
     this.scheduleFlush();
+  }
+
+  private afterBatch(): void {
+    this.scheduleFlush();
+    if (this.pending.length === 0 && this.inFlight === 0) for (const done of this.drained.splice(0)) done();
   }
 
   /** A batch is on disk: the values of its keys are read from the file again, unless a later batch wrote them. */
@@ -584,6 +599,7 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     }
     batch.inserts.push(insert);
     batch.revision = revision;
+    batch.replaced.push([key, replaces]);
     if (value === null) this.versions.delete(key);
     else this.versions.set(key, { revision, createRevision, expiresAt, staged: { value, insert, batch } });
   }
