@@ -219,7 +219,8 @@ export class CommitThread implements Committer {
   }
 
   async commitRows(rows: BatchRows): Promise<void> {
-    await this.send(rows);
+    // The rows alone are copied to the thread (the batch object holds more).
+    await this.send({ supersedes: rows.supersedes, inserts: rows.inserts });
   }
 
   run(sql: string, params: (string | number)[]): Promise<number> {
