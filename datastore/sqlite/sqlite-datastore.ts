@@ -102,6 +102,8 @@ interface PendingWrite {
 
 /** A WAL larger than this is checkpointed into the database file. */
 const walCheckpointBytes = 8 * 1024 * 1024;
+/** How long the WAL checkpoint thread waits for more to copy before it ends. */
+const checkpointerIdleMs = 30_000;
 /** Writes grouped into one transaction at most; bounds the latency a batch adds. */
 const maxBatch = 2000;
 /**
@@ -184,6 +186,7 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
   /** Checkpoints off the event loop (see wal-checkpointer.ts); undefined until the WAL first grows large. */
   private checkpointer?: WalCheckpointer;
   private checkpointerFailed = false;
+  private checkpointerIdle?: NodeJS.Timeout;
   /** The checkpointer copied the whole log: the next flush copies what came since and restarts the log. */
   private walCopied = false;
   /** The newest revision acknowledged and published (on disk): what readers and watchers may see. */
@@ -300,6 +303,7 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
     while (this.pending.length || this.inFlight) await new Promise<void>((done) => this.drained.push(done));
     this.closed = true;
     await this.purging;
+    clearTimeout(this.checkpointerIdle);
     await this.checkpointer?.close().catch(() => {});
     await this.committer?.close();
     this.db.close();
@@ -532,10 +536,12 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       return false;
     }
     if (this.checkpointer.busy || this.walCopied) return true;
+    clearTimeout(this.checkpointerIdle);
     this.checkpointer.checkpoint().then(
       (round) => {
         // Not all copied (a reader on an old snapshot, e.g. a backup): the next check tries again.
         if (round.caughtUp && !this.closed) this.walCopied = true;
+        this.retireCheckpointerWhenIdle();
       },
       (error: Error) => {
         this.checkpointerFailed = true;
@@ -543,6 +549,18 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       },
     );
     return true;
+  }
+
+  /** A thread holds ~10 MB: one with nothing to copy for a while ends, and the next large WAL starts another. */
+  private retireCheckpointerWhenIdle(): void {
+    clearTimeout(this.checkpointerIdle);
+    this.checkpointerIdle = setTimeout(() => {
+      const idle = this.checkpointer;
+      if (!idle || idle.busy) return;
+      this.checkpointer = undefined;
+      idle.close().catch(() => {});
+    }, checkpointerIdleMs);
+    this.checkpointerIdle.unref();
   }
 
   /**
