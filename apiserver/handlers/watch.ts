@@ -24,9 +24,15 @@ const lineCache = new WeakMap<CacheEvent, Map<string, string>>();
 /** The same lines framed as chunks of a chunked body. */
 const framedCache = new WeakMap<CacheEvent, Map<string, Buffer>>();
 
+/** `text` framed as one chunk of a chunked body, encoded straight into one buffer. */
 function chunk(text: string): Buffer {
-  const body = Buffer.from(text);
-  return Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n')]);
+  const length = Buffer.byteLength(text);
+  const head = `${length.toString(16)}\r\n`;
+  const framed = Buffer.allocUnsafe(head.length + length + 2);
+  framed.write(head, 0, 'latin1');
+  framed.write(text, head.length, 'utf8');
+  framed.write('\r\n', head.length + length, 'latin1');
+  return framed;
 }
 
 /** The event's line framed as a chunk; the cached text gives way to it (events stay cached for the watch window). */
