@@ -18,8 +18,16 @@ export interface ResourceClient {
   /** Replaces the object; its metadata.resourceVersion (if set) must be current. */
   update(object: KubeObject): Promise<KubeObject>;
   updateStatus(object: KubeObject): Promise<KubeObject>;
-  /** Read-modify-write, retried on conflicts. `mutate` gets a private copy. */
-  modify(namespace: string | undefined, name: string, mutate: (object: KubeObject) => KubeObject | Promise<KubeObject>, options?: { subresource?: string }): Promise<KubeObject>;
+  /**
+   * Read-modify-write, retried on conflicts. `mutate` gets a private copy; with `mutateCopies`, the shared current
+   * object, which it must not change (it returns a new object, copying what it changes).
+   */
+  modify(
+    namespace: string | undefined,
+    name: string,
+    mutate: (object: KubeObject) => KubeObject | Promise<KubeObject>,
+    options?: { subresource?: string; mutateCopies?: boolean },
+  ): Promise<KubeObject>;
   delete(namespace: string | undefined, name: string, options?: Omit<DeleteOptions, 'user'>): Promise<DeleteResult>;
 }
 
@@ -77,7 +85,7 @@ export class ApiClient {
       modify: async (namespace, name, mutate, options) => {
         // A read-modify-write is what a Kubernetes client does with either an update or a patch.
         await this.authorize(store, ['patch', 'update'], namespace, name, options?.subresource);
-        return store.guaranteedUpdate(namespace, name, mutate, { user, fieldManager, subresource: options?.subresource });
+        return store.guaranteedUpdate(namespace, name, mutate, { user, fieldManager, subresource: options?.subresource, mutateCopies: options?.mutateCopies });
       },
       delete: async (namespace, name, options) => {
         await this.authorize(store, 'delete', namespace, name);

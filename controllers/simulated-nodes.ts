@@ -283,7 +283,7 @@ export class SimulatedNodes extends Controller {
     if (node && nodeCondition(node, 'Ready')?.status !== 'True') return; // a lost node does not report
     if (running && runsToCompletion(pod)) {
       try {
-        await pods.modify(namespace, name, (latest) => completedStatus(latest), { subresource: 'status' });
+        await pods.modify(namespace, name, (latest) => completedStatus(latest), { subresource: 'status', mutateCopies: true });
       } catch (error) {
         if (!(error instanceof StatusError && error.code === 404)) throw error;
       }
@@ -293,7 +293,8 @@ export class SimulatedNodes extends Controller {
     if (running && ephemeralStarted && !resized) return;
     const podIp = (pod.spec as Json).hostNetwork ? this.nodeIp(nodeName) : status.podIP ?? this.allocateIp(pod, nodeName);
     try {
-      await pods.modify(namespace, name, (latest) => this.runningStatus(latest, nodeName, podIp), { subresource: 'status' });
+      // The status is built anew and the rest is kept: no copy of the whole pod is needed.
+      await pods.modify(namespace, name, (latest) => this.runningStatus(latest, nodeName, podIp), { subresource: 'status', mutateCopies: true });
     } catch (error) {
       if (!status.podIP) this.releaseIp({ ...pod, status: { podIP: podIp } });
       if (!(error instanceof StatusError && error.code === 404)) throw error;
@@ -351,8 +352,7 @@ export class SimulatedNodes extends Controller {
     }
     statuses('initContainerStatuses', spec.initContainers, (c) => containerStatus(c, true));
     statuses('ephemeralContainerStatuses', spec.ephemeralContainers, (c) => ({ ...containerStatus(c, false), ready: false, started: undefined }));
-    pod.status = status;
-    return pod;
+    return { ...pod, status };
   }
 
   private allocateIp(pod: KubeObject, nodeName: string): string {
@@ -399,6 +399,5 @@ function completedStatus(pod: KubeObject): KubeObject {
   status.conditions = ((status.conditions ?? []) as Json[]).map((c) =>
     c.type === 'Ready' || c.type === 'ContainersReady' || c.type === 'PodReadyToStartContainers' ? { ...c, status: 'False', lastTransitionTime: now, ...(c.type === 'PodReadyToStartContainers' ? {} : { reason: 'PodCompleted' }) } : c,
   );
-  pod.status = status;
-  return pod;
+  return { ...pod, status };
 }

@@ -414,16 +414,21 @@ export class ResourceStore {
   }
 
   /**
-   * Read-modify-write: `mutate` gets a private copy of the current object and returns the new one.
-   * Retries when another writer got there first (unless the result names a resourceVersion).
+   * Read-modify-write: `mutate` gets a private copy of the current object and returns the new one (with
+   * `mutateCopies`, the shared object itself, which it must leave as it is). Retries when another writer got there
+   * first (unless the result names a resourceVersion).
    */
-  async guaranteedUpdate(namespace: string | undefined, name: string, mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>, options: WriteOptions): Promise<KubeObject> {
+  async guaranteedUpdate(
+    namespace: string | undefined,
+    name: string,
+    mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
+    options: WriteOptions & { mutateCopies?: boolean },
+  ): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       await this.cache.sync();
       const current = this.cache.get(this.key(namespace, name));
       if (!current) throw this.notFound(name);
-      const copy = cloneObject(current.object);
-      const updated = await mutate(copy);
+      const updated = await mutate(options.mutateCopies ? current.object : cloneObject(current.object));
       // A resourceVersion the mutation changed is a precondition (a patch or Scale that names one);
       // otherwise a conflict only means someone else wrote first, and the mutation runs again.
       const wanted = updated.metadata.resourceVersion;
@@ -444,8 +449,9 @@ export class ResourceStore {
     const { description } = this;
     const context = this.context(options);
     const meta = object.metadata;
-    if (description.namespaced) meta.namespace = old.metadata.namespace;
-    else delete meta.namespace;
+    // Unchanged metadata may be the stored object's own (a mutation that copies what it changes): only set when it differs.
+    if (!description.namespaced) delete meta.namespace;
+    else if (meta.namespace !== old.metadata.namespace) meta.namespace = old.metadata.namespace;
     if (meta.uid && meta.uid !== old.metadata.uid) {
       throw errors.conflict(description.plural, description.group, meta.name!, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid}`);
     }
