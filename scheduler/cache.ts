@@ -91,7 +91,14 @@ export class SchedulerCache {
       return;
     }
     const nodeName = (pod.spec as Json).nodeName as string;
-    if (cached && cached.node === nodeName && !cached.assumed && cached.info.pod.metadata.resourceVersion === pod.metadata.resourceVersion) return;
+    if (cached && cached.node === nodeName && !cached.assumed) {
+      if (cached.info.pod.metadata.resourceVersion === pod.metadata.resourceVersion) return;
+      // A status write (the kubelet's) keeps the very same spec and labels: the pod counts on its node as it did.
+      if (cached.info.pod.spec === pod.spec && cached.info.labels === (pod.metadata.labels ?? cached.info.labels)) {
+        cached.info.pod = pod;
+        return;
+      }
+    }
     // A pod's spec barely changes once created (images, tolerations): keep the parsed form unless its labels did.
     const info = cached && sameLabels(cached.info.labels, pod.metadata.labels) ? cached.info : new PodInfo(pod);
     if (cached) this.removePod(uid);
