@@ -3,11 +3,9 @@
 // part: changing the B-trees, writing the log and syncing it. A server does that on a thread of its own (a seventh
 // of a busy server's event loop). The event loop gives it each batch as soon as it is decided; the batches that
 // arrive while a commit syncs are committed together, with one sync. Commands commit on the event loop.
-//
-// Like the WAL checkpointer, the thread runs from source text and loads better-sqlite3's addon itself, so it works
-// alike from source, from a bundle and inside the single executable.
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { workerConnectionSource } from './worker-connection.ts';
 
 /** The values of one `kv` row to insert, in the column order of `insertRowSql`. */
 export type InsertRow = [revision: number, key: string, value: string | null, createRevision: number, prevRevision: number, superseded: number | null, expiresAt: number];
@@ -75,18 +73,7 @@ export class EventLoopCommitter implements Committer {
   async close(): Promise<void> {}
 }
 
-const workerSource = `
-const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
-const addon = { exports: {} };
-process.dlopen(addon, workerData.addonFile);
-const sqlite = addon.exports;
-if (!sqlite.isInitialized) {
-  sqlite.setErrorConstructor(Error);
-  sqlite.isInitialized = true;
-}
-const { path } = workerData;
-// (filename, filenameGiven, anonymous, readonly, fileMustExist, busy timeout ms, verbose, buffer)
-const db = new sqlite.Database(path, path, false, false, true, 5000, null, null);
+const workerSource = `${workerConnectionSource}
 // FULL: a commit is on disk before it is answered. The event loop has the log checkpointed (wal_autocheckpoint
 // off), and a log that starts over is cut back to nothing (its size tells the event loop how much log there is).
 db.exec('PRAGMA synchronous = FULL');

@@ -2,12 +2,9 @@
 // syncs it: about 10 ms for 8 MB of log, which on the event loop would stall every request for as long. A
 // worker thread with its own connection copies while the server goes on committing (a PASSIVE checkpoint
 // takes no lock writers need); the server then only copies what was committed after the worker's last
-// round, and its next commit starts the log over.
-//
-// The worker loads better-sqlite3's native addon itself and uses the addon's Database and Statement directly:
-// it runs from source text (eval), so it works alike from source, from a bundle and inside the single
-// executable, where no module file exists for a worker to load.
+// round, and its next commit starts the log over. The worker opens its connection as worker-connection.ts says.
 import { Worker } from 'node:worker_threads';
+import { workerConnectionSource } from './worker-connection.ts';
 
 export interface CheckpointRound {
   /** Every frame of the log was in the database file when the worker's last round ended. */
@@ -16,18 +13,7 @@ export interface CheckpointRound {
   ms: number;
 }
 
-const workerSource = `
-const { parentPort, workerData } = require('node:worker_threads');
-const addon = { exports: {} };
-process.dlopen(addon, workerData.addonFile);
-const sqlite = addon.exports;
-if (!sqlite.isInitialized) {
-  sqlite.setErrorConstructor(Error);
-  sqlite.isInitialized = true;
-}
-const { path } = workerData;
-// (filename, filenameGiven, anonymous, readonly, fileMustExist, busy timeout ms, verbose, buffer)
-const db = new sqlite.Database(path, path, false, false, true, 5000, null, null);
+const workerSource = `${workerConnectionSource}
 // FULL: the log is synced before its pages are copied, the database file after.
 db.exec('PRAGMA synchronous = FULL');
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)', {}, true);
