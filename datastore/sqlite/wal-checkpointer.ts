@@ -83,6 +83,8 @@ export class WalCheckpointer {
   async close(): Promise<void> {
     if (this.failure) return;
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    // Until it has exited, the thread keeps the process alive: closing is awaited.
+    this.worker.ref();
     this.worker.postMessage('close');
     await exited;
   }
