@@ -5,7 +5,7 @@
 // arrive while a commit syncs are committed together, with one sync. Commands commit on the event loop.
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { workerConnectionSource } from './worker-connection.ts';
+import { closeWorkerConnection, workerConnectionSource } from './worker-connection.ts';
 
 /** The values of one `kv` row to insert, in the column order of `insertRowSql`. */
 export type InsertRow = [revision: number, key: string, value: string | null, createRevision: number, prevRevision: number, superseded: number | null, expiresAt: number];
@@ -221,10 +221,6 @@ export class CommitThread implements Committer {
   /** Closes the thread's connection (after the commits on their way) and ends the thread. */
   async close(): Promise<void> {
     if (this.failure) return;
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    // Until it has exited, the thread keeps the process alive: closing is awaited.
-    this.worker.ref();
-    this.worker.postMessage('close');
-    await exited;
+    await closeWorkerConnection(this.worker);
   }
 }

@@ -4,7 +4,7 @@
 // takes no lock writers need); the server then only copies what was committed after the worker's last
 // round, and its next commit starts the log over. The worker opens its connection as worker-connection.ts says.
 import { Worker } from 'node:worker_threads';
-import { workerConnectionSource } from './worker-connection.ts';
+import { closeWorkerConnection, workerConnectionSource } from './worker-connection.ts';
 
 export interface CheckpointRound {
   /** Every frame of the log was in the database file when the worker's last round ended. */
@@ -82,10 +82,6 @@ export class WalCheckpointer {
   /** Closes the worker's connection (after its running checkpoint) and ends the thread. */
   async close(): Promise<void> {
     if (this.failure) return;
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    // Until it has exited, the thread keeps the process alive: closing is awaited.
-    this.worker.ref();
-    this.worker.postMessage('close');
-    await exited;
+    await closeWorkerConnection(this.worker);
   }
 }
