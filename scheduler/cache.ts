@@ -30,6 +30,15 @@ function sameLabels(a: Record<string, string>, b: Record<string, string> | undef
   return n === Object.keys(other).length;
 }
 
+/** Whether two specs hold the very same values (cached objects never change in place), spec.nodeName aside. */
+function sameSpecButNode(a: Json | undefined, b: Json | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  for (const key in a) if (key !== 'nodeName' && a[key] !== b[key]) return false;
+  for (const key in b) if (key !== 'nodeName' && !(key in a)) return false;
+  return true;
+}
+
 export class SchedulerCache {
   private readonly nodeInfos = new Map<string, NodeInfo>();
   private nodeList: NodeInfo[] | undefined;
@@ -99,8 +108,8 @@ export class SchedulerCache {
         return;
       }
     }
-    // A pod's spec barely changes once created (images, tolerations): keep the parsed form unless its labels did.
-    const info = cached && sameLabels(cached.info.labels, pod.metadata.labels) ? cached.info : new PodInfo(pod);
+    // A binding changes nothing the parsed form holds but the node (and shares the rest of the spec): keep it then.
+    const info = cached && sameLabels(cached.info.labels, pod.metadata.labels) && sameSpecButNode(cached.info.pod.spec as Json | undefined, pod.spec as Json | undefined) ? cached.info : new PodInfo(pod);
     if (cached) this.removePod(uid);
     info.pod = pod;
     this.place(info, nodeName, false);

@@ -7,6 +7,7 @@ import { NodeInfo } from '../../scheduler/node-info.ts';
 import { CompiledNodeSelector } from '../../scheduler/node-selector.ts';
 import { PodInfo } from '../../scheduler/pod-info.ts';
 import { insufficientResources } from '../../scheduler/plugins/node-resources.ts';
+import { SchedulerCache } from '../../scheduler/cache.ts';
 import { backoffDuration, SchedulingQueue } from '../../scheduler/queue.ts';
 import { podRequests } from '../../scheduler/resources.ts';
 import { feasibleNodesToFind } from '../../scheduler/scheduler.ts';
@@ -74,6 +75,38 @@ describe('NodeResourcesFit', () => {
     expect(insufficientResources(next, n)).toEqual(['Insufficient cpu']);
     n.removePod(first.uid);
     expect(insufficientResources(next, n)).toEqual([]);
+  });
+});
+
+describe('the scheduler cache', () => {
+  const kubeNode = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, status: { allocatable: { cpu: '4', memory: '8Gi', pods: '110' } } });
+  const withCpu = (cpu: string) => [{ name: 'c', image: 'x', resources: { requests: { cpu } } }];
+  const requestedCpu = (cache: SchedulerCache) => cache.node('n1')!.requested.milliCpu;
+
+  it('counts a pod resized in place with its new requests', () => {
+    const cache = new SchedulerCache();
+    cache.setNode(kubeNode('n1'));
+    const bound = pod({ nodeName: 'n1', containers: withCpu('500m') }, { resourceVersion: '1' });
+    cache.setPod(bound);
+    expect(requestedCpu(cache)).toBe(500);
+    // The resize subresource writes new container resources; labels stay as they were.
+    cache.setPod({ ...bound, metadata: { ...bound.metadata, resourceVersion: '2' }, spec: { ...(bound.spec as Json), containers: withCpu('1500m') } });
+    expect(requestedCpu(cache)).toBe(1500);
+    expect(cache.podCount()).toBe(1);
+  });
+
+  it('keeps an assumed pod once its binding is seen, and counts it once', () => {
+    const cache = new SchedulerCache();
+    cache.setNode(kubeNode('n1'));
+    const pending = pod({ containers: withCpu('250m') }, { resourceVersion: '1' });
+    const info = new PodInfo(pending);
+    cache.assume(info, 'n1');
+    expect(requestedCpu(cache)).toBe(250);
+    // A binding shares everything but spec.nodeName with the pod it binds.
+    cache.setPod({ ...pending, metadata: { ...pending.metadata, resourceVersion: '2' }, spec: { ...(pending.spec as Json), nodeName: 'n1' } });
+    expect(cache.isAssumed(info.uid)).toBe(false);
+    expect(cache.node('n1')!.pods).toEqual([info]);
+    expect(requestedCpu(cache)).toBe(250);
   });
 });
 
