@@ -26,27 +26,26 @@ export async function bindPod(core: ApiCore, user: UserInfo, namespace: string |
       throw errors.forbidden(`pods "${name}" is forbidden: User "${user.username}" cannot create resource "pods/binding" in API group "" in the namespace "${namespace}"`, { name, kind: 'pods' });
     }
   }
+  // The pod is the stored one (mutateCopies): what the binding changes is copied, the rest is shared with it.
   return core.storeFor('', 'pods').guaranteedUpdate(
     namespace,
     name,
     (pod) => {
-      const spec = (pod.spec ??= {}) as Json;
+      const spec = (pod.spec ?? {}) as Json;
       if (pod.metadata.deletionTimestamp) throw errors.conflict('pods', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
       if (spec.nodeName) throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
       if (binding.uid && binding.uid !== pod.metadata.uid) throw errors.conflict('pods', '', name, 'Precondition failed: UID in precondition');
-      spec.nodeName = binding.node;
-      for (const [key, value] of Object.entries(binding.annotations ?? {})) {
-        pod.metadata.annotations = { ...pod.metadata.annotations, [key]: value };
-      }
-      const status = (pod.status ??= {}) as Json;
-      const conditions: Json[] = (status.conditions ??= []);
+      const metadata = { ...pod.metadata };
+      if (binding.annotations && Object.keys(binding.annotations).length) metadata.annotations = { ...metadata.annotations, ...binding.annotations };
+      const status = (pod.status ?? {}) as Json;
+      const conditions: Json[] = [...((status.conditions as Json[] | undefined) ?? [])];
       const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp() };
       const at = conditions.findIndex((c) => c.type === 'PodScheduled');
       if (at >= 0) conditions[at] = scheduled;
       else conditions.push(scheduled);
-      return pod;
+      return { ...pod, metadata, spec: { ...spec, nodeName: binding.node }, status: { ...status, conditions } };
     },
-    { user, dryRun: options.dryRun, subresource: 'binding' },
+    { user, dryRun: options.dryRun, subresource: 'binding', mutateCopies: true },
   );
 }
 

@@ -474,7 +474,8 @@ export class ResourceStore {
       else object.status = status;
       if (managedFields) object.metadata.managedFields = managedFields;
     } else {
-      description.defaults?.(object);
+      // A binding sets the node on the stored pod (which it shares its other fields with), undefaulted as in Kubernetes.
+      if (options.subresource !== 'binding') description.defaults?.(object);
       // Writes to the main resource keep the status (bindings set a condition along with spec.nodeName).
       if (description.status && options.subresource !== 'binding') {
         if (old.status === undefined) delete object.status;
