@@ -31,6 +31,25 @@ export function fieldElement(name: string): PathElement {
   return element;
 }
 
+const singleKeyElements = new Map<string, Map<string | number | boolean, PathElement>>();
+
+/**
+ * The key of an item of a list keyed by one field with a scalar value (`k:{"type":"Ready"}`). Interned: every
+ * write of a pod's status walks the same conditions and containers; values that do not recur (a pod's IP) are
+ * let go once a key has many.
+ */
+export function singleKeyElement(name: string, value: string | number | boolean): PathElement {
+  let byValue = singleKeyElements.get(name);
+  if (!byValue) singleKeyElements.set(name, (byValue = new Map()));
+  let element = byValue.get(value);
+  if (!element) {
+    element = keyElement([{ name, value }]);
+    if (byValue.size >= 4096) byValue.clear();
+    byValue.set(value, element);
+  }
+  return element;
+}
+
 /** An associative-list key; the fields are sorted by name as upstream requires. */
 export function keyElement(fields: KeyField[]): PathElement {
   if (fields.length === 1) {

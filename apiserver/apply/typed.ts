@@ -5,7 +5,7 @@
 
 import { goSyntaxString, goQuote, goTypeName, goValueString, isJsonObject, type JsonObject, type JsonValue } from './go-format.ts';
 import { FieldSet } from './field-set.ts';
-import { fieldElement, keyElement, pathElementString, valueElement, valuesEqual, type KeyField, type Path, type PathElement } from './path.ts';
+import { fieldElement, keyElement, pathElementString, singleKeyElement, valueElement, valuesEqual, type KeyField, type Path, type PathElement } from './path.ts';
 import { isUntypedDeducedMap, type Atom, type ListAtom, type MapAtom, type ScalarType, type TypeRef } from './type-model.ts';
 
 /** A value together with the type it is read as. A null value is the "empty object". */
@@ -145,6 +145,14 @@ export function listItemToPathElement(t: ListAtom, child: JsonValue): PathElemen
   if (!isJsonObject(child)) throw new Error('associative list with keys may not have non-map elements');
   const cached = itemKeys?.get(child);
   if (cached && cached.list === t) return cached.pe;
+  if (t.keys.length === 1) {
+    const value = child[t.keys[0]!];
+    if ((typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') && Object.hasOwn(child, t.keys[0]!)) {
+      const pe = singleKeyElement(t.keys[0]!, value);
+      itemKeys?.set(child, { list: t, pe });
+      return pe;
+    }
+  }
   const fields: KeyField[] = [];
   for (const name of t.keys) {
     if (Object.hasOwn(child, name)) {
@@ -543,11 +551,15 @@ function compareValues(lhs: JsonValue | undefined, rhs: JsonValue | undefined, t
   return result.errs;
 }
 
+/** The results of comparing a node without errors, shared (a comparison walks every field of what changed). */
+const leafCompared: { leaf: boolean; errs: ValidationError[] } = Object.freeze({ leaf: true, errs: noErrors });
+const nodeCompared: { leaf: boolean; errs: ValidationError[] } = Object.freeze({ leaf: false, errs: noErrors });
+
 function compareLeaf(lhs: JsonValue | undefined, rhs: JsonValue | undefined, path: PathElement[], c: Comparison): { leaf: boolean; errs: ValidationError[] } {
   if (lhs === undefined) c.added.insert(path);
   else if (rhs === undefined) c.removed.insert(path);
   else if (!valuesEqual(rhs, lhs)) c.modified.insert(path);
-  return { leaf: true, errs: noErrors };
+  return leafCompared;
 }
 
 function compareAtom(atom: Atom, type: TypeRef | undefined, lhs: JsonValue | undefined, rhs: JsonValue | undefined, path: PathElement[], c: Comparison): { leaf: boolean; errs: ValidationError[] } {
@@ -559,7 +571,7 @@ function compareAtom(atom: Atom, type: TypeRef | undefined, lhs: JsonValue | und
     const errs: ValidationError[] = [];
     if (l) for (const key in l) compareMapItem(t, key, l[key], r && Object.hasOwn(r, key) ? r[key] : undefined, path, c, errs);
     if (r) for (const key in r) if (!l || !Object.hasOwn(l, key)) compareMapItem(t, key, undefined, r[key], path, c, errs);
-    return { leaf: false, errs };
+    return errs.length ? { leaf: false, errs } : nodeCompared;
   }
   if (atom.scalar) {
     const lerrs = validateScalar(atom.scalar, lhs, 'lhs: ');
@@ -572,7 +584,8 @@ function compareAtom(atom: Atom, type: TypeRef | undefined, lhs: JsonValue | und
     const l = listOrNothing(lhs);
     const r = listOrNothing(rhs);
     if (t.elementRelationship === 'atomic' || ((!l || l.length === 0) && (!r || r.length === 0))) return compareLeaf(lhs, rhs, path, c);
-    return { leaf: false, errs: compareListItems(t, l, r, path, c) };
+    const errs = compareListItems(t, l, r, path, c);
+    return errs.length ? { leaf: false, errs } : nodeCompared;
   }
   return { leaf: false, errs: invalidAtom(type) };
 }
