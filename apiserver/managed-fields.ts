@@ -36,7 +36,7 @@ export function installManagedFields(core: ApiCore): void {
   core.hooks.beforeAdmission = (description: ResourceDescription, object: KubeObject, old: KubeObject | undefined, options: WriteOptions) => {
     if (options.managedFieldsDone || options.subresource === 'binding') return;
     // In-process writers (controllers) may leave properties undefined: the fields are those of the JSON stored.
-    settleAsJson(object);
+    settleAsJson(object, old);
     const manager = managerOrUserAgent(options.fieldManager, options.userAgent) || 'unknown';
     const context = fieldManagerContext(core, servedVersionOf(description), options.subresource);
     const managedFields = updatedManagedFields(old as JsonObject | undefined, object as JsonObject, manager, undefined, context);

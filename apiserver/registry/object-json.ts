@@ -32,14 +32,17 @@ export function objectJson(object: KubeObject): string {
  * Makes `value` exactly what parsing its JSON would give, in place: properties that are undefined
  * go (arrays get null), as JSON.stringify leaves them out. False when something else would change
  * (a function, a non-finite number, a Date or other class instance): such an object must be decoded.
+ * `settled` is an object known to be so (the stored one a write replaces): what `value` shares with it, property
+ * by property, is not walked again.
  */
-export function settleAsJson(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return true;
+export function settleAsJson(value: unknown, settled?: unknown): boolean {
+  if (typeof value !== 'object' || value === null || value === settled) return true;
+  const counterpart = typeof settled === 'object' && settled !== null ? (settled as Record<string, unknown>) : undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       if (item === undefined) value[i] = null;
-      else if (!settleScalarOrObject(item)) return false;
+      else if (!settleScalarOrObject(item, counterpart?.[i])) return false;
     }
     return true;
   }
@@ -49,12 +52,12 @@ export function settleAsJson(value: unknown): boolean {
   for (const key in record) {
     const item = record[key];
     if (item === undefined) delete record[key];
-    else if (!settleScalarOrObject(item)) return false;
+    else if (!settleScalarOrObject(item, counterpart?.[key])) return false;
   }
   return true;
 }
 
-function settleScalarOrObject(value: unknown): boolean {
+function settleScalarOrObject(value: unknown, settled: unknown): boolean {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -62,7 +65,7 @@ function settleScalarOrObject(value: unknown): boolean {
     case 'number':
       return Number.isFinite(value) && !Object.is(value, -0);
     case 'object':
-      return settleAsJson(value);
+      return value === settled || settleAsJson(value, settled);
     default:
       return false;
   }

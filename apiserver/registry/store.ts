@@ -176,10 +176,10 @@ export class ResourceStore {
    * Writes `object` under its key: a create, or an update of `revision`. The watch cache keeps this
    * very object rather than decoding the value again, so it must not change afterwards.
    */
-  private async write(object: KubeObject, revision?: number): Promise<void> {
+  private async write(object: KubeObject, revision?: number, old?: KubeObject): Promise<void> {
     const key = this.key(object.metadata.namespace, object.metadata.name!);
     // The cache (and readers) may keep the object itself only if it is what decoding the value would give.
-    const settled = settleAsJson(object);
+    const settled = settleAsJson(object, old);
     const json = writtenJson(object);
     checkObjectSize(json.stored);
     const value = this.hooks.encode ? this.hooks.encode(this.description, json.stored, key) : json.stored;
@@ -511,7 +511,7 @@ export class ResourceStore {
     }
     if (context.dryRun) return object;
     try {
-      await this.write(object, revision);
+      await this.write(object, revision, old);
       return object;
     } catch (error) {
       if (error instanceof ConflictError) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { objectJson, writtenJson } from '../../apiserver/registry/object-json.ts';
+import { objectJson, settleAsJson, writtenJson } from '../../apiserver/registry/object-json.ts';
 import type { KubeObject } from '../../apiserver/registry/types.ts';
 
 function written(object: KubeObject, rv: string): { stored: string; served: string } {
@@ -46,5 +46,25 @@ describe('the stored and served JSON of a write', () => {
     const json = writtenJson(object);
     expect(Object.hasOwn(object.metadata, 'resourceVersion')).toBe(false);
     expect(JSON.parse(json.stored)).toEqual(object);
+  });
+});
+
+describe('settling an object as its JSON', () => {
+  it('drops undefined properties and nulls undefined items, and refuses what JSON would change', () => {
+    const object = { a: undefined, b: [1, undefined], c: { d: undefined, e: 'x' } };
+    expect(settleAsJson(object)).toBe(true);
+    expect(object).toEqual({ b: [1, null], c: { e: 'x' } });
+    expect(Object.keys(object)).toEqual(['b', 'c']);
+    expect(settleAsJson({ a: Number.NaN })).toBe(false);
+    expect(settleAsJson({ a: new Date(0) })).toBe(false);
+  });
+
+  it('settles what a write changed and leaves what it shares with the stored object', () => {
+    const stored = { spec: { containers: [{ name: 'c' }] }, status: { phase: 'Pending' } };
+    const written = { ...stored, status: { phase: 'Running', podIP: undefined, conditions: [{ type: 'Ready', reason: undefined }] } };
+    expect(settleAsJson(written, stored)).toBe(true);
+    expect(written).toEqual({ spec: { containers: [{ name: 'c' }] }, status: { phase: 'Running', conditions: [{ type: 'Ready' }] } });
+    expect(written.spec).toBe(stored.spec);
+    expect(Object.hasOwn(written.status, 'podIP')).toBe(false);
   });
 });
