@@ -92,8 +92,21 @@ export function base64Error(text: string): string | undefined {
 export const quantityFormatError = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 const quantitySuffixes = new Set(['', 'n', 'u', 'm', 'k', 'M', 'G', 'T', 'P', 'E', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei']);
 
+/** Quantities that parsed lately: manifests repeat a few (`100m`, `128Mi`) in every container of every pod. */
+const parsedQuantities = new Set<string>();
+
 /** Why resource.ParseQuantity would refuse this text, or undefined when it parses. */
 export function quantityError(text: string): string | undefined {
+  if (parsedQuantities.has(text)) return undefined;
+  const error = parseError(text);
+  if (error === undefined && text.length <= 64) {
+    if (parsedQuantities.size >= 1024) parsedQuantities.clear();
+    parsedQuantities.add(text);
+  }
+  return error;
+}
+
+function parseError(text: string): string | undefined {
   if (text.length === 0) return quantityFormatError;
   if (text === '0') return undefined;
   let pos = text[0] === '-' || text[0] === '+' ? 1 : 0;
