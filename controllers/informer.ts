@@ -2,7 +2,6 @@
 // an informer adds event handlers and indexes. In-process components (controllers, scheduler,
 // node agent) all read through these; a remote agent uses the HTTP list+watch implementation.
 import type { ApiCore } from '../apiserver/core.ts';
-import { deepEqual } from '../apiserver/registry/object-meta.ts';
 import type { ResourceStore } from '../apiserver/registry/store.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
 import type { CacheEvent } from '../apiserver/registry/watch-cache.ts';
@@ -23,6 +22,12 @@ export function objectKey(object: KubeObject): string {
 export function splitKey(key: string): { namespace?: string; name: string } {
   const slash = key.indexOf('/');
   return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+function sameValues(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export class Informer {
@@ -60,7 +65,7 @@ export class Informer {
     const initial = [...this.core.cache.list(prefix)].map((entry) => entry.object);
     this.stop = this.core.cache.subscribe(prefix, revision, (event) => this.dispatch(event));
     for (const object of initial) {
-      this.index(object, undefined);
+      this.index(this.store.key(object.metadata.namespace, object.metadata.name!), object, undefined);
       for (const handlers of this.handlers) handlers.add?.(object);
     }
   }
@@ -71,8 +76,8 @@ export class Informer {
   }
 
   private dispatch(event: CacheEvent): void {
-    if (event.type === 'DELETED') this.index(undefined, event.previous ?? event.object);
-    else this.index(event.object, event.previous);
+    if (event.type === 'DELETED') this.index(event.key, undefined, event.previous ?? event.object);
+    else this.index(event.key, event.object, event.previous);
     for (const handlers of this.handlers) {
       try {
         if (event.type === 'ADDED') handlers.add?.(event.object);
@@ -84,16 +89,16 @@ export class Informer {
     }
   }
 
-  private index(object: KubeObject | undefined, old: KubeObject | undefined): void {
+  /** Indexes the object stored under `key` (the cache's key, which the index keeps for the object). */
+  private index(key: string, object: KubeObject | undefined, old: KubeObject | undefined): void {
     if (!this.indexers.size) return;
-    const key = objectKey((object ?? old)!);
     for (const [name, indexer] of this.indexers) {
       const index = this.indexes.get(name)!;
       const byKey = this.indexedValues.get(name)!;
       const previous = byKey.get(key);
       const values = object ? indexer(object) : undefined;
       // Most updates leave the indexed values as they were (a status write keeps a pod's node and owner).
-      if (previous && values && deepEqual(previous, values)) continue;
+      if (previous && values && sameValues(previous, values)) continue;
       for (const value of previous ?? []) {
         const keys = index.get(value);
         if (keys?.delete(key) && keys.size === 0) index.delete(value);
@@ -132,7 +137,7 @@ export class Informer {
     if (!keys) return [];
     const objects: KubeObject[] = [];
     for (const key of keys) {
-      const object = this.getByKey(key);
+      const object = this.core.cache.get(key)?.object;
       if (object) objects.push(object);
     }
     return objects;
