@@ -157,6 +157,8 @@ export const pods = defineKind({
   },
   validate(pod: KubeObject, old, context) {
     const spec = pod.spec as Json;
+    // A status write keeps the stored spec itself, checked when it was written (nor does Kubernetes' status strategy check it).
+    if (old && context.subresource === 'status' && spec === old.spec) return [];
     const causes = validatePodSpec(spec, 'spec');
     if (!old) {
       if (spec?.ephemeralContainers?.length) causes.push(fieldError.forbidden('spec.ephemeralContainers', 'cannot be set on create'));
