@@ -111,6 +111,7 @@ export interface WatchCacheOptions {
 
 export class WatchCache {
   private readonly resources = new Map<string, ResourceCache>();
+  private recent: { prefix: string; cache: ResourceCache } | undefined;
   private readonly history: HistoryEntry[] = [];
   private historyStart = 0; // index of the oldest kept event (those before it are gone)
   private readonly historySize: number;
@@ -201,6 +202,16 @@ export class WatchCache {
     }
   }
 
+  /** The resource's cache of a key; the last one found is remembered, with its prefix: lookups come in runs. */
+  private cacheOf(key: string): ResourceCache | undefined {
+    const recent = this.recent;
+    if (recent !== undefined && key.startsWith(recent.prefix)) return recent.cache;
+    const segment = resourceSegment(key);
+    const cache = this.resources.get(segment);
+    if (cache) this.recent = { prefix: `/registry/${segment}/`, cache };
+    return cache;
+  }
+
   private resource(segment: string): ResourceCache {
     let cache = this.resources.get(segment);
     if (!cache) {
@@ -253,7 +264,7 @@ export class WatchCache {
   private apply(events: WatchEvent[]): void {
     for (const event of events) {
       if (event.revision <= this.applied) continue; // already applied (replayed overlap)
-      const cache = this.resource(resourceSegment(event.key));
+      const cache = this.cacheOf(event.key) ?? this.resource(resourceSegment(event.key));
       const before = cache.entries.get(event.key);
       const previous = before?.object;
       let cacheEvent: CacheEvent;
@@ -389,12 +400,12 @@ export class WatchCache {
   }
 
   get(key: string): CacheEntry | undefined {
-    return this.resources.get(resourceSegment(key))?.entries.get(key);
+    return this.cacheOf(key)?.entries.get(key);
   }
 
   /** Entries under `prefix` (a resource, or a resource and namespace) in key order, from `startKey` on. */
   *list(prefix: string, startKey?: string): Generator<CacheEntry> {
-    const cache = this.resources.get(resourceSegment(prefix));
+    const cache = this.cacheOf(prefix);
     if (!cache) return;
     const keys = cache.sortedKeys();
     let low = 0;
@@ -414,7 +425,7 @@ export class WatchCache {
   }
 
   count(prefix: string): number {
-    const cache = this.resources.get(resourceSegment(prefix));
+    const cache = this.cacheOf(prefix);
     if (!cache) return 0;
     if (prefix.endsWith('/') && prefix.split('/').length === 4) return cache.entries.size;
     let n = 0;
