@@ -55,9 +55,15 @@ interface Subscription {
 }
 
 class ResourceCache {
+  /** `/registry/<resource>/`: the start of every key of the resource. */
+  readonly prefix: string;
   readonly entries = new Map<string, CacheEntry>();
   private sorted: string[] | undefined;
   readonly subscriptions = new Set<Subscription>();
+
+  constructor(segment: string) {
+    this.prefix = `/registry/${segment}/`;
+  }
 
   set(entry: CacheEntry): void {
     if (!this.entries.has(entry.key)) this.sorted = undefined;
@@ -111,7 +117,7 @@ export interface WatchCacheOptions {
 
 export class WatchCache {
   private readonly resources = new Map<string, ResourceCache>();
-  private recent: { prefix: string; cache: ResourceCache } | undefined;
+  private recent: ResourceCache | undefined;
   private readonly history: HistoryEntry[] = [];
   private historyStart = 0; // index of the oldest kept event (those before it are gone)
   private readonly historySize: number;
@@ -205,17 +211,16 @@ export class WatchCache {
   /** The resource's cache of a key; the last one found is remembered, with its prefix: lookups come in runs. */
   private cacheOf(key: string): ResourceCache | undefined {
     const recent = this.recent;
-    if (recent !== undefined && key.startsWith(recent.prefix)) return recent.cache;
-    const segment = resourceSegment(key);
-    const cache = this.resources.get(segment);
-    if (cache) this.recent = { prefix: `/registry/${segment}/`, cache };
+    if (recent !== undefined && key.startsWith(recent.prefix)) return recent;
+    const cache = this.resources.get(resourceSegment(key));
+    if (cache) this.recent = cache;
     return cache;
   }
 
   private resource(segment: string): ResourceCache {
     let cache = this.resources.get(segment);
     if (!cache) {
-      cache = new ResourceCache();
+      cache = new ResourceCache(segment);
       this.resources.set(segment, cache);
     }
     return cache;
