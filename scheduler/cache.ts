@@ -100,16 +100,14 @@ export class SchedulerCache {
       return;
     }
     const nodeName = (pod.spec as Json).nodeName as string;
-    if (cached && cached.node === nodeName && !cached.assumed) {
-      if (cached.info.pod.metadata.resourceVersion === pod.metadata.resourceVersion) return;
-      // A status write (the kubelet's) keeps the very same spec and labels: the pod counts on its node as it did.
-      if (cached.info.pod.spec === pod.spec && cached.info.labels === (pod.metadata.labels ?? cached.info.labels)) {
-        cached.info.pod = pod;
-        return;
-      }
+    // The parsed form holds nothing a binding or a status write changes (they share the rest of the spec): it is
+    // kept then, and a pod already counted on its node stays as it is.
+    const unchanged = cached !== undefined && sameLabels(cached.info.labels, pod.metadata.labels) && sameSpecButNode(cached.info.pod.spec as Json | undefined, pod.spec as Json | undefined);
+    if (unchanged && cached.node === nodeName && !cached.assumed) {
+      cached.info.pod = pod;
+      return;
     }
-    // A binding changes nothing the parsed form holds but the node (and shares the rest of the spec): keep it then.
-    const info = cached && sameLabels(cached.info.labels, pod.metadata.labels) && sameSpecButNode(cached.info.pod.spec as Json | undefined, pod.spec as Json | undefined) ? cached.info : new PodInfo(pod);
+    const info = unchanged ? cached!.info : new PodInfo(pod);
     if (cached) this.removePod(uid);
     info.pod = pod;
     this.place(info, nodeName, false);
