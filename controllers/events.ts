@@ -2,7 +2,9 @@
 // one Event per (object, type, reason, message), counted and re-stamped when it repeats (the
 // EventCorrelator's deduplication), and a token bucket per object so a hot loop cannot flood the
 // store (burst 25, one more every 5 minutes, as client-go's spam filter). Events expire after 1 h
-// through the Event kind's TTL. Writes run in the background: recording never blocks a reconcile.
+// through the Event kind's TTL. Writes run in the background, one at a time in the order recorded, as
+// client-go's broadcaster sends them to its sink: recording never blocks a reconcile, and a burst of
+// events (a scheduler binding thousands of pods) trails the work it reports instead of competing with it.
 import type { Logger } from 'pino';
 import type { ApiClient } from '../apiserver/client.ts';
 import { timestamp } from '../apiserver/registry/object-meta.ts';
@@ -23,6 +25,19 @@ export interface EventRecorderOptions {
   log?: Logger;
   /** Remembered events and buckets (client-go's LRU holds 4096). */
   cacheSize?: number;
+  /** Events waiting to be written; more are dropped, as client-go's broadcaster drops them when its queue is full. */
+  maxQueued?: number;
+}
+
+interface RecordedEvent {
+  key: string;
+  involved: InvolvedObject;
+  type: EventType;
+  reason: string;
+  message: string;
+  /** When it happened (the event's timestamps), not when it is written. */
+  at: string;
+  name: string;
 }
 
 interface SeenEvent {
@@ -40,11 +55,16 @@ interface Bucket {
 export class EventRecorder {
   private readonly seen = new Map<string, SeenEvent>();
   private readonly buckets = new Map<string, Bucket>();
-  private readonly pending = new Map<string, Promise<void>>();
+  private queue: (RecordedEvent | undefined)[] = [];
+  private head = 0;
+  private writing: Promise<void> | undefined;
   private readonly burst: number;
   private readonly refillMs: number;
   private readonly cacheSize: number;
+  private readonly maxQueued: number;
   private lastNanos = 0n;
+  /** Events dropped because the queue was full. */
+  dropped = 0;
 
   constructor(
     private readonly client: ApiClient,
@@ -54,6 +74,7 @@ export class EventRecorder {
     this.burst = options.burst ?? 25;
     this.refillMs = options.refillMs ?? 300_000;
     this.cacheSize = options.cacheSize ?? 4096;
+    this.maxQueued = options.maxQueued ?? 10_000;
   }
 
   /** Records an event about `object` (fire and forget). */
@@ -61,20 +82,42 @@ export class EventRecorder {
     const involved = involvedObject(object);
     const objectKey = [involved.apiVersion, involved.kind, involved.namespace, involved.name, involved.uid].join('/');
     if (!this.allow(objectKey)) return;
+    if (this.queue.length - this.head >= this.maxQueued) {
+      if (this.dropped++ % 1000 === 0) this.options.log?.warn({ component: this.component, queued: this.maxQueued, dropped: this.dropped }, 'event queue full: dropping events');
+      return;
+    }
     const key = [this.component, objectKey, type, reason, message].join('\u0000');
-    const previous = this.pending.get(key) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.write(key, involved, type, reason, message))
-      .catch((error: Error) => this.options.log?.debug({ err: error, reason, object: objectKey }, 'could not record event'))
-      .finally(() => {
-        if (this.pending.get(key) === next) this.pending.delete(key);
-      });
-    this.pending.set(key, next);
+    this.queue.push({ key, involved, type, reason, message, at: timestamp(), name: this.eventName(involved.name) });
+    this.writing ??= this.drain();
   }
 
   /** Resolves once every event recorded so far is written. */
   async flush(): Promise<void> {
-    while (this.pending.size) await Promise.all([...this.pending.values()]);
+    while (this.writing) await this.writing;
+  }
+
+  /** Writes queued events one at a time until none is left. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.head < this.queue.length) {
+        const next = this.queue[this.head]!;
+        this.queue[this.head++] = undefined;
+        // Drop the written part of a long queue now and then, not on every event.
+        if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+          this.queue = this.queue.slice(this.head);
+          this.head = 0;
+        }
+        try {
+          await this.write(next);
+        } catch (error) {
+          this.options.log?.debug({ err: error, reason: next.reason, object: next.involved.name }, 'could not record event');
+        }
+      }
+      this.queue = [];
+      this.head = 0;
+    } finally {
+      this.writing = undefined;
+    }
   }
 
   private allow(objectKey: string): boolean {
@@ -108,13 +151,12 @@ export class EventRecorder {
     return `${objectName}.${nanos.toString(16)}`;
   }
 
-  private async write(key: string, involved: InvolvedObject, type: EventType, reason: string, message: string): Promise<void> {
-    const now = timestamp();
+  private async write({ key, involved, type, reason, message, at, name }: RecordedEvent): Promise<void> {
     const events = this.client.resource('', 'events');
     const seen = this.seen.get(key);
     if (seen) {
       try {
-        await events.modify(seen.namespace, seen.name, (event) => ({ ...event, count: ((event.count as number | undefined) ?? 1) + 1, lastTimestamp: now }));
+        await events.modify(seen.namespace, seen.name, (event) => ({ ...event, count: ((event.count as number | undefined) ?? 1) + 1, lastTimestamp: at }));
         seen.count++;
         this.remember(this.seen, key, seen);
         return;
@@ -125,7 +167,6 @@ export class EventRecorder {
       }
     }
     const namespace = involved.namespace || 'default';
-    const name = this.eventName(involved.name);
     await events.create({
       apiVersion: 'v1',
       kind: 'Event',
@@ -134,15 +175,15 @@ export class EventRecorder {
       reason,
       message,
       source: { component: this.component, ...(this.options.host ? { host: this.options.host } : {}) },
-      firstTimestamp: now,
-      lastTimestamp: now,
+      firstTimestamp: at,
+      lastTimestamp: at,
       count: 1,
       type,
       eventTime: null,
       reportingComponent: this.component,
       reportingInstance: this.options.host ?? '',
     });
-    this.remember(this.seen, key, { name, namespace, count: 1, firstTimestamp: now });
+    this.remember(this.seen, key, { name, namespace, count: 1, firstTimestamp: at });
   }
 }
 
