@@ -12,7 +12,7 @@ import type { CacheEvent } from '../registry/watch-cache.ts';
 import { StatusError } from '../status.ts';
 import { negotiateOutput } from './content.ts';
 import { parseIncludeObject, renderObjectTable } from '../tables/index.ts';
-import { objectJson } from '../registry/object-json.ts';
+import { objectJson, objectJsonPieces } from '../registry/object-json.ts';
 import { tableConvertorFor } from './output.ts';
 import { queryBoolean, queryString, type ResourceRequest } from './resources.ts';
 
@@ -24,26 +24,33 @@ const lineCache = new WeakMap<CacheEvent, Map<string, string>>();
 /** The same lines framed as chunks of a chunked body. */
 const framedCache = new WeakMap<CacheEvent, Map<string, Buffer>>();
 
-/** `text` framed as one chunk of a chunked body, encoded straight into one buffer. */
-function chunk(text: string): Buffer {
-  const length = Buffer.byteLength(text);
+/** `texts`, one after the other, framed as one chunk of a chunked body, encoded straight into one buffer. */
+function chunk(...texts: string[]): Buffer {
+  let length = 0;
+  for (const text of texts) length += Buffer.byteLength(text);
   const head = `${length.toString(16)}\r\n`;
   const framed = Buffer.allocUnsafe(head.length + length + 2);
-  framed.write(head, 0, 'latin1');
-  framed.write(text, head.length, 'utf8');
-  framed.write('\r\n', head.length + length, 'latin1');
+  let at = framed.write(head, 0, 'latin1');
+  for (const text of texts) at += framed.write(text, at, 'utf8');
+  framed.write('\r\n', at, 'latin1');
   return framed;
 }
 
-/** The event's line framed as a chunk; the cached text gives way to it (events stay cached for the watch window). */
-function framedLine(event: CacheEvent, versionKey: string, line: string): Buffer {
-  let perVersion = framedCache.get(event);
-  if (!perVersion) framedCache.set(event, (perVersion = new Map()));
-  let framed = perVersion.get(versionKey);
-  if (!framed) {
-    perVersion.set(versionKey, (framed = chunk(line)));
+/**
+ * Frames the event's line as a chunk, shared by every watcher of this version. An object served whole is copied
+ * into the frame from the pieces of its served JSON (no line of text is made); otherwise the line is, and the
+ * cached text gives way to the frame (events stay cached for the watch window).
+ */
+function frameLine(event: CacheEvent, versionKey: string, line: () => string, body: KubeObject | undefined): Buffer {
+  let framed: Buffer;
+  if (body) framed = chunk(`{"type":"${event.type}","object":`, ...objectJsonPieces(body), '}\n');
+  else {
+    framed = chunk(line());
     lineCache.get(event)?.delete(versionKey);
   }
+  let perVersion = framedCache.get(event);
+  if (!perVersion) framedCache.set(event, (perVersion = new Map()));
+  perVersion.set(versionKey, framed);
   return framed;
 }
 
@@ -123,10 +130,13 @@ export async function serveWatch(core: ApiCore, context: ResourceRequest): Promi
   const onEvent = (event: CacheEvent) => {
     if (!filtered) {
       // Table lines differ per watcher (column definitions go with a watcher's first event): framed per write.
-      const framed = socket && shape.shape !== 'table' ? framedCache.get(event)?.get(versionKey) : undefined;
-      if (framed) return write('', framed);
-      const line = lineFor(event.type, event.object, event);
-      write(line, socket && shape.shape !== 'table' ? framedLine(event, versionKey, line) : undefined);
+      if (socket && shape.shape !== 'table') {
+        const framed =
+          framedCache.get(event)?.get(versionKey) ??
+          frameLine(event, versionKey, () => lineFor(event.type, event.object, event), shape.shape === 'object' ? toServedVersion(served, event.object) : undefined);
+        return write('', framed);
+      }
+      write(lineFor(event.type, event.object, event));
       return;
     }
     const now = event.type !== 'DELETED' && matches(event.object);

@@ -29,6 +29,16 @@ export function objectJson(object: KubeObject): string {
 }
 
 /**
+ * The served JSON as the pieces it is made of, for writers that copy it into a buffer (a watch's framed event):
+ * joining them first would flatten a copy of the whole text per event.
+ */
+export function objectJsonPieces(object: KubeObject): string[] {
+  const known = served.get(object);
+  if (known === undefined || typeof known === 'string') return [objectJson(object)];
+  return [known.stored.slice(0, known.at), known.field, known.stored.slice(known.at)];
+}
+
+/**
  * Makes `value` exactly what parsing its JSON would give, in place: properties that are undefined
  * go (arrays get null), as JSON.stringify leaves them out. False when something else would change
  * (a function, a non-finite number, a Date or other class instance): such an object must be decoded.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { objectJson, settleAsJson, writtenJson } from '../../apiserver/registry/object-json.ts';
+import { objectJson, objectJsonPieces, settleAsJson, writtenJson } from '../../apiserver/registry/object-json.ts';
 import type { KubeObject } from '../../apiserver/registry/types.ts';
 
 function written(object: KubeObject, rv: string): { stored: string; served: string } {
@@ -26,6 +26,13 @@ describe('the stored and served JSON of a write', () => {
     expect(stored).toBe(expectedStored);
     expect(served).toBe(JSON.stringify(object));
     expect(JSON.parse(served).metadata.resourceVersion).toBe('12345');
+    // Writers that copy the served JSON into a buffer take it in pieces: the same text.
+    expect(objectJsonPieces(object).join('')).toBe(served);
+  });
+
+  it('gives an object never written as one piece, its JSON', () => {
+    const object: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', resourceVersion: '3' } };
+    expect(objectJsonPieces(object)).toEqual([JSON.stringify(object)]);
   });
 
   it('serves a write once, from its revision on, even when the object was served before it was written', () => {
