@@ -1,7 +1,7 @@
 // `k2 server`: runs a k2 server (cmd/k2-server.ts) until SIGINT or SIGTERM.
 import type { CommandModule } from 'yargs';
 import type { ArtifactToDeploy } from '../packaging/deploy/index.ts';
-import { limitHeapGrowth } from './heap-growth.ts';
+import { limitHeapGrowth, sizeHeapGrowthByLiveHeap } from './heap-growth.ts';
 import { createLogger } from './logging.ts';
 import { serverOptionsBuilder, toServerOptions } from './server-options.ts';
 
@@ -47,6 +47,7 @@ export const serverCommand: CommandModule = {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    void starting.then(() => sizeHeapGrowthByLiveHeap(), () => undefined);
     await starting.catch((error: Error) => {
       log.fatal({ err: error }, 'k2 server failed to start');
       process.exit(1);

@@ -4,6 +4,7 @@
 // cache, which then holds every function the start compiled. A cache passed in is used and carried over, so a
 // second run on the same data dir adds what a later start (certificates already there) runs to the first start's.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { limitHeapGrowth } from '../../cmd/heap-growth.ts';
 import { compileBundleScript, runBundleScript } from './bundle-script.ts';
 import { freeLoopbackPort, waitForReadyz } from './local-server-probe.ts';
 
@@ -41,6 +42,8 @@ async function train(run: TrainingRun): Promise<void> {
   runBundleScript(script, (id) => (id === 'node:sea' ? sea : require(id)), process.execPath);
 
   await waitForReadyz(port, { timeoutMs: 60_000, pollMs: 20 });
+  // V8 accepts the cache only under the flags it is made with: the heap growth the executable compiles under.
+  limitHeapGrowth();
   writeFileSync(run.cacheOut, script.createCachedData());
   process.kill(process.pid, 'SIGTERM'); // the server stops cleanly and exits
 }
