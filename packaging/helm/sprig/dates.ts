@@ -85,7 +85,8 @@ export function parseDuration(text: string): bigint {
   let total = 0;
   let totalBig = 0n;
   while (s !== '') {
-    // µ and μ escaped: one character above U+00FF in the bundle makes V8 keep its whole source (7 MB) in two bytes per character.
+    // µ and μ escaped: one character above U+00FF in the bundle makes V8 keep its whole source (7.5 MB) in two bytes
+    // per character.
     const m = /^(\d*)(?:\.(\d*))?([a-z\u00b5\u03bc]*)/.exec(s);
     if (!m || (m[1] === '' && (m[2] ?? '') === '')) throw new Error(`time: invalid duration ${JSON.stringify(orig)}`);
     if (m[3] === '') throw new Error(`time: missing unit in duration ${JSON.stringify(orig)}`);
