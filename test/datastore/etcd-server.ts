@@ -22,9 +22,22 @@ function freeLoopbackPort(): Promise<number> {
   });
 }
 
+/** Thrown when etcd could not bind a port it was given: another process took it after it was found free. */
+class PortTakenError extends Error {}
+
 export async function startEtcd(): Promise<EtcdServer> {
+  // A free port can be taken by a test running in parallel before etcd binds it: a few tries with other ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEtcdOn(await freeLoopbackPort(), await freeLoopbackPort());
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt === 5) throw error;
+    }
+  }
+}
+
+async function startEtcdOn(clientPort: number, peerPort: number): Promise<EtcdServer> {
   const dataDir = tempDir('k2-etcd-');
-  const [clientPort, peerPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
   const endpoint = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const child = spawn(
@@ -58,7 +71,10 @@ export async function startEtcd(): Promise<EtcdServer> {
   try {
     const deadline = Date.now() + 20_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`etcd exited with ${child.exitCode}:\n${output}`);
+      if (child.exitCode !== null) {
+        const ErrorType = output.includes('address already in use') ? PortTakenError : Error;
+        throw new ErrorType(`etcd exited with ${child.exitCode}:\n${output}`);
+      }
       try {
         await client.status(500);
         break;
