@@ -2,24 +2,14 @@
 // stopped (and its dir removed) by stop().
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { EtcdClient } from '../../datastore/etcd/etcd-client.ts';
+import { freeLoopbackPort } from '../../packaging/sea/local-server-probe.ts';
 import { tempDir } from '../e2e/harness.ts';
 
 export interface EtcdServer {
   endpoint: string;
   dataDir: string;
   stop(): Promise<void>;
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
 }
 
 /** Thrown when etcd could not bind a port it was given: another process took it after it was found free. */
