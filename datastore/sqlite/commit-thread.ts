@@ -24,7 +24,7 @@ export interface Committer {
   commitRows(rows: BatchRows): Promise<void>;
   /**
    * Runs one statement of compaction or checkpointing in its own transaction, after the commits given before it;
-   * resolves to the rows it changed. Its failure fails nothing else.
+   * resolves to the rows it changed (0 for a PRAGMA, which runs to its end). Its failure fails nothing else.
    */
   run(sql: string, params: (string | number)[]): Promise<number>;
   /**
@@ -60,6 +60,7 @@ export class EventLoopCommitter implements Committer {
 
   run(sql: string, params: (string | number)[]): Promise<number> {
     try {
+      if (sql.startsWith('PRAGMA')) return Promise.resolve((this.db.exec(sql), 0));
       let statement = this.statements.get(sql);
       if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
       return Promise.resolve(statement.reader ? (statement.all(...params), 0) : statement.run(...params).changes);
@@ -92,9 +93,13 @@ let failed = false;
 const errorText = (error) => String((error && error.message) || error);
 const run = (message) => {
   try {
-    const statement = prepared(message.sql);
-    // A checkpoint answers with a row; what is asked for is its effect.
-    const changes = statement.reader ? (statement.all(...message.params), 0) : statement.run(...message.params).changes;
+    let changes = 0;
+    // A pragma is run to its end (a step of incremental_vacuum frees one page); what is asked for is its effect.
+    if (message.sql.startsWith('PRAGMA')) db.exec(message.sql);
+    else {
+      const statement = prepared(message.sql);
+      changes = statement.reader ? (statement.all(...message.params), 0) : statement.run(...message.params).changes;
+    }
     parentPort.postMessage({ changes });
   } catch (error) {
     parentPort.postMessage({ error: errorText(error) });

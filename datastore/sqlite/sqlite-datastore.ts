@@ -736,7 +736,9 @@ export class SqliteDatastore implements Datastore, SnapshotSource {
       // Free pages are reused by later writes; give them back only when they are a large share.
       if (free < 1024 || free < pages / 4) break;
       await this.committer!.run('PRAGMA incremental_vacuum(1024)', []);
-      vacuumed += 1024;
+      const freed = free - (db.pragma('freelist_count', { simple: true }) as number);
+      vacuumed += freed;
+      if (freed <= 0) break; // nothing more can be given back now
       await nextTurn();
     }
     if (removed) this.log.info({ compactedRevision: this.compacted, removedRows: removed, vacuumedPages: vacuumed, ms: Math.round(performance.now() - started) }, 'datastore history compacted');
