@@ -1,6 +1,7 @@
 // `k2 server`: runs a k2 server (cmd/k2-server.ts) until SIGINT or SIGTERM.
 import type { CommandModule } from 'yargs';
 import type { ArtifactToDeploy } from '../packaging/deploy/index.ts';
+import { compactHeapWhenQuiet } from './heap-compaction.ts';
 import { limitHeapGrowth, sizeHeapGrowthByLiveHeap } from './heap-growth.ts';
 import { createLogger } from './logging.ts';
 import { serverOptionsBuilder, toServerOptions } from './server-options.ts';
@@ -47,7 +48,10 @@ export const serverCommand: CommandModule = {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
-    void starting.then(() => sizeHeapGrowthByLiveHeap(), () => undefined);
+    void starting.then((server) => {
+      sizeHeapGrowthByLiveHeap();
+      compactHeapWhenQuiet(() => server.core.cache.releasedHistoryChars, log.child({ module: 'heap' }));
+    }, () => undefined);
     await starting.catch((error: Error) => {
       log.fatal({ err: error }, 'k2 server failed to start');
       process.exit(1);

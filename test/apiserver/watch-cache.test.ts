@@ -57,4 +57,33 @@ describe('watch cache', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('counts the text of replaced versions it lets go of as they leave the window', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k2-watch-cache-'));
+    const datastore = new SqliteDatastore({ path: join(dir, 'state.db') });
+    const cache = new WatchCache(datastore, pino({ level: 'silent' }), { historySize: 2 });
+    const key = '/registry/configmaps/default/one';
+    const body = (data: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'one', namespace: 'default' }, data: { a: data } });
+    try {
+      await datastore.start();
+      await cache.start();
+      const first = await datastore.create(key, body('1'));
+      const second = await datastore.update(key, body('22'), first.modRevision);
+      await cache.waitForRevision(second.modRevision);
+      // Both changes are in the window: the first version is still held (as the second change's previous one).
+      expect(cache.releasedHistoryChars).toBe(0);
+      const third = await datastore.update(key, body('333'), second.modRevision);
+      await cache.waitForRevision(third.modRevision);
+      // The creation left, but the first version is still the second change's previous one.
+      expect(cache.releasedHistoryChars).toBe(0);
+      const fourth = await datastore.update(key, body('4444'), third.modRevision);
+      await cache.waitForRevision(fourth.modRevision);
+      // The second change left: nothing holds the first version now.
+      expect(cache.releasedHistoryChars).toBe(body('1').length);
+    } finally {
+      cache.stop();
+      await datastore.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
