@@ -50,8 +50,8 @@ export async function openServerDatastore(
   let starting: NodeJS.Timeout | undefined;
   return {
     datastore,
-    // Called once the server is ready. node-cron works out the first run minute by minute with Intl date
-    // formatting (~25 ms): that waits a moment, so that the first requests after ready are not kept waiting.
+    // Called once the server is ready, a moment later: the first run is worked out then (node-cron, for expressions
+    // with day tokens, does it minute by minute with Intl date formatting, ~25 ms), not while the first requests wait.
     startSnapshots: () => {
       if (!snapshots) return;
       const schedule = snapshots;
