@@ -8,34 +8,36 @@ import { describe, expect, it } from 'vitest';
 import { WatchCache, type CacheEvent } from '../../apiserver/registry/watch-cache.ts';
 import { SqliteDatastore } from '../../datastore/sqlite/sqlite-datastore.ts';
 
+/** A watch cache over a fresh SQLite datastore, for the length of `run`. */
+async function withCache(options: { historySize?: number }, run: (datastore: SqliteDatastore, cache: WatchCache) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'k2-watch-cache-'));
+  const datastore = new SqliteDatastore({ path: join(dir, 'state.db') });
+  const cache = new WatchCache(datastore, pino({ level: 'silent' }), options);
+  try {
+    await datastore.start();
+    await cache.start();
+    await run(datastore, cache);
+  } finally {
+    cache.stop();
+    await datastore.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const key = '/registry/configmaps/default/one';
+const body = (data: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'one', namespace: 'default' }, data: { a: data } });
+
 describe('watch cache', () => {
-  it('answers many waits for a revision far ahead with "Too large resource version", not a stack overflow', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'k2-watch-cache-'));
-    const datastore = new SqliteDatastore({ path: join(dir, 'state.db') });
-    const cache = new WatchCache(datastore, pino({ level: 'silent' }));
-    try {
-      await datastore.start();
-      await cache.start();
+  it('answers many waits for a revision far ahead with "Too large resource version", not a stack overflow', () =>
+    withCache({}, async (_datastore, cache) => {
       // SQLite answers a progress request at once; the cache must not ask again in the same breath.
       const waits = Array.from({ length: 50 }, () => cache.waitForRevision(999_999_999_999, 300).then(() => 'reached', (error: Error) => error.message));
       const outcomes = await Promise.all(waits);
       expect(new Set(outcomes)).toEqual(new Set([expect.stringMatching(/^Too large resource version: 999999999999, current: \d+$/)]));
-    } finally {
-      cache.stop();
-      await datastore.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('replays the window to a resuming watch, with previous objects, and answers 410 Gone before it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'k2-watch-cache-'));
-    const datastore = new SqliteDatastore({ path: join(dir, 'state.db') });
-    const cache = new WatchCache(datastore, pino({ level: 'silent' }), { historySize: 3 });
-    const key = '/registry/configmaps/default/one';
-    const body = (data: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'one', namespace: 'default' }, data: { a: data } });
-    try {
-      await datastore.start();
-      await cache.start();
+  it('replays the window to a resuming watch, with previous objects, and answers 410 Gone before it', () =>
+    withCache({ historySize: 3 }, async (datastore, cache) => {
       const first = await datastore.create(key, body('1'));
       const second = await datastore.update(key, body('2'), first.modRevision);
       const third = await datastore.update(key, body('3'), second.modRevision);
@@ -51,22 +53,10 @@ describe('watch cache', () => {
         ['MODIFIED', String(third.modRevision), '3', String(second.modRevision), '2'],
         ['DELETED', String(deleted.deleteRevision), '3', String(third.modRevision), '3'],
       ]);
-    } finally {
-      cache.stop();
-      await datastore.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('counts the text of replaced versions it lets go of as they leave the window', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'k2-watch-cache-'));
-    const datastore = new SqliteDatastore({ path: join(dir, 'state.db') });
-    const cache = new WatchCache(datastore, pino({ level: 'silent' }), { historySize: 2 });
-    const key = '/registry/configmaps/default/one';
-    const body = (data: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'one', namespace: 'default' }, data: { a: data } });
-    try {
-      await datastore.start();
-      await cache.start();
+  it('counts the text of replaced versions it lets go of as they leave the window', () =>
+    withCache({ historySize: 2 }, async (datastore, cache) => {
       const first = await datastore.create(key, body('1'));
       const second = await datastore.update(key, body('22'), first.modRevision);
       await cache.waitForRevision(second.modRevision);
@@ -80,10 +70,5 @@ describe('watch cache', () => {
       await cache.waitForRevision(fourth.modRevision);
       // The second change left: nothing holds the first version now.
       expect(cache.releasedHistoryChars).toBe(body('1').length);
-    } finally {
-      cache.stop();
-      await datastore.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
