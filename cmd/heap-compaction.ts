@@ -92,6 +92,7 @@ export function compactHeapWhenQuiet(released: () => number, log: Logger): () =>
     const started = performance.now();
     compactHeap();
     log.debug({ ms: Math.round(performance.now() - started), heapTotalBefore: heapBefore, heapTotalAfter: process.memoryUsage().heapTotal }, 'compacted the heap after a burst');
+    // The next check's load leaves out the compaction's own pause.
     utilization = performance.eventLoopUtilization();
   }, checkEveryMs);
   timer.unref();

@@ -130,11 +130,7 @@ export class WatchCache {
   /** Oldest revision a watch may resume from (events after it are all in history). */
   private oldestResumable = 0;
   private handle: WatchHandle | undefined;
-  /**
-   * Text of replaced versions let go of as history entries leave the window, in UTF-16 code units (bytes for the
-   * ASCII of JSON): after a burst of writes, tens of MB that the heap keeps until its next full collection.
-   */
-  releasedHistoryChars = 0;
+  private released = 0;
   private progressRequested = false;
   private progressRetry: NodeJS.Timeout | undefined;
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
@@ -364,7 +360,7 @@ export class WatchCache {
       this.oldestResumable = oldest.revision;
       // The version an entry replaced is held by nothing else once the entry goes (its value lives on in the next
       // entry of the key, or in the cache).
-      this.releasedHistoryChars += oldest.previousValue?.length ?? 0;
+      this.released += oldest.previousValue?.length ?? 0;
       history[this.historyStart++] = undefined as unknown as HistoryEntry;
     }
     // Dropped entries are cut off in bulk, not one shift at a time.
@@ -410,6 +406,14 @@ export class WatchCache {
   /** Waits until the cache holds everything the datastore has committed. */
   async sync(): Promise<void> {
     await this.waitForRevision(await this.datastore.currentRevision());
+  }
+
+  /**
+   * Text of replaced versions let go of as history entries left the window, in UTF-16 code units (bytes for the
+   * ASCII of JSON): after a burst of writes, tens of MB that the heap keeps until its next full collection.
+   */
+  get releasedHistoryChars(): number {
+    return this.released;
   }
 
   get(key: string): CacheEntry | undefined {

@@ -72,17 +72,15 @@ export class SnapshotSchedule {
       this.options.log.warn({ cron: this.options.cron }, 'the snapshot schedule never fires');
       return;
     }
+    const wait = () => (this.timer = setTimeout(fire, Math.min(due.getTime() - Date.now(), maxTimerMs)).unref());
     const fire = () => {
       const now = Date.now();
-      if (now < due.getTime()) {
-        this.timer = setTimeout(fire, Math.min(due.getTime() - now, maxTimerMs)).unref();
-        return;
-      }
+      if (now < due.getTime()) return void wait();
       void this.run();
       // The next run comes after this one's time, and after now (a machine that slept skips what it missed).
       this.armAfter(new Date(Math.max(now, due.getTime())));
     };
-    this.timer = setTimeout(fire, Math.min(due.getTime() - Date.now(), maxTimerMs)).unref();
+    wait();
   }
 
   /** When the next snapshot is due. */
