@@ -13,7 +13,7 @@ import { cloneObject, deepEqual, dropEmptyMetadataFields, fillSystemFieldsForCre
 import { storageResource } from './registry.ts';
 import { type FieldRequirement, LabelSelector } from './selectors.ts';
 import type { KubeObject, ResourceDescription, WriteContext } from './types.ts';
-import type { CacheEvent, WatchCache } from './watch-cache.ts';
+import type { CacheEvent, ResourceCache, WatchCache } from './watch-cache.ts';
 import { checkObjectSize } from '../body-limits.ts';
 
 export interface StoreDependencies {
@@ -144,6 +144,8 @@ function gracePeriodFor(description: ResourceDescription, object: KubeObject, re
 
 export class ResourceStore {
   readonly resource: string;
+  /** The cached objects of this resource (every key the store makes is in it). */
+  readonly entries: ResourceCache;
   readonly qualifiedName: { resource: string; group: string };
 
   constructor(
@@ -153,6 +155,7 @@ export class ResourceStore {
   ) {
     this.resource = storageResource(description);
     this.qualifiedName = { resource: description.plural, group: description.group };
+    this.entries = deps.cache.resourceCache(this.resource);
   }
 
   private get cache(): WatchCache {
@@ -190,7 +193,7 @@ export class ResourceStore {
       if (revision === undefined) kv = await this.deps.datastore.create(key, value, options);
       else {
         // The value being replaced, as the cache holds it, spares the datastore reading it again for the event.
-        const replaced = this.cache.get(key);
+        const replaced = this.entries.get(key);
         kv = await this.deps.datastore.update(key, value, revision, replaced?.revision === revision ? { ...options, previousValue: replaced.value } : options);
       }
       this.cache.noteWrite(kv.modRevision);
@@ -207,7 +210,7 @@ export class ResourceStore {
     const minimum = parseResourceVersion(resourceVersion);
     if (minimum === undefined) await this.cache.sync();
     else if (minimum > 0) await this.cache.waitForRevision(minimum);
-    const entry = this.cache.get(this.key(namespace, name));
+    const entry = this.entries.get(this.key(namespace, name));
     if (!entry) throw this.notFound(name);
     return entry.object;
   }
@@ -215,7 +218,7 @@ export class ResourceStore {
   /** Like get, but undefined instead of 404. */
   async find(namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     await this.cache.sync();
-    return this.cache.get(this.key(namespace, name))?.object;
+    return this.entries.get(this.key(namespace, name))?.object;
   }
 
   async list(namespace: string | undefined, options: ListOptions = {}): Promise<ListResult> {
@@ -247,11 +250,11 @@ export class ResourceStore {
       const revision = this.cache.revision;
       // A first page from the cache may hold everything (the API allows it, and kube-apiserver's watch
       // cache did so): one cheap response instead of many round trips, which clients also throttle.
-      if (limit && !startKey && this.cache.count(prefix) <= this.deps.wholeListFromCache) limit = 0;
+      if (limit && !startKey && this.entries.count(prefix) <= this.deps.wholeListFromCache) limit = 0;
       const items: KubeObject[] = [];
       let nextKey: string | undefined;
       let scanned = 0;
-      for (const entry of this.cache.list(prefix, startKey)) {
+      for (const entry of this.entries.list(prefix, startKey)) {
         if (limit && items.length >= limit) {
           nextKey = entry.key;
           break;
@@ -262,7 +265,7 @@ export class ResourceStore {
       const result: ListResult = { items, resourceVersion: String(revision) };
       if (nextKey) {
         result.continue = encodeContinue({ rv: revision, start: nextKey.slice(prefix.length) });
-        if (!filtered) result.remainingItemCount = this.cache.count(prefix) - scanned - (startKey ? this.countBefore(prefix, startKey) : 0);
+        if (!filtered) result.remainingItemCount = this.entries.count(prefix) - scanned - (startKey ? this.countBefore(prefix, startKey) : 0);
       }
       return result;
     }
@@ -271,7 +274,7 @@ export class ResourceStore {
 
   private countBefore(prefix: string, startKey: string): number {
     let n = 0;
-    for (const entry of this.cache.list(prefix)) {
+    for (const entry of this.entries.list(prefix)) {
       if (entry.key >= startKey) break;
       n++;
     }
@@ -371,7 +374,7 @@ export class ResourceStore {
     if (causes.length) throw this.invalid(meta.name ?? meta.generateName, causes);
     await this.deps.admission.validate({ operation: 'CREATE', description, namespace: meta.namespace, name: meta.name, object, user: options.user, dryRun: context.dryRun, request: options.admission });
     if (context.dryRun) {
-      if (this.cache.get(this.key(meta.namespace, meta.name!))) throw errors.alreadyExists(description.plural, description.group, meta.name!);
+      if (this.entries.get(this.key(meta.namespace, meta.name!))) throw errors.alreadyExists(description.plural, description.group, meta.name!);
       return object;
     }
     try {
@@ -398,7 +401,7 @@ export class ResourceStore {
     }
     object.metadata.name = name;
     await this.cache.sync();
-    const current = this.cache.get(this.key(namespace, name));
+    const current = this.entries.get(this.key(namespace, name));
     if (!current) {
       if (options.allowCreate && !options.subresource) return { object: await this.create(namespace, object, options), created: true };
       throw this.notFound(name);
@@ -426,7 +429,7 @@ export class ResourceStore {
   ): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       await this.cache.sync();
-      const current = this.cache.get(this.key(namespace, name));
+      const current = this.entries.get(this.key(namespace, name));
       if (!current) throw this.notFound(name);
       const updated = await mutate(options.mutateCopies ? current.object : cloneObject(current.object));
       // A resourceVersion the mutation changed is a precondition (a patch or Scale that names one);
@@ -542,7 +545,7 @@ export class ResourceStore {
     const { description } = this;
     for (let attempt = 0; ; attempt++) {
       await this.cache.sync();
-      const current = this.cache.get(this.key(namespace, name));
+      const current = this.entries.get(this.key(namespace, name));
       if (!current) throw this.notFound(name);
       const old = current.object;
       const preconditions = options.preconditions;
@@ -645,7 +648,7 @@ export class ResourceStore {
     else if (from > 0) await this.cache.waitForRevision(from);
     if (initial) {
       const revision = this.cache.revision;
-      const current = [...this.cache.list(prefix)];
+      const current = [...this.entries.list(prefix)];
       const stop = this.cache.subscribe(prefix, revision, onEvent);
       for (const entry of current) onEvent({ type: 'ADDED', revision: entry.revision, key: entry.key, object: entry.object });
       return { stop, initialRevision: revision };

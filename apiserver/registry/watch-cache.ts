@@ -54,7 +54,11 @@ interface Subscription {
   listener: CacheListener;
 }
 
-class ResourceCache {
+/**
+ * The objects of one resource. Stores and informers hold their resource's cache: its lookups skip finding the
+ * resource of each key, which costs most when callers alternate between resources (an informer's handlers do).
+ */
+export class ResourceCache {
   /** `/registry/<resource>/`: the start of every key of the resource. */
   readonly prefix: string;
   readonly entries = new Map<string, CacheEntry>();
@@ -74,10 +78,41 @@ class ResourceCache {
     if (this.entries.delete(key)) this.sorted = undefined;
   }
 
+  get(key: string): CacheEntry | undefined {
+    return this.entries.get(key);
+  }
+
   /** Keys in datastore (byte) order, which pagination relies on. */
   sortedKeys(): string[] {
     if (!this.sorted) this.sorted = [...this.entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return this.sorted;
+  }
+
+  /** Entries under `prefix` (the resource's, or a namespace's in it) in key order, from `startKey` on. */
+  *list(prefix: string, startKey?: string): Generator<CacheEntry> {
+    if (this.entries.size === 0) return;
+    const keys = this.sortedKeys();
+    let low = 0;
+    let high = keys.length;
+    const from = startKey && startKey > prefix ? startKey : prefix;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (keys[mid]! < from) low = mid + 1;
+      else high = mid;
+    }
+    for (let i = low; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (!key.startsWith(prefix)) break;
+      const entry = this.entries.get(key);
+      if (entry) yield entry;
+    }
+  }
+
+  count(prefix: string): number {
+    if (prefix === this.prefix) return this.entries.size;
+    let n = 0;
+    for (const _ of this.list(prefix)) n++;
+    return n;
   }
 }
 
@@ -169,7 +204,7 @@ export class WatchCache {
     const listed = from > 0 ? await this.datastore.list(prefix, { revision: from }) : { kvs: [], revision: 0 };
     for (const kv of listed.kvs) {
       const object = this.decodeOrReport(kv);
-      if (object) this.resource(resourceSegment(kv.key)).set({ key: kv.key, revision: kv.modRevision, object, value: kv.value });
+      if (object) this.resourceCache(resourceSegment(kv.key)).set({ key: kv.key, revision: kv.modRevision, object, value: kv.value });
     }
     this.applied = listed.revision;
     this.oldestResumable = listed.revision;
@@ -218,7 +253,8 @@ export class WatchCache {
     return cache;
   }
 
-  private resource(segment: string): ResourceCache {
+  /** The cache of a resource (by its key segment), created empty when nothing of it is stored yet. */
+  resourceCache(segment: string): ResourceCache {
     let cache = this.resources.get(segment);
     if (!cache) {
       cache = new ResourceCache(segment);
@@ -270,7 +306,7 @@ export class WatchCache {
   private apply(events: WatchEvent[]): void {
     for (const event of events) {
       if (event.revision <= this.applied) continue; // already applied (replayed overlap)
-      const cache = this.cacheOf(event.key) ?? this.resource(resourceSegment(event.key));
+      const cache = this.cacheOf(event.key) ?? this.resourceCache(resourceSegment(event.key));
       const before = cache.entries.get(event.key);
       const previous = before?.object;
       let cacheEvent: CacheEvent;
@@ -417,37 +453,16 @@ export class WatchCache {
   }
 
   get(key: string): CacheEntry | undefined {
-    return this.cacheOf(key)?.entries.get(key);
+    return this.cacheOf(key)?.get(key);
   }
 
   /** Entries under `prefix` (a resource, or a resource and namespace) in key order, from `startKey` on. */
-  *list(prefix: string, startKey?: string): Generator<CacheEntry> {
-    const cache = this.cacheOf(prefix);
-    if (!cache) return;
-    const keys = cache.sortedKeys();
-    let low = 0;
-    let high = keys.length;
-    const from = startKey && startKey > prefix ? startKey : prefix;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (keys[mid]! < from) low = mid + 1;
-      else high = mid;
-    }
-    for (let i = low; i < keys.length; i++) {
-      const key = keys[i]!;
-      if (!key.startsWith(prefix)) break;
-      const entry = cache.entries.get(key);
-      if (entry) yield entry;
-    }
+  list(prefix: string, startKey?: string): Iterable<CacheEntry> {
+    return this.cacheOf(prefix)?.list(prefix, startKey) ?? [];
   }
 
   count(prefix: string): number {
-    const cache = this.cacheOf(prefix);
-    if (!cache) return 0;
-    if (prefix.endsWith('/') && prefix.split('/').length === 4) return cache.entries.size;
-    let n = 0;
-    for (const _ of this.list(prefix)) n++;
-    return n;
+    return this.cacheOf(prefix)?.count(prefix) ?? 0;
   }
 
   /**
@@ -458,7 +473,7 @@ export class WatchCache {
     if (fromRevision < this.oldestResumable) {
       throw errors.gone(`too old resource version: ${fromRevision} (${this.oldestResumable})`);
     }
-    const cache = this.resource(resourceSegment(prefix));
+    const cache = this.resourceCache(resourceSegment(prefix));
     if (fromRevision < this.revision) {
       for (let i = this.historyStart; i < this.history.length; i++) {
         const entry = this.history[i]!;
