@@ -24,7 +24,16 @@ export function splitKey(key: string): { namespace?: string; name: string } {
   return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
-function sameValues(a: string[], b: string[]): boolean {
+/** An index of an informer: the keys of the objects with each value, and the values of each object's key. */
+interface InformerIndex {
+  indexer: IndexFunction;
+  keysByValue: Map<string, Set<string>>;
+  valuesByKey: Map<string, readonly string[]>;
+}
+
+const noValues: readonly string[] = [];
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -32,9 +41,7 @@ function sameValues(a: string[], b: string[]): boolean {
 
 export class Informer {
   private readonly handlers: InformerHandlers[] = [];
-  private readonly indexers = new Map<string, IndexFunction>();
-  private readonly indexes = new Map<string, Map<string, Set<string>>>();
-  private readonly indexedValues = new Map<string, Map<string, string[]>>(); // index → key → values
+  private readonly indexes = new Map<string, InformerIndex>();
   private stop: (() => void) | undefined;
 
   constructor(
@@ -49,9 +56,7 @@ export class Informer {
 
   /** Maintains `name` → values → objects; must be added before start(). */
   addIndex(name: string, index: IndexFunction): void {
-    this.indexers.set(name, index);
-    this.indexes.set(name, new Map());
-    this.indexedValues.set(name, new Map());
+    this.indexes.set(name, { indexer: index, keysByValue: new Map(), valuesByKey: new Map() });
   }
 
   get started(): boolean {
@@ -62,10 +67,10 @@ export class Informer {
     if (this.stop) return;
     const prefix = this.store.prefix();
     const revision = this.core.cache.revision;
-    const initial = [...this.core.cache.list(prefix)].map((entry) => entry.object);
+    const initial = [...this.store.entries.list(prefix)].map((entry) => entry.object);
     this.stop = this.core.cache.subscribe(prefix, revision, (event) => this.dispatch(event));
     for (const object of initial) {
-      this.index(this.store.key(object.metadata.namespace, object.metadata.name!), object, undefined);
+      this.index(this.store.key(object.metadata.namespace, object.metadata.name!), object);
       for (const handlers of this.handlers) handlers.add?.(object);
     }
   }
@@ -76,8 +81,7 @@ export class Informer {
   }
 
   private dispatch(event: CacheEvent): void {
-    if (event.type === 'DELETED') this.index(event.key, undefined, event.previous ?? event.object);
-    else this.index(event.key, event.object, event.previous);
+    this.index(event.key, event.type === 'DELETED' ? undefined : event.object);
     for (const handlers of this.handlers) {
       try {
         if (event.type === 'ADDED') handlers.add?.(event.object);
@@ -90,34 +94,29 @@ export class Informer {
   }
 
   /** Indexes the object stored under `key` (the cache's key, which the index keeps for the object). */
-  private index(key: string, object: KubeObject | undefined, old: KubeObject | undefined): void {
-    if (!this.indexers.size) return;
-    for (const [name, indexer] of this.indexers) {
-      const index = this.indexes.get(name)!;
-      const byKey = this.indexedValues.get(name)!;
-      const previous = byKey.get(key);
-      const values = object ? indexer(object) : undefined;
+  private index(key: string, object: KubeObject | undefined): void {
+    for (const { indexer, keysByValue, valuesByKey } of this.indexes.values()) {
+      const previous = valuesByKey.get(key) ?? noValues;
+      const values = object ? indexer(object) : noValues;
       // Most updates leave the indexed values as they were (a status write keeps a pod's node and owner).
-      if (previous && values && sameValues(previous, values)) continue;
-      for (const value of previous ?? []) {
-        const keys = index.get(value);
-        if (keys?.delete(key) && keys.size === 0) index.delete(value);
+      if (sameValues(previous, values)) continue;
+      for (const value of previous) {
+        const keys = keysByValue.get(value);
+        if (keys?.delete(key) && keys.size === 0) keysByValue.delete(value);
       }
-      if (!values) {
-        byKey.delete(key);
-        continue;
-      }
-      byKey.set(key, values);
+      // Objects with no value (most pods have no owner in some index) take no entry.
+      if (values.length) valuesByKey.set(key, values);
+      else valuesByKey.delete(key);
       for (const value of values) {
-        let keys = index.get(value);
-        if (!keys) index.set(value, (keys = new Set()));
+        let keys = keysByValue.get(value);
+        if (!keys) keysByValue.set(value, (keys = new Set()));
         keys.add(key);
       }
     }
   }
 
   get(namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.core.cache.get(this.store.key(namespace, name))?.object;
+    return this.store.entries.get(this.store.key(namespace, name))?.object;
   }
 
   getByKey(key: string): KubeObject | undefined {
@@ -128,16 +127,16 @@ export class Informer {
   list(namespace?: string): KubeObject[] {
     // Handlers list owners on every event of a child (mostly none): one array, no intermediate copies.
     const objects: KubeObject[] = [];
-    for (const entry of this.core.cache.list(this.store.prefix(namespace))) objects.push(entry.object);
+    for (const entry of this.store.entries.list(this.store.prefix(namespace))) objects.push(entry.object);
     return objects;
   }
 
   byIndex(name: string, value: string): KubeObject[] {
-    const keys = this.indexes.get(name)?.get(value);
+    const keys = this.indexes.get(name)?.keysByValue.get(value);
     if (!keys) return [];
     const objects: KubeObject[] = [];
     for (const key of keys) {
-      const object = this.core.cache.get(key)?.object;
+      const object = this.store.entries.get(key)?.object;
       if (object) objects.push(object);
     }
     return objects;
