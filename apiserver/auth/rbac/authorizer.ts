@@ -22,10 +22,19 @@ export interface RoleRef {
   apiGroup?: string;
 }
 
-interface RuleSource {
-  /** `ClusterRoleBinding "x" of ClusterRole "y" to Group "z"`, as RBAC explains an allowed request. */
-  describe(): string;
-  rules: PolicyRule[];
+/** The rules a binding grants a user. Sources are cached per user until RBAC changes, and so is their reason. */
+class RuleSource {
+  private reason: string | undefined;
+
+  constructor(
+    readonly rules: PolicyRule[],
+    /** `ClusterRoleBinding "x" of ClusterRole "y" to Group "z"`, as RBAC explains an allowed request. */
+    private readonly describe: () => string,
+  ) {}
+
+  allowedReason(): string {
+    return (this.reason ??= `RBAC: allowed by ${this.describe()}`);
+  }
 }
 
 interface SubjectLike {
@@ -92,7 +101,7 @@ export class RbacAuthorizer implements Authorizer {
   private decide(attributes: AuthorizationAttributes): AuthorizationDecision {
     for (const source of this.sources(attributes.user, attributes.namespace)) {
       for (const rule of source.rules) {
-        if (ruleAllows(attributes, rule)) return { allowed: true, reason: `RBAC: allowed by ${source.describe()}` };
+        if (ruleAllows(attributes, rule)) return { allowed: true, reason: source.allowedReason() };
       }
     }
     return { allowed: false, reason: '' };
@@ -164,10 +173,12 @@ export class RbacAuthorizer implements Authorizer {
       if (roleRef.kind !== 'ClusterRole') continue;
       const subject = this.matchingSubject(binding, user, '');
       if (!subject) continue;
-      sources.push({
-        rules: this.safeRoleRules(roleRef, undefined),
-        describe: () => `ClusterRoleBinding ${JSON.stringify(binding.metadata.name)} of ClusterRole ${JSON.stringify(roleRef.name)} to ${describeSubject(subject, '')}`,
-      });
+      sources.push(
+        new RuleSource(
+          this.safeRoleRules(roleRef, undefined),
+          () => `ClusterRoleBinding ${JSON.stringify(binding.metadata.name)} of ClusterRole ${JSON.stringify(roleRef.name)} to ${describeSubject(subject, '')}`,
+        ),
+      );
     }
     return sources;
   }
@@ -178,11 +189,12 @@ export class RbacAuthorizer implements Authorizer {
       const roleRef = (binding.roleRef ?? {}) as RoleRef;
       const subject = this.matchingSubject(binding, user, namespace);
       if (!subject) continue;
-      sources.push({
-        rules: this.safeRoleRules(roleRef, namespace),
-        describe: () =>
-          `RoleBinding ${JSON.stringify(`${binding.metadata.name}/${namespace}`)} of ${roleRef.kind} ${JSON.stringify(roleRef.name)} to ${describeSubject(subject, namespace)}`,
-      });
+      sources.push(
+        new RuleSource(
+          this.safeRoleRules(roleRef, namespace),
+          () => `RoleBinding ${JSON.stringify(`${binding.metadata.name}/${namespace}`)} of ${roleRef.kind} ${JSON.stringify(roleRef.name)} to ${describeSubject(subject, namespace)}`,
+        ),
+      );
     }
     return sources;
   }
