@@ -3,6 +3,7 @@
 // kubelet for the pods bound to them without running anything: a bound pod turns Running and Ready
 // with a pod IP from the node's pod CIDR, and a Job's pod then completes (KWOK's pod-complete stage);
 // a deleted one goes once its deletion starts. Never on by default.
+import { randomFillSync } from 'node:crypto';
 import type { ApiClient } from '../apiserver/client.ts';
 import { cloneObject, deepEqual, microTimestamp, timestamp } from '../apiserver/registry/object-meta.ts';
 import type { KubeObject } from '../apiserver/registry/types.ts';
@@ -41,10 +42,19 @@ function podCidr(index: number): { cidr: string; base: [number, number] } {
   return { cidr: `10.42.${third}.${fourth}/25`, base: [third, fourth] };
 }
 
+/** Random bytes for container IDs, drawn from a pool refilled at once: every pod's status asks for 32. */
+const randomPool = Buffer.alloc(4096);
+let randomPoolUsed = randomPool.length;
+
 function hex(length: number): string {
-  let s = '';
-  while (s.length < length) s += Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0');
-  return s.slice(0, length);
+  const bytes = Math.ceil(length / 2);
+  if (randomPoolUsed + bytes > randomPool.length) {
+    randomFillSync(randomPool);
+    randomPoolUsed = 0;
+  }
+  const text = randomPool.toString('hex', randomPoolUsed, randomPoolUsed + bytes);
+  randomPoolUsed += bytes;
+  return text.length === length ? text : text.slice(0, length);
 }
 
 export class SimulatedNodes extends Controller {
