@@ -64,6 +64,26 @@ function gated(pod: KubeObject): boolean {
   return Boolean(((pod.spec as Json | undefined)?.schedulingGates as unknown[] | undefined)?.length);
 }
 
+/**
+ * The index of the highest score; ties are broken at random, each tied index alike. kube-scheduler draws once per
+ * tie (reservoir sampling); one draw among the counted ties picks from the same distribution, and hundreds of nodes
+ * tie in a uniform cluster.
+ */
+export function highestScoreIndex(scores: Float64Array, random: () => number = Math.random): number {
+  let best = scores[0]!;
+  let ties = 1;
+  for (let i = 1; i < scores.length; i++) {
+    const score = scores[i]!;
+    if (score > best) {
+      best = score;
+      ties = 1;
+    } else if (score === best) ties++;
+  }
+  let pick = Math.floor(random() * ties);
+  for (let i = 0; i < scores.length; i++) if (scores[i] === best && pick-- === 0) return i;
+  return 0; // not reached: `pick` is below the number of ties
+}
+
 /** kube-scheduler's numFeasibleNodesToFind: all nodes up to 100, then an adaptive share (at least 100). */
 export function feasibleNodesToFind(allNodes: number, percentage = 0): number {
   if (allNodes < 100 || percentage >= 100) return allNodes;
@@ -335,20 +355,8 @@ export class Scheduler {
     return feasible;
   }
 
-  /** The highest score; ties are broken at random (reservoir sampling, as kube-scheduler). */
   private selectHost(nodes: NodeInfo[], scores: Float64Array): NodeInfo {
-    let best = 0;
-    let ties = 1;
-    for (let i = 1; i < nodes.length; i++) {
-      if (scores[i]! > scores[best]!) {
-        best = i;
-        ties = 1;
-      } else if (scores[i] === scores[best]) {
-        ties++;
-        if (Math.random() * ties < 1) best = i;
-      }
-    }
-    return nodes[best]!;
+    return nodes[highestScoreIndex(scores)]!;
   }
 
   /** No node fits: try preemption, then report and park the pod. */

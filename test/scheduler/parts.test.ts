@@ -10,7 +10,7 @@ import { insufficientResources } from '../../scheduler/plugins/node-resources.ts
 import { SchedulerCache } from '../../scheduler/cache.ts';
 import { backoffDuration, SchedulingQueue } from '../../scheduler/queue.ts';
 import { podRequests } from '../../scheduler/resources.ts';
-import { feasibleNodesToFind } from '../../scheduler/scheduler.ts';
+import { feasibleNodesToFind, highestScoreIndex } from '../../scheduler/scheduler.ts';
 import { tolerates, type Taint } from '../../scheduler/tolerations.ts';
 
 type Json = Record<string, any>;
@@ -218,5 +218,23 @@ describe('nodes to score', () => {
     expect(feasibleNodesToFind(5000)).toBe(500);
     expect(feasibleNodesToFind(150)).toBe(100);
     expect(feasibleNodesToFind(500, 100)).toBe(500);
+  });
+});
+
+describe('choosing among the best scores', () => {
+  it('takes the highest score, and each tied node alike', () => {
+    expect(highestScoreIndex(new Float64Array([10, 30, 20]))).toBe(1);
+    const scores = new Float64Array([50, 90, 10, 90, 90, 89]);
+    // The draw picks among the three tied nodes (indexes 1, 3 and 4) in equal thirds of [0, 1).
+    expect(highestScoreIndex(scores, () => 0)).toBe(1);
+    expect(highestScoreIndex(scores, () => 0.34)).toBe(3);
+    expect(highestScoreIndex(scores, () => 0.67)).toBe(4);
+    expect(highestScoreIndex(scores, () => 0.9999)).toBe(4);
+    const picked = new Map<number, number>();
+    for (let i = 0; i < 300; i++) {
+      const index = highestScoreIndex(scores, () => i / 300);
+      picked.set(index, (picked.get(index) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(picked)).toEqual({ 1: 100, 3: 100, 4: 100 });
   });
 });
