@@ -103,18 +103,38 @@ export function quantityValue(text: string | number): number {
   return Number(nanos / nano + (nanos % nano > 0n ? 1n : 0n));
 }
 
+/**
+ * Canonical milli-precision forms by text, undefined for text that does not parse. The pods of a workload ask for
+ * the same few quantities, and parsing one exactly (BigInt) is most of defaulting a pod. Bounded: cleared when full.
+ */
+const canonicalMilliForms = new Map<string, string | undefined>();
+const maxCanonicalMilliForms = 1024;
+
+function canonicalMilliForm(value: string | number): string | undefined {
+  try {
+    const quantity = parseQuantity(value);
+    const milli = 10n ** 6n;
+    quantity.nanos = (quantity.nanos / milli + (quantity.nanos % milli > 0n ? 1n : 0n)) * milli;
+    return formatQuantity(quantity);
+  } catch {
+    return undefined; // left for validation to report
+  }
+}
+
 /** Canonicalizes every quantity of a ResourceList in place, rounded up to milli precision as Pods are. */
 export function canonicalizeResourceList(list: Record<string, unknown> | undefined): void {
   if (!list) return;
-  for (const [name, value] of Object.entries(list)) {
-    if (typeof value !== 'string' && typeof value !== 'number') continue;
-    try {
-      const quantity = parseQuantity(value);
-      const milli = 10n ** 6n;
-      quantity.nanos = (quantity.nanos / milli + (quantity.nanos % milli > 0n ? 1n : 0n)) * milli;
-      list[name] = formatQuantity(quantity);
-    } catch {
-      // left for validation to report
+  for (const name in list) {
+    const value = list[name];
+    let canonical: string | undefined;
+    if (typeof value === 'number') canonical = canonicalMilliForm(value);
+    else if (typeof value !== 'string') continue;
+    else if (canonicalMilliForms.has(value)) canonical = canonicalMilliForms.get(value);
+    else {
+      canonical = canonicalMilliForm(value);
+      if (canonicalMilliForms.size >= maxCanonicalMilliForms) canonicalMilliForms.clear();
+      canonicalMilliForms.set(value, canonical);
     }
+    if (canonical !== undefined) list[name] = canonical;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalQuantity, milliValue, parseQuantity, quantityValue } from '../../apiserver/quantity.ts';
+import { canonicalizeResourceList, canonicalQuantity, milliValue, parseQuantity, quantityValue } from '../../apiserver/quantity.ts';
 
 describe('resource quantities', () => {
   it.each([
@@ -38,5 +38,16 @@ describe('resource quantities', () => {
   it('refuses malformed quantities', () => {
     expect(() => parseQuantity('abc')).toThrow(/quantities must match/);
     expect(() => parseQuantity('1Qi')).toThrow();
+  });
+});
+
+describe('a ResourceList of a pod', () => {
+  it('is canonical, rounded up to milli precision, and keeps what does not parse for validation', () => {
+    // Twice: the second list is canonicalized from the forms remembered by text.
+    for (let round = 0; round < 2; round++) {
+      const list: Record<string, unknown> = { cpu: '0.0001', memory: '1024Mi', 'ephemeral-storage': 2000000, 'example.com/gpu': 'lots', other: true };
+      canonicalizeResourceList(list);
+      expect(list).toEqual({ cpu: '1m', memory: '1Gi', 'ephemeral-storage': '2M', 'example.com/gpu': 'lots', other: true });
+    }
   });
 });
