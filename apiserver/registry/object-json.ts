@@ -15,7 +15,24 @@ interface ServedForm {
  * use: readers use it once or share it per event (watches), and keeping it would hold a second copy of the text of
  * every object served once (25 MB for 10,000 watched pods). Other objects' JSON is computed once and kept.
  */
-const served = new WeakMap<object, string | ServedForm>();
+const servedSymbol = Symbol('k2.served');
+/** The served JSON of objects that cannot take a property (frozen ones). */
+const servedFrozen = new WeakMap<object, string | ServedForm>();
+
+/**
+ * The served JSON is a hidden property of the object (not enumerable: spreads, copies, JSON and key walks skip
+ * it): a WeakMap of every cached object cost more to add to, and to mark in each full GC. An object served before
+ * it is written gets its written form in place of the first.
+ */
+const served = {
+  get(object: KubeObject): string | ServedForm | undefined {
+    return (object as { [servedSymbol]?: string | ServedForm })[servedSymbol] ?? servedFrozen.get(object);
+  },
+  set(object: KubeObject, form: string | ServedForm): void {
+    if (Object.isExtensible(object)) Object.defineProperty(object, servedSymbol, { value: form, writable: true });
+    else servedFrozen.set(object, form);
+  },
+};
 
 export function objectJson(object: KubeObject): string {
   const known = served.get(object);
