@@ -145,25 +145,34 @@ export class Informer {
 
 /** One informer per resource, shared by every component in the process. */
 export class InformerFactory {
-  private readonly informers = new Map<string, Informer>();
+  /**
+   * By group, then plural: controllers look their informers up on every event and reconcile, with literal names
+   * whose hashes the engine keeps (a `group/plural` id would be a new string to hash each time).
+   */
+  private readonly informers = new Map<string, Map<string, Informer>>();
 
   constructor(private readonly core: ApiCore) {}
 
   informer(group: string, plural: string): Informer {
-    const id = `${group}/${plural}`;
-    let informer = this.informers.get(id);
+    let ofGroup = this.informers.get(group);
+    if (!ofGroup) this.informers.set(group, (ofGroup = new Map()));
+    let informer = ofGroup.get(plural);
     if (!informer) {
       informer = new Informer(this.core, this.core.storeFor(group, plural));
-      this.informers.set(id, informer);
+      ofGroup.set(plural, informer);
     }
     return informer;
   }
 
+  private *all(): Generator<Informer> {
+    for (const ofGroup of this.informers.values()) yield* ofGroup.values();
+  }
+
   start(): void {
-    for (const informer of this.informers.values()) informer.start();
+    for (const informer of this.all()) informer.start();
   }
 
   shutdown(): void {
-    for (const informer of this.informers.values()) informer.shutdown();
+    for (const informer of this.all()) informer.shutdown();
   }
 }
