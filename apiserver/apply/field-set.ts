@@ -20,6 +20,11 @@ export class FieldSet {
   // Most nodes have only members or only children: the maps are created on first write.
   private memberMap: Map<string, PathElement> | undefined;
   private childMap: Map<string, ChildNode> | undefined;
+  /**
+   * The wire form, once encoded or read from one. Sets are immutable once built (the builders below run only
+   * while a set is made), so the form stays true for the set's life.
+   */
+  private wire: JsonObject | undefined;
 
   static of(...paths: Path[]): FieldSet {
     const set = new FieldSet();
@@ -226,12 +231,7 @@ export class FieldSet {
    * managers a write does not touch are not re-encoded (nor copied with the object).
    */
   toFieldsV1(): JsonObject {
-    let wire = wireForms.get(this);
-    if (!wire) {
-      wire = internWireForm(this.emit(false));
-      wireForms.set(this, wire);
-    }
-    return wire;
+    return (this.wire ??= internWireForm(this.emit(false)));
   }
 
   private emit(includeSelf: boolean): JsonObject {
@@ -270,19 +270,13 @@ export class FieldSet {
     if (known) return known;
     const set = readFieldsV1(fields).children ?? new FieldSet();
     if (frozen) {
-      wireForms.set(set, fields);
+      set.wire = fields;
       if (recentlyRead.size >= maxRecentlyRead) recentlyRead.clear();
       recentlyRead.set(fields, set);
     }
     return set;
   }
 }
-
-/**
- * The wire form of sets that have one (encoded, or read from an encoded form). Sets are immutable once
- * built (the builders above run only while a set is made), so the form stays true for the set's life.
- */
-const wireForms = new WeakMap<FieldSet, JsonObject>();
 
 const compareChildren = (a: ChildNode, b: ChildNode) => comparePathElements(a.pe, b.pe);
 

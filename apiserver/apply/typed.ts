@@ -118,13 +118,14 @@ function fieldType(t: MapAtom, key: string): TypeRef | undefined {
 // List items
 
 // Keys of list items are computed by every walk; within one operation (whose objects do not change)
-// they are remembered per item.
-let itemKeys: WeakMap<object, { list: ListAtom; pe: PathElement }> | undefined;
+// they are remembered per item. A Map, dropped when the operation ends: the items live until then anyway, and a
+// WeakMap costs every collection that runs meanwhile.
+let itemKeys: Map<object, { list: ListAtom; pe: PathElement }> | undefined;
 
 /** Runs `fn` remembering list item keys; objects must not be modified while it runs. */
 export function withItemKeyCache<T>(fn: () => T): T {
   if (itemKeys) return fn();
-  itemKeys = new WeakMap();
+  itemKeys = new Map();
   try {
     return fn();
   } finally {
