@@ -13,7 +13,7 @@ import { cloneObject, deepEqual, dropEmptyMetadataFields, fillSystemFieldsForCre
 import { storageResource } from './registry.ts';
 import { type FieldRequirement, LabelSelector } from './selectors.ts';
 import type { KubeObject, ResourceDescription, WriteContext } from './types.ts';
-import type { CacheEvent, ResourceCache, WatchCache } from './watch-cache.ts';
+import type { CacheEvent, ResourceEntries, WatchCache } from './watch-cache.ts';
 import { checkObjectSize } from '../body-limits.ts';
 
 export interface StoreDependencies {
@@ -145,7 +145,7 @@ function gracePeriodFor(description: ResourceDescription, object: KubeObject, re
 export class ResourceStore {
   readonly resource: string;
   /** The cached objects of this resource (every key the store makes is in it). */
-  readonly entries: ResourceCache;
+  readonly entries: ResourceEntries;
   readonly qualifiedName: { resource: string; group: string };
 
   constructor(
@@ -155,7 +155,7 @@ export class ResourceStore {
   ) {
     this.resource = storageResource(description);
     this.qualifiedName = { resource: description.plural, group: description.group };
-    this.entries = deps.cache.resourceCache(this.resource);
+    this.entries = deps.cache.entriesOf(this.resource);
   }
 
   private get cache(): WatchCache {

@@ -55,10 +55,13 @@ interface Subscription {
 }
 
 /**
- * The objects of one resource. Stores and informers hold their resource's cache: its lookups skip finding the
- * resource of each key, which costs most when callers alternate between resources (an informer's handlers do).
+ * What stores and informers read of their resource's cache. They hold it: their lookups skip finding the resource
+ * of each key, which costs most when callers alternate between resources (an informer's handlers do).
  */
-export class ResourceCache {
+export type ResourceEntries = Pick<ResourceCache, 'get' | 'list' | 'count'>;
+
+/** The objects of one resource. */
+class ResourceCache {
   /** `/registry/<resource>/`: the start of every key of the resource. */
   readonly prefix: string;
   readonly entries = new Map<string, CacheEntry>();
@@ -253,8 +256,13 @@ export class WatchCache {
     return cache;
   }
 
-  /** The cache of a resource (by its key segment), created empty when nothing of it is stored yet. */
-  resourceCache(segment: string): ResourceCache {
+  /** The entries of a resource (by its key segment), for its store and informer. */
+  entriesOf(segment: string): ResourceEntries {
+    return this.resourceCache(segment);
+  }
+
+  /** The cache of a resource, created empty when nothing of it is stored yet. */
+  private resourceCache(segment: string): ResourceCache {
     let cache = this.resources.get(segment);
     if (!cache) {
       cache = new ResourceCache(segment);
