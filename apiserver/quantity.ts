@@ -90,51 +90,62 @@ export function canonicalQuantity(text: string | number): string {
   return formatQuantity(parseQuantity(text));
 }
 
+/**
+ * What quantities' texts come to, remembered by text: the pods of a workload ask for the same few quantities, and
+ * parsing one exactly (BigInt) costs more than the rest of defaulting or scheduling a pod. Bounded: cleared when full.
+ */
+class RememberedForms<T> {
+  private readonly known = new Map<string, T>();
+
+  constructor(private readonly compute: (text: string) => T) {}
+
+  of(text: string): T {
+    const known = this.known.get(text);
+    if (known !== undefined) return known;
+    const form = this.compute(text); // text that does not parse throws, each time
+    if (this.known.size >= 1024) this.known.clear();
+    this.known.set(text, form);
+    return form;
+  }
+}
+
+function roundedUp(nanos: bigint, unit: bigint): number {
+  return Number(nanos / unit + (nanos % unit > 0n ? 1n : 0n));
+}
+
+const milliValues = new RememberedForms((text) => roundedUp(parseQuantity(text).nanos, 10n ** 6n));
+const wholeValues = new RememberedForms((text) => roundedUp(parseQuantity(text).nanos, nano));
+
 /** The value in thousandths, rounded up (CPU: millicores). */
 export function milliValue(text: string | number): number {
-  const { nanos } = parseQuantity(text);
-  const divisor = 10n ** 6n;
-  return Number(nanos / divisor + (nanos % divisor > 0n ? 1n : 0n));
+  return typeof text === 'string' ? milliValues.of(text) : roundedUp(parseQuantity(text).nanos, 10n ** 6n);
 }
 
 /** The value in whole units, rounded up (memory: bytes). */
 export function quantityValue(text: string | number): number {
-  const { nanos } = parseQuantity(text);
-  return Number(nanos / nano + (nanos % nano > 0n ? 1n : 0n));
+  return typeof text === 'string' ? wholeValues.of(text) : roundedUp(parseQuantity(text).nanos, nano);
 }
 
-/**
- * Canonical milli-precision forms by text, undefined for text that does not parse. The pods of a workload ask for
- * the same few quantities, and parsing one exactly (BigInt) is most of defaulting a pod. Bounded: cleared when full.
- */
-const canonicalMilliForms = new Map<string, string | undefined>();
-const maxCanonicalMilliForms = 1024;
-
-function canonicalMilliForm(value: string | number): string | undefined {
-  try {
-    const quantity = parseQuantity(value);
-    const milli = 10n ** 6n;
-    quantity.nanos = (quantity.nanos / milli + (quantity.nanos % milli > 0n ? 1n : 0n)) * milli;
-    return formatQuantity(quantity);
-  } catch {
-    return undefined; // left for validation to report
-  }
+/** The canonical form rounded up to milli precision, as Pods' requests and limits are stored. */
+function canonicalMilliForm(value: string | number): string {
+  const quantity = parseQuantity(value);
+  const milli = 10n ** 6n;
+  quantity.nanos = (quantity.nanos / milli + (quantity.nanos % milli > 0n ? 1n : 0n)) * milli;
+  return formatQuantity(quantity);
 }
+
+const canonicalMilliForms = new RememberedForms(canonicalMilliForm);
 
 /** Canonicalizes every quantity of a ResourceList in place, rounded up to milli precision as Pods are. */
 export function canonicalizeResourceList(list: Record<string, unknown> | undefined): void {
   if (!list) return;
   for (const name in list) {
     const value = list[name];
-    let canonical: string | undefined;
-    if (typeof value === 'number') canonical = canonicalMilliForm(value);
-    else if (typeof value !== 'string') continue;
-    else if (canonicalMilliForms.has(value)) canonical = canonicalMilliForms.get(value);
-    else {
-      canonical = canonicalMilliForm(value);
-      if (canonicalMilliForms.size >= maxCanonicalMilliForms) canonicalMilliForms.clear();
-      canonicalMilliForms.set(value, canonical);
+    if (typeof value !== 'string' && typeof value !== 'number') continue;
+    try {
+      list[name] = typeof value === 'string' ? canonicalMilliForms.of(value) : canonicalMilliForm(value);
+    } catch {
+      // left for validation to report
     }
-    if (canonical !== undefined) list[name] = canonical;
   }
 }

@@ -23,31 +23,13 @@ export function emptyResources(): Resources {
 export const defaultMilliCpuRequest = 100;
 export const defaultMemoryRequest = 200 * 1024 * 1024;
 
-/**
- * Values of the quantities seen, by text: pods of a workload ask for the same few ("100m", "128Mi"), and parsing one
- * (exactly, in BigInt) costs more than the rest of a pod's accounting. Bounded: cleared when full.
- */
-const milliValues = new Map<string, number>();
-const wholeValues = new Map<string, number>();
-const maxRememberedQuantities = 1024;
-
 function quantity(value: unknown, milli: boolean): number {
   if (value === undefined || value === null) return 0;
-  const remembered = milli ? milliValues : wholeValues;
-  const text = typeof value === 'string' ? value : undefined;
-  const known = text === undefined ? undefined : remembered.get(text);
-  if (known !== undefined) return known;
-  let parsed: number;
   try {
-    parsed = milli ? milliValue(value as string) : quantityValue(value as string);
+    return milli ? milliValue(value as string) : quantityValue(value as string);
   } catch {
-    parsed = 0;
+    return 0;
   }
-  if (text !== undefined) {
-    if (remembered.size >= maxRememberedQuantities) remembered.clear();
-    remembered.set(text, parsed);
-  }
-  return parsed;
 }
 
 /** Whether a resource name is one the scheduler accounts as a scalar (extended, hugepages, attachable volumes). */

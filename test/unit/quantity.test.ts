@@ -51,3 +51,16 @@ describe('a ResourceList of a pod', () => {
     }
   });
 });
+
+describe('values of quantities remembered by text', () => {
+  it('are the same each time, and text that does not parse fails each time', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(milliValue('100m')).toBe(100);
+      expect(milliValue('0.0001')).toBe(1);
+      expect(quantityValue('128Mi')).toBe(134217728);
+      expect(quantityValue('1500m')).toBe(2);
+      expect(() => milliValue('lots')).toThrow();
+      expect(() => quantityValue('lots')).toThrow();
+    }
+  });
+});
