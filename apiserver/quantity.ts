@@ -109,28 +109,29 @@ class RememberedForms<T> {
   }
 }
 
-function roundedUp(nanos: bigint, unit: bigint): number {
-  return Number(nanos / unit + (nanos % unit > 0n ? 1n : 0n));
+/** How many `unit`s (in nanos) `nanos` is, rounded up. */
+function unitsRoundedUp(nanos: bigint, unit: bigint): bigint {
+  return nanos / unit + (nanos % unit > 0n ? 1n : 0n);
 }
 
-const milliValues = new RememberedForms((text) => roundedUp(parseQuantity(text).nanos, 10n ** 6n));
-const wholeValues = new RememberedForms((text) => roundedUp(parseQuantity(text).nanos, nano));
+const milli = 10n ** 6n;
+const milliValues = new RememberedForms((text) => Number(unitsRoundedUp(parseQuantity(text).nanos, milli)));
+const wholeValues = new RememberedForms((text) => Number(unitsRoundedUp(parseQuantity(text).nanos, nano)));
 
 /** The value in thousandths, rounded up (CPU: millicores). */
 export function milliValue(text: string | number): number {
-  return typeof text === 'string' ? milliValues.of(text) : roundedUp(parseQuantity(text).nanos, 10n ** 6n);
+  return typeof text === 'string' ? milliValues.of(text) : Number(unitsRoundedUp(parseQuantity(text).nanos, milli));
 }
 
 /** The value in whole units, rounded up (memory: bytes). */
 export function quantityValue(text: string | number): number {
-  return typeof text === 'string' ? wholeValues.of(text) : roundedUp(parseQuantity(text).nanos, nano);
+  return typeof text === 'string' ? wholeValues.of(text) : Number(unitsRoundedUp(parseQuantity(text).nanos, nano));
 }
 
 /** The canonical form rounded up to milli precision, as Pods' requests and limits are stored. */
 function canonicalMilliForm(value: string | number): string {
   const quantity = parseQuantity(value);
-  const milli = 10n ** 6n;
-  quantity.nanos = (quantity.nanos / milli + (quantity.nanos % milli > 0n ? 1n : 0n)) * milli;
+  quantity.nanos = unitsRoundedUp(quantity.nanos, milli) * milli;
   return formatQuantity(quantity);
 }
 
